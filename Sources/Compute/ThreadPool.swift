@@ -118,8 +118,10 @@ extension ThreadPool {
         let mutex: UnsafeMutablePointer<pthread_mutex_t>
         let wake: UnsafeMutablePointer<pthread_cond_t>
         let done: UnsafeMutablePointer<pthread_cond_t>
-        /// Spins before sleeping; a few tens of microseconds, enough to catch the next training step.
-        let spinLimit = 1 << 15
+        /// How long a waiting thread spins before it sleeps. Long enough to bridge the serial work between
+        /// two training steps (a futex wake-up costs tens of microseconds in a VM), short enough that an idle
+        /// pool stops burning CPU at once.
+        static let spinNanoseconds: UInt64 = 250_000
 
         init(workers: Int) {
             self.workers = workers
@@ -150,15 +152,28 @@ extension ThreadPool {
         }
 
         func waitForWorkers() {
-            var spins = 0
-            while remaining.load(ordering: .acquiring) > 0 {
-                spins += 1
-                if spins < spinLimit { continue }
+            if !spin(until: { remaining.load(ordering: .acquiring) == 0 }) {
                 pthread_mutex_lock(mutex)
                 while remaining.load(ordering: .acquiring) > 0 { pthread_cond_wait(done, mutex) }
                 pthread_mutex_unlock(mutex)
             }
             job = nil
+        }
+
+        /// Spins until `condition` holds or ``spinNanoseconds`` pass; returns whether it holds.
+        @inline(__always)
+        func spin(until condition: () -> Bool) -> Bool {
+            let deadline = Shared.monotonicNanoseconds() + Shared.spinNanoseconds
+            while true {
+                for _ in 0..<64 where condition() { return true }
+                if Shared.monotonicNanoseconds() >= deadline { return condition() }
+            }
+        }
+
+        static func monotonicNanoseconds() -> UInt64 {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
         }
 
         func stop() {
@@ -172,11 +187,10 @@ extension ThreadPool {
         func workerLoop(index: Int) {
             var seen: UInt64 = 0
             while true {
-                var current = generation.load(ordering: .acquiring)
-                var spins = 0
-                while current == seen && spins < spinLimit {
-                    spins += 1
+                var current = seen
+                _ = spin {
                     current = generation.load(ordering: .acquiring)
+                    return current != seen
                 }
                 if current == seen {
                     pthread_mutex_lock(mutex)

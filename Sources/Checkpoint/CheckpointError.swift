@@ -1,0 +1,75 @@
+import VAE
+
+/// Why a model file could not be saved, loaded or cleaned up.
+public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The file was read, but its bytes are not an acceptable model file.
+    case format(ModelFileError)
+    /// A system call failed.
+    case system(SystemFailure)
+
+    /// `format`'s or `system`'s description: what happened and what to do next.
+    public var description: String {
+        switch self {
+        case .format(let error): error.description
+        case .system(let failure): failure.description
+        }
+    }
+
+    /// A failed system call, with the file it acted on and the `errno` it returned.
+    public struct SystemFailure: Sendable, Equatable, CustomStringConvertible {
+        /// What the caller asked for.
+        public enum Action: String, Sendable, Hashable {
+            /// ``ModelFileStore/write(_:to:)``.
+            case save = "save model file"
+            /// ``ModelFileStore/read(path:expectedFeatures:)``.
+            case load = "load model file"
+            /// ``ModelFileStore/removeStaleTemporaryFiles(in:forBaseName:)``.
+            case cleanUp = "remove stale temporary files in"
+        }
+
+        /// What the caller asked for.
+        public var action: Action
+        /// The model file (save, load) or directory (clean-up) the caller named.
+        public var path: String
+        /// The C function that failed, e.g. `fsync`.
+        public var call: String
+        /// The path the failing call acted on: the model file, its temporary file or its directory.
+        public var subject: String
+        /// The `errno` value the call returned.
+        public var errno: Int32
+        /// The C library's text for ``errno``, e.g. `Input/output error`.
+        public var message: String
+        /// What to do next, as a sentence.
+        public var remedy: String
+
+        /// Creates a failure.
+        public init(
+            action: Action, path: String, call: String, subject: String, errno: Int32, message: String, remedy: String
+        ) {
+            self.action = action
+            self.path = path
+            self.call = call
+            self.subject = subject
+            self.errno = errno
+            self.message = message
+            self.remedy = remedy
+        }
+
+        /// `cannot <action> <path>: <call>(<subject>) failed: <message> (errno N). <remedy>`
+        public var description: String {
+            "cannot \(action.rawValue) \(path): \(call)(\(subject)) failed: \(message) (errno \(errno)). \(remedy)"
+        }
+    }
+}
+
+extension CheckpointError {
+    /// Wraps a failed call made while performing `action` on `path`.
+    static func system(
+        _ error: SystemCallError, _ action: SystemFailure.Action, path: String, subject: String, remedy: String
+    ) -> CheckpointError {
+        .system(
+            SystemFailure(
+                action: action, path: path, call: error.call, subject: subject, errno: error.errno,
+                message: error.message, remedy: remedy))
+    }
+}

@@ -1,0 +1,68 @@
+import Compute
+
+extension Workspace {
+    /// Per-record recon and KL for the rows the last ``forward(_:rows:sampling:)`` ran on; returns
+    /// Σᵢ (reconᵢ + β·klᵢ).
+    func loss(_ parameters: UnsafePointer<Float>, rows: Int) -> Float {
+        let d = architecture.inputWidth
+        ReconstructionKernels.forward(
+            target: target, reconstruction: reconstruction, mask: mask,
+            logVariance: layout.logVariance.map { parameters + $0 }, rows: rows, features: d,
+            weighted: residuals, recon: recon)
+        GaussianKernels.kl(head: head, rows: rows, latent: architecture.latentWidth, into: kl)
+        var total: Float = 0
+        for i in 0..<rows { total += recon[i] + architecture.beta * kl[i] }
+        return total
+    }
+
+    /// Backpropagates `scale · Σᵢ (reconᵢ + β·klᵢ)` through the last forward pass and *writes* (does not
+    /// accumulate) every parameter's gradient into `gradient [parameterCount]`.
+    ///
+    /// Layer by layer, from the output down, with g = ∂L/∂(layer output):
+    /// g ← g ⊙ f′(h) (identity for linear layers), ∂b = Σᵢ gᵢ, ∂W = Xᵀ g, ∂X = g Wᵀ,
+    /// where X is the layer's input. At the latent: ∂μ = ∂z + β·scale·μ,
+    /// ∂ℓ = ∂z ⊙ ε ⊙ ½e^(ℓ/2) + β·scale·½(e^ℓ − 1). The encoder's first layer needs no ∂X.
+    func backward(
+        _ parameters: UnsafePointer<Float>, rows: Int, sampling: Bool, scale: Float,
+        gradient: UnsafeMutablePointer<Float>
+    ) {
+        let d = architecture.inputWidth
+        let k = architecture.latentWidth
+        let logVarianceGradient = layout.logVariance.map { gradient + $0 }
+        logVarianceGradient?.update(repeating: 0, count: d)
+        ReconstructionKernels.backward(
+            target: target, reconstruction: reconstruction, mask: mask,
+            logVariance: layout.logVariance.map { parameters + $0 }, weighted: residuals, rows: rows, features: d,
+            scale: scale, gradient: gradients[gradients.count - 1], logVarianceGradient: logVarianceGradient)
+
+        for index in layout.dense.indices.reversed() {
+            let layer = layout.dense[index]
+            let shape = layer.shape
+            let g = gradients[index]  // [rows, outputs]: ∂L/∂h in, ∂L/∂a out
+            if shape.role == .latentHead {
+                GaussianKernels.sampleBackward(
+                    dz: dz, head: head, noise: sampling ? UnsafePointer(noise) : nil, rows: rows, latent: k,
+                    gradient: g)
+                GaussianKernels.klBackward(
+                    head: head, rows: rows, latent: k, scale: architecture.beta * scale, gradient: g)
+            }
+            Kernels.activationBackward(
+                g, output: outputs[index], rows: rows, cols: shape.outputs,
+                activation: shape.isActivated ? architecture.activation : nil,
+                biasGradient: gradient + layer.bias)
+            let (x, xStride) = layerInput(index, sampling: sampling)
+            // ∂W [inputs, outputs] = Xᵀ [inputs, rows] · g [rows, outputs]
+            gemm(
+                .transposed, .none, m: shape.inputs, n: shape.outputs, k: rows,
+                a: x, lda: xStride, b: g, ldb: shape.outputs,
+                c: gradient + layer.weights, ldc: shape.outputs)
+            guard index > 0 else { continue }
+            // ∂X [rows, inputs] = g [rows, outputs] · Wᵀ [outputs, inputs]
+            let dx = index == layout.headIndex + 1 ? dz : gradients[index - 1]
+            gemm(
+                .none, .transposed, m: rows, n: shape.inputs, k: shape.outputs,
+                a: g, lda: shape.outputs, b: parameters + layer.weights, ldb: shape.outputs,
+                c: dx, ldc: shape.inputs)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Compute
+
+/// What scoring says about each record of a batch.
+public struct Scores: Sendable, Equatable {
+    /// Reconstruction term per record (squared error or Gaussian NLL over observed features).
+    public var recon: [Float]
+    /// KL(q(z|x) ‖ N(0, I)) per record: how far the record's latent posterior sits from the prior.
+    public var kl: [Float]
+    /// `recon + β·kl`, the negative ELBO, per record.
+    public var score: [Float]
+    /// Each feature's share of its record's reconstruction error, `[n, d]`; each row sums to 1 (or is all
+    /// zero when the record is reconstructed exactly). Missing features get 0.
+    public var featureShares: Matrix
+    /// The posterior mean μ, `[n, k]`.
+    public var latentMean: Matrix
+    /// The posterior log-variance log σ², `[n, k]`.
+    public var latentLogVariance: Matrix
+
+    /// Number of records scored.
+    public var count: Int { score.count }
+}
+
+extension VAEModel {
+    /// Rows scored per block; bounds workspace memory and keeps a block's activations in cache.
+    static let scoringBlock = 256
+
+    /// Scores every row of `x` with z = μ (deterministic).
+    ///
+    /// Inputs must be finite. A finite input so extreme that the network overflows Float32 gets +∞ for the
+    /// overflowing terms, never NaN, and its feature shares go to the features whose error overflowed.
+    ///
+    /// - Parameters:
+    ///   - x: inputs `[n, d]`, already standardized; missing values already imputed.
+    ///   - mask: `[n, d]`, 1 where a value was observed and 0 where it was missing; nil means all observed.
+    ///     Missing features do not count towards the reconstruction error.
+    ///   - pool: when given, blocks of rows are scored on its threads.
+    public func score(_ x: Matrix, mask: Matrix? = nil, pool: ThreadPool? = nil) -> Scores {
+        let d = architecture.inputWidth
+        let k = architecture.latentWidth
+        precondition(x.cols == d, "VAEModel.score: input has \(x.cols) columns, the model expects \(d)")
+        if let mask {
+            precondition(mask.rows == x.rows && mask.cols == d, "VAEModel.score: mask shape differs from input")
+        }
+        let n = x.rows
+        var recon = [Float](repeating: 0, count: n)
+        var kl = [Float](repeating: 0, count: n)
+        var shares = Matrix(rows: n, cols: d)
+        var mean = Matrix(rows: n, cols: k)
+        var logVariance = Matrix(rows: n, cols: k)
+        let blocks = (n + Self.scoringBlock - 1) / Self.scoringBlock
+        x.withUnsafeBufferPointer { xs in
+            withOptionalBuffer(mask) { ms in
+                parameters.withUnsafeBufferPointer { ps in
+                    recon.withUnsafeMutableBufferPointer { rs in
+                        kl.withUnsafeMutableBufferPointer { ks in
+                            shares.withUnsafeMutableBufferPointer { ss in
+                                mean.withUnsafeMutableBufferPointer { mus in
+                                    logVariance.withUnsafeMutableBufferPointer { lvs in
+                                        let out = ScoreOutputs(
+                                            recon: rs.baseAddress!, kl: ks.baseAddress!, shares: ss.baseAddress!,
+                                            mean: mus.baseAddress!, logVariance: lvs.baseAddress!)
+                                        let work: (Range<Int>, Int) -> Void = { blockRange, _ in
+                                            let workspace = Workspace(
+                                                architecture: architecture, layout: layout,
+                                                capacity: Self.scoringBlock)
+                                            for block in blockRange {
+                                                let start = block * Self.scoringBlock
+                                                let rows = min(Self.scoringBlock, n - start)
+                                                workspace.score(
+                                                    ps.baseAddress!, x: xs.baseAddress!, mask: ms, rows: start..<start + rows,
+                                                    into: out)
+                                            }
+                                        }
+                                        if let pool {
+                                            pool.parallelFor(blocks, work)
+                                        } else if blocks > 0 {
+                                            work(0..<blocks, 0)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let beta = architecture.beta
+        let score = zip(recon, kl).map { recon, kl in beta == 0 ? recon : recon + beta * kl }
+        return Scores(
+            recon: recon, kl: kl, score: score, featureShares: shares, latentMean: mean,
+            latentLogVariance: logVariance)
+    }
+}
+
+/// Destination pointers of a scoring call; each block writes its own rows.
+struct ScoreOutputs {
+    let recon: UnsafeMutablePointer<Float>
+    let kl: UnsafeMutablePointer<Float>
+    let shares: UnsafeMutablePointer<Float>
+    let mean: UnsafeMutablePointer<Float>
+    let logVariance: UnsafeMutablePointer<Float>
+}
+
+extension Workspace {
+    /// Scores rows `rows` of `x [*, d]` (mask likewise) into the same rows of `out`.
+    func score(
+        _ parameters: UnsafePointer<Float>, x: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?,
+        rows: Range<Int>, into out: ScoreOutputs
+    ) {
+        let d = architecture.inputWidth
+        let k = architecture.latentWidth
+        let n = rows.count
+        load(rows: rows, from: x, mask: sourceMask)
+        forward(parameters, rows: n, sampling: false)
+        _ = loss(parameters, rows: n)
+        for i in 0..<n {
+            // Inputs are finite, so a NaN here can only come from overflow inside the network: the record lies
+            // beyond what Float32 can measure, and its score is +∞.
+            out.recon[rows.lowerBound + i] = recon[i].isNaN ? .infinity : recon[i]
+            out.kl[rows.lowerBound + i] = kl[i].isNaN ? .infinity : kl[i]
+            let w = residuals + i * d
+            let share = out.shares + (rows.lowerBound + i) * d
+            let total = Kernels.sum(w, count: d)
+            if total.isFinite {
+                let inverse: Float = total > 0 ? 1 / total : 0
+                for j in 0..<d { share[j] = w[j] * inverse }
+            } else {
+                // Overflowed: the blame goes in equal parts to the features whose error overflowed.
+                var overflowed: Float = 0
+                for j in 0..<d where !w[j].isFinite { overflowed += 1 }
+                for j in 0..<d { share[j] = w[j].isFinite || overflowed == 0 ? 0 : 1 / overflowed }
+            }
+            (out.mean + (rows.lowerBound + i) * k).update(from: head + i * 2 * k, count: k)
+            (out.logVariance + (rows.lowerBound + i) * k).update(from: head + i * 2 * k + k, count: k)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// Activation and gradient buffers for running the network on up to `capacity` rows at once. One per
+/// worker thread; reused across batches so the hot loop allocates nothing.
+final class Workspace {
+    let architecture: Architecture
+    let layout: ParameterLayout
+    let capacity: Int
+    /// Encoder input x̃ (noisy in denoising mode): `[capacity, d]`.
+    let input: UnsafeMutablePointer<Float>
+    /// Reconstruction target x: `[capacity, d]`.
+    let target: UnsafeMutablePointer<Float>
+    /// Observed-feature mask, 1 or 0: `[capacity, d]`.
+    let mask: UnsafeMutablePointer<Float>
+    /// Output of each dense layer (post-activation), `[capacity, outputs]`; the head's is `[μ | log σ²]`.
+    let outputs: [UnsafeMutablePointer<Float>]
+    /// Gradient with respect to each dense layer's output, same shapes as ``outputs``.
+    let gradients: [UnsafeMutablePointer<Float>]
+    /// Sampled latent z `[capacity, k]` and its noise ε `[capacity, k]`.
+    let z: UnsafeMutablePointer<Float>
+    let noise: UnsafeMutablePointer<Float>
+    /// ∂L/∂z: `[capacity, k]`.
+    let dz: UnsafeMutablePointer<Float>
+    /// Per-row reconstruction term, KL term: `[capacity]` each.
+    let recon: UnsafeMutablePointer<Float>
+    let kl: UnsafeMutablePointer<Float>
+    /// Per-element weighted squared residuals: `[capacity, d]`.
+    let residuals: UnsafeMutablePointer<Float>
+    /// This worker's parameter gradient: `[parameterCount]`.
+    let parameterGradient: UnsafeMutablePointer<Float>
+    private var allocations: [UnsafeMutablePointer<Float>] = []
+
+    init(architecture: Architecture, layout: ParameterLayout, capacity: Int) {
+        self.architecture = architecture
+        self.layout = layout
+        self.capacity = capacity
+        var allocations: [UnsafeMutablePointer<Float>] = []
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+            p.initialize(repeating: 0, count: max(1, count))
+            allocations.append(p)
+            return p
+        }
+        let d = architecture.inputWidth
+        let k = architecture.latentWidth
+        input = buffer(capacity * d)
+        target = buffer(capacity * d)
+        mask = buffer(capacity * d)
+        outputs = layout.dense.map { buffer(capacity * $0.shape.outputs) }
+        gradients = layout.dense.map { buffer(capacity * $0.shape.outputs) }
+        z = buffer(capacity * k)
+        noise = buffer(capacity * k)
+        dz = buffer(capacity * k)
+        recon = buffer(capacity)
+        kl = buffer(capacity)
+        residuals = buffer(capacity * d)
+        parameterGradient = buffer(layout.count)
+        self.allocations = allocations
+    }
+
+    deinit {
+        for p in allocations { p.deallocate() }
+    }
+
+    /// The head's output `[rows, 2k]`: μ in the first k columns, log σ² in the last k.
+    var head: UnsafeMutablePointer<Float> { outputs[layout.headIndex] }
+    /// The reconstruction x̂ `[rows, d]`.
+    var reconstruction: UnsafeMutablePointer<Float> { outputs[outputs.count - 1] }
+
+    /// Copies rows of `source [*, d]` into ``input`` and ``target``, and of `mask` (or ones) into ``mask``.
+    func load(rows indices: some Collection<Int>, from source: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?) {
+        precondition(indices.count <= capacity, "Workspace: \(indices.count) rows exceed capacity \(capacity)")
+        let d = architecture.inputWidth
+        for (slot, row) in indices.enumerated() {
+            (target + slot * d).update(from: source + row * d, count: d)
+            if let sourceMask {
+                (mask + slot * d).update(from: sourceMask + row * d, count: d)
+            } else {
+                (mask + slot * d).update(repeating: 1, count: d)
+            }
+        }
+        input.update(from: target, count: indices.count * d)
+    }
+}

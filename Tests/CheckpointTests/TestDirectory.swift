@@ -1,0 +1,79 @@
+import Glibc
+import Testing
+
+/// A fresh directory under /tmp for one test, removed with everything in it by ``remove()``.
+struct TestDirectory {
+    /// Absolute path of the directory.
+    let path: String
+
+    /// Creates `/tmp/vaewatch-checkpoint-XXXXXX`.
+    init() throws {
+        var template = Array("/tmp/vaewatch-checkpoint-XXXXXX".utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        path = try #require(created.map { String(cString: $0) }, "mkdtemp failed: errno \(errno)")
+    }
+
+    /// The path of `name` inside the directory.
+    func file(_ name: String) -> String { path + "/" + name }
+
+    /// Names in the directory, sorted, without `.` and `..`.
+    func entries(_ subdirectory: String? = nil) -> [String] {
+        guard let stream = opendir(subdirectory.map(file) ?? path) else { return ["<opendir failed: \(errno)>"] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Creates or replaces the file `name` with `bytes`.
+    func write(_ bytes: [UInt8], to name: String) throws {
+        let descriptor = open(file(name), O_CREAT | O_TRUNC | O_WRONLY, 0o644)
+        try #require(descriptor >= 0, "open \(name): errno \(errno)")
+        defer { close(descriptor) }
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        try #require(written == bytes.count, "write \(name): errno \(errno)")
+    }
+
+    /// The whole content of the file `name`.
+    func contents(of name: String) throws -> [UInt8] {
+        let descriptor = open(file(name), O_RDONLY)
+        try #require(descriptor >= 0, "open \(name): errno \(errno)")
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            try #require(count >= 0, "read \(name): errno \(errno)")
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
+        }
+    }
+
+    /// The permission bits of `name`.
+    func mode(of name: String) throws -> mode_t {
+        var info = stat()
+        try #require(lstat(file(name), &info) == 0, "lstat \(name): errno \(errno)")
+        return info.st_mode & 0o7777
+    }
+
+    /// Removes the directory and everything in it.
+    func remove() { Self.removeTree(path) }
+
+    private static func removeTree(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            for name in TestDirectory(existing: path).entries() { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    private init(existing path: String) { self.path = path }
+}
