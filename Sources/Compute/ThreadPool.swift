@@ -36,11 +36,13 @@ public final class ThreadPool: @unchecked Sendable {
         for index in 1..<threadCount {
             let context = Unmanaged.passRetained(WorkerContext(shared: shared, index: index)).toOpaque()
             var thread = pthread_t()
-            let rc = pthread_create(&thread, nil, { raw in
-                let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
-                context.shared.workerLoop(index: context.index)
-                return nil
-            }, context)
+            let rc = pthread_create(
+                &thread, nil,
+                { raw in
+                    let context = Unmanaged<WorkerContext>.fromOpaque(raw!).takeRetainedValue()
+                    context.shared.workerLoop(index: context.index)
+                    return nil
+                }, context)
             precondition(rc == 0, "ThreadPool: pthread_create failed with error \(rc)")
             threads.append(thread)
         }

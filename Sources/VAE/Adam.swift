@@ -59,7 +59,21 @@ final class Adam {
         let correction2 = Float(1 / (1 - Glibc.pow(Double(beta2), Double(step))))
         let (b1, b2, eps, lr, wd) = (beta1, beta2, epsilon, learningRate, weightDecay)
         let (mask, m, v) = (decayMask, firstMoment, secondMoment)
-        for i in range {
+        // Eight lanes at a time through SIMD8 (whose square root is a vector instruction; the scalar one
+        // carries an errno fallback that stops the loop from vectorizing), then the scalar tail.
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let g = load8(gradient + i)
+            let mi = b1 * load8(m + i) + (1 - b1) * g
+            let vi = b2 * load8(v + i) + (1 - b2) * g * g
+            store8(mi, m + i)
+            store8(vi, v + i)
+            let p = load8(parameters + i)
+            let denominator = (vi * correction2).squareRoot() + eps
+            store8(p - lr * ((mi * correction1) / denominator + wd * load8(mask + i) * p), parameters + i)
+            i += 8
+        }
+        while i < range.upperBound {
             let g = gradient[i]
             let mi = b1 * m[i] + (1 - b1) * g
             let vi = b2 * v[i] + (1 - b2) * g * g
@@ -67,6 +81,20 @@ final class Adam {
             v[i] = vi
             let p = parameters[i]
             parameters[i] = p - lr * ((mi * correction1) / ((vi * correction2).squareRoot() + eps) + wd * mask[i] * p)
+            i += 1
         }
     }
+}
+
+@inline(__always)
+private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load8(UnsafePointer(p)) }
+
+@inline(__always)
+private func store8(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
 }

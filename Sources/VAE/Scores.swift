@@ -42,63 +42,74 @@ extension VAEModel {
             precondition(mask.rows == x.rows && mask.cols == d, "VAEModel.score: mask shape differs from input")
         }
         let n = x.rows
-        var recon = [Float](repeating: 0, count: n)
-        var kl = [Float](repeating: 0, count: n)
-        var shares = Matrix(rows: n, cols: d)
-        var mean = Matrix(rows: n, cols: k)
-        var logVariance = Matrix(rows: n, cols: k)
+        let out = ScoreOutputs(rows: n, features: d, latent: k)
         let blocks = (n + Self.scoringBlock - 1) / Self.scoringBlock
         x.withUnsafeBufferPointer { xs in
             withOptionalBuffer(mask) { ms in
                 parameters.withUnsafeBufferPointer { ps in
-                    recon.withUnsafeMutableBufferPointer { rs in
-                        kl.withUnsafeMutableBufferPointer { ks in
-                            shares.withUnsafeMutableBufferPointer { ss in
-                                mean.withUnsafeMutableBufferPointer { mus in
-                                    logVariance.withUnsafeMutableBufferPointer { lvs in
-                                        let out = ScoreOutputs(
-                                            recon: rs.baseAddress!, kl: ks.baseAddress!, shares: ss.baseAddress!,
-                                            mean: mus.baseAddress!, logVariance: lvs.baseAddress!)
-                                        let work: (Range<Int>, Int) -> Void = { blockRange, _ in
-                                            let workspace = Workspace(
-                                                architecture: architecture, layout: layout,
-                                                capacity: Self.scoringBlock)
-                                            for block in blockRange {
-                                                let start = block * Self.scoringBlock
-                                                let rows = min(Self.scoringBlock, n - start)
-                                                workspace.score(
-                                                    ps.baseAddress!, x: xs.baseAddress!, mask: ms, rows: start..<start + rows,
-                                                    into: out)
-                                            }
-                                        }
-                                        if let pool {
-                                            pool.parallelFor(blocks, work)
-                                        } else if blocks > 0 {
-                                            work(0..<blocks, 0)
-                                        }
-                                    }
-                                }
-                            }
+                    let work: (Range<Int>, Int) -> Void = { blockRange, _ in
+                        let workspace = Workspace(
+                            architecture: architecture, layout: layout, capacity: Self.scoringBlock)
+                        for block in blockRange {
+                            let start = block * Self.scoringBlock
+                            let rows = start..<min(start + Self.scoringBlock, n)
+                            workspace.score(ps.baseAddress!, x: xs.baseAddress!, mask: ms, rows: rows, into: out)
                         }
+                    }
+                    if let pool {
+                        pool.parallelFor(blocks, work)
+                    } else if blocks > 0 {
+                        work(0..<blocks, 0)
                     }
                 }
             }
         }
-        let beta = architecture.beta
-        let score = zip(recon, kl).map { recon, kl in beta == 0 ? recon : recon + beta * kl }
-        return Scores(
-            recon: recon, kl: kl, score: score, featureShares: shares, latentMean: mean,
-            latentLogVariance: logVariance)
+        return out.scores(beta: architecture.beta)
     }
 }
 
-/// Destination pointers of a scoring call; each block writes its own rows.
-struct ScoreOutputs {
+/// Destination buffers of a scoring call; each block writes its own rows.
+final class ScoreOutputs {
+    let rows: Int
+    let features: Int
+    let latent: Int
+    /// `[rows]` each.
     let recon: UnsafeMutablePointer<Float>
     let kl: UnsafeMutablePointer<Float>
+    /// `[rows, features]`.
     let shares: UnsafeMutablePointer<Float>
+    /// `[rows, latent]` each.
     let mean: UnsafeMutablePointer<Float>
     let logVariance: UnsafeMutablePointer<Float>
+
+    init(rows: Int, features: Int, latent: Int) {
+        self.rows = rows
+        self.features = features
+        self.latent = latent
+        recon = .allocate(capacity: max(1, rows))
+        kl = .allocate(capacity: max(1, rows))
+        shares = .allocate(capacity: max(1, rows * features))
+        mean = .allocate(capacity: max(1, rows * latent))
+        logVariance = .allocate(capacity: max(1, rows * latent))
+    }
+
+    deinit {
+        for p in [recon, kl, shares, mean, logVariance] { p.deallocate() }
+    }
+
+    /// Copies the buffers, all written by now, into a ``Scores`` value.
+    func scores(beta: Float) -> Scores {
+        let recon = Array(UnsafeBufferPointer(start: recon, count: rows))
+        let kl = Array(UnsafeBufferPointer(start: kl, count: rows))
+        func matrix(_ p: UnsafeMutablePointer<Float>, cols: Int) -> Matrix {
+            Matrix(rows: rows, cols: cols, storage: Array(UnsafeBufferPointer(start: p, count: rows * cols)))
+        }
+        // With β = 0 the KL term is left out, not multiplied by zero (0 · ∞ would be NaN).
+        let score = zip(recon, kl).map { recon, kl in beta == 0 ? recon : recon + beta * kl }
+        return Scores(
+            recon: recon, kl: kl, score: score, featureShares: matrix(shares, cols: features),
+            latentMean: matrix(mean, cols: latent), latentLogVariance: matrix(logVariance, cols: latent))
+    }
 }
 
 extension Workspace {

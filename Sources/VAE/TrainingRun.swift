@@ -37,7 +37,8 @@ struct TrainingRun {
     }
 
     mutating func train(onEpoch: (EpochReport) -> TrainingControl) throws(TrainingError) -> TrainingResult {
-        let batchCapacity = (min(configuration.batchSize, trainingRows.count) + pool.threadCount - 1)
+        let batchCapacity =
+            (min(configuration.batchSize, trainingRows.count) + pool.threadCount - 1)
             / pool.threadCount
         let workspaces = (0..<pool.threadCount).map { _ in
             Workspace(architecture: architecture, layout: layout, capacity: batchCapacity)
@@ -119,9 +120,11 @@ struct TrainingRun {
                             // Noise for a row depends only on the step's seed and the row's place in the batch,
                             // never on which worker draws it.
                             for (slot, position) in shard.enumerated() {
-                                var generator = SeededGenerator(seed: noiseSeed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15)
+                                var generator = SeededGenerator(
+                                    seed: noiseSeed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15)
                                 if sampling {
-                                    NormalSampler.fill(UnsafeMutableBufferPointer(start: ws.noise + slot * k, count: k), &generator)
+                                    NormalSampler.fill(
+                                        UnsafeMutableBufferPointer(start: ws.noise + slot * k, count: k), &generator)
                                 }
                                 if sigma > 0 {
                                     let input = ws.input + slot * d

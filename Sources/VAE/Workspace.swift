@@ -66,7 +66,9 @@ final class Workspace {
     var reconstruction: UnsafeMutablePointer<Float> { outputs[outputs.count - 1] }
 
     /// Copies rows of `source [*, d]` into ``input`` and ``target``, and of `mask` (or ones) into ``mask``.
-    func load(rows indices: some Collection<Int>, from source: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?) {
+    func load(
+        rows indices: some Collection<Int>, from source: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?
+    ) {
         precondition(indices.count <= capacity, "Workspace: \(indices.count) rows exceed capacity \(capacity)")
         let d = architecture.inputWidth
         for (slot, row) in indices.enumerated() {

@@ -24,7 +24,10 @@ struct GEMMTests {
             let (alpha, beta): (Float, Float) = (0.75, 0.5)
             a.withUnsafeBufferPointer { ap in
                 b.withUnsafeBufferPointer { bp in
-                    let (pa, pb) = (ap.baseAddress ?? UnsafePointer(bitPattern: 16)!, bp.baseAddress ?? UnsafePointer(bitPattern: 16)!)
+                    let (pa, pb) = (
+                        ap.baseAddress ?? UnsafePointer(bitPattern: 16)!,
+                        bp.baseAddress ?? UnsafePointer(bitPattern: 16)!
+                    )
                     fast.withUnsafeMutableBufferPointer { cp in
                         guard let c = cp.baseAddress else { return }
                         gemm(

@@ -22,7 +22,9 @@ struct GradientCheckTests {
         }
     }
 
-    @Test("every parameter tensor's gradient matches central differences (Float32, relative error < 2e-2)", arguments: cases)
+    @Test(
+        "every parameter tensor's gradient matches central differences (Float32, relative error < 2e-2)",
+        arguments: cases)
     func gradientMatches(testCase: Case) throws {
         let architecture = Architecture(
             inputWidth: 5, hiddenWidths: [7, 4], latentWidth: 3, activation: testCase.activation,
@@ -51,14 +53,17 @@ struct GradientCheckTests {
         }
         var tensors: [(String, Range<Int>)] = model.layout.dense.enumerated().flatMap { index, layer in
             let weights = layer.weights..<layer.bias
-            return [("layer \(index) W", weights), ("layer \(index) b", layer.bias..<(layer.bias + layer.shape.outputs))]
+            return [
+                ("layer \(index) W", weights), ("layer \(index) b", layer.bias..<(layer.bias + layer.shape.outputs)),
+            ]
         }
         if let s = model.layout.logVariance { tensors.append(("log-variance s", s..<(s + 5))) }
         for (name, range) in tensors {
             let a = analytic[range]
             let n = numeric[range]
             let difference = zip(a, n).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
-            let size = a.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() + n.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            let size =
+                a.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() + n.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
             if size < 1e-6 {
                 // β = 0 without sampling: the log-variance half of the head gets no gradient at all.
                 #expect(a.allSatisfy { $0 == 0 }, "\(name): analytic gradient should be exactly zero")

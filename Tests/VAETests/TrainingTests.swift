@@ -60,7 +60,8 @@ struct TrainingTests {
         let pool = ThreadPool(threadCount: 2)
         let fresh = try VAEModel(initializing: Self.architecture, seed: 4)
         let trained = try Trainer.train(fresh, data: data, configuration: Self.configuration(epochs: 15), pool: pool)
-        let warm = try Trainer.train(trained.model, data: data, configuration: Self.configuration(epochs: 1), pool: pool)
+        let warm = try Trainer.train(
+            trained.model, data: data, configuration: Self.configuration(epochs: 1), pool: pool)
         let cold = try Trainer.train(fresh, data: data, configuration: Self.configuration(epochs: 1), pool: pool)
         #expect(warm.history[0].trainingLoss < 0.8 * cold.history[0].trainingLoss)
     }
@@ -72,7 +73,8 @@ struct TrainingTests {
         configuration.patience = 3
         configuration.learningRate = 1e-2
         let model = try VAEModel(initializing: Self.architecture, seed: 5)
-        let result = try Trainer.train(model, data: data, configuration: configuration, pool: ThreadPool(threadCount: 1))
+        let result = try Trainer.train(
+            model, data: data, configuration: configuration, pool: ThreadPool(threadCount: 1))
         #expect(result.summary.stoppedEarly)
         #expect(result.history.count == result.summary.bestEpoch + 3)
         #expect(result.summary.validationRows == 40)
@@ -98,7 +100,8 @@ struct TrainingTests {
             configuration.gradientClipNorm = 1
         }
         let model = try VAEModel(initializing: architecture, seed: 6)
-        let result = try Trainer.train(model, data: data, configuration: configuration, pool: ThreadPool(threadCount: 2))
+        let result = try Trainer.train(
+            model, data: data, configuration: configuration, pool: ThreadPool(threadCount: 2))
         let losses = result.history.map(\.trainingLoss)
         #expect(losses.allSatisfy { $0.isFinite })
         #expect(losses.last! < losses.first!, "mode \(mode): \(losses)")
@@ -128,7 +131,8 @@ struct TrainingTests {
         configuration = Self.configuration()
         configuration.learningRate = 1e30
         let diverged = #expect(throws: TrainingError.self) {
-            try Trainer.train(model, data: TrainingData.manifold(rows: 100, seed: 1).data, configuration: configuration, pool: pool)
+            try Trainer.train(
+                model, data: TrainingData.manifold(rows: 100, seed: 1).data, configuration: configuration, pool: pool)
         }
         #expect(diverged?.code == .diverged)
     }
