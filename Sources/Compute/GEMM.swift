@@ -118,3 +118,9 @@ enum BLAS {
     /// Threads OpenBLAS would use for one call (`openblas_get_num_threads`).
     static var threadCount: Int { Int(openblas_get_num_threads()) }
 }
+
+extension ThreadPool {
+    /// Threads OpenBLAS uses for one GEMM; 1 once any pool exists (or any GEMM ran), so BLAS never competes
+    /// with the pool for cores.
+    public static var blasThreadCount: Int { BLAS.threadCount }
+}

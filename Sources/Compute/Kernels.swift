@@ -65,17 +65,6 @@ public enum Kernels {
         }
     }
 
-    /// `out[j] = Σᵢ x[i, j]`, rows summed in order. Shapes: x `[rows, cols]`, out `[cols]`.
-    public static func columnSums(
-        _ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>
-    ) {
-        out.update(repeating: 0, count: cols)
-        for i in 0..<rows {
-            let row = x + i * cols
-            for j in 0..<cols { out[j] += row[j] }
-        }
-    }
-
     /// `Σⱼ x[j]` over one contiguous row, with eight partial sums combined in a fixed order.
     @inline(__always)
     public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
@@ -94,12 +83,7 @@ public enum Kernels {
         return total
     }
 
-    /// `out[i] = Σⱼ x[i, j]`. Shapes: x `[rows, cols]`, out `[rows]`.
-    public static func rowSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
-        for i in 0..<rows { out[i] = sum(x + i * cols, count: cols) }
-    }
-
-    /// `Σ x²` over a contiguous vector, in `Double`-free fixed-order partial sums.
+    /// `Σ x²` over a contiguous vector, with eight partial sums combined in a fixed order.
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var acc = SIMD8<Float>()
         var j = 0

@@ -57,17 +57,6 @@ public struct Matrix: Sendable, Equatable {
         return Array(storage[r * cols..<(r + 1) * cols])
     }
 
-    /// The rows at `indices`, in that order: `[indices.count, cols]`.
-    public func gatherRows(_ indices: some Collection<Int>) -> Matrix {
-        var out = [Float]()
-        out.reserveCapacity(indices.count * cols)
-        for r in indices {
-            precondition(r >= 0 && r < rows, "Matrix: row \(r) outside [\(rows), \(cols)]")
-            out.append(contentsOf: storage[r * cols..<(r + 1) * cols])
-        }
-        return Matrix(rows: indices.count, cols: cols, storage: out)
-    }
-
     /// The transpose, `[cols, rows]`.
     public func transposed() -> Matrix {
         Matrix(rows: cols, cols: rows) { r, c in self.storage[c * self.cols + r] }

@@ -51,9 +51,4 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func nextOpenUnitDouble() -> Double {
         (Double(next() >> 11) + 1) * 0x1p-53
     }
-
-    /// A generator for an independent stream: seeded from this one's next output mixed with `stream`.
-    public mutating func split(stream: UInt64) -> SeededGenerator {
-        SeededGenerator(seed: next() ^ (stream &* 0xD1B5_4A32_D192_ED03))
-    }
 }

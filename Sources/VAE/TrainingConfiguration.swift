@@ -14,7 +14,8 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     public var validationFraction: Float = 0.1
     /// Stop after this many epochs without improvement of the monitored loss.
     public var patience: Int = 10
-    /// Relative improvement that counts: new < best × (1 − minimumImprovement).
+    /// Relative improvement that counts: new < best − |best| × minimumImprovement (losses can be negative
+    /// with the Gaussian reconstruction term).
     public var minimumImprovement: Float = 1e-4
     /// Draw z = μ + σ ε during training (the VAE); false trains with z = μ (with β = 0, a plain autoencoder).
     public var sampling: Bool = true

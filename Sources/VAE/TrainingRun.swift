@@ -46,6 +46,7 @@ struct TrainingRun {
         var history: [EpochReport] = []
         var best = (loss: Float.infinity, epoch: 0, trainingLoss: Float.nan, parameters: parameters)
         var order = trainingRows
+        var outOfPatience = false
         for epoch in 1...configuration.epochs {
             order.shuffle(using: &rng)
             var total = 0.0
@@ -56,7 +57,7 @@ struct TrainingRun {
                 guard loss.isFinite else {
                     throw TrainingError(
                         .diverged,
-                        "loss became \(loss) at epoch \(epoch), rows \(start)–\(start + batch.count - 1); "
+                        "loss became \(loss) in epoch \(epoch), in the batch at position \(start) of its shuffled order; "
                             + "lower the learning rate or set a gradient clip norm")
                 }
                 total += Double(loss) * Double(batch.count)
@@ -72,7 +73,8 @@ struct TrainingRun {
             let report = EpochReport(
                 epoch: epoch, trainingLoss: trainingLoss, validationLoss: validationLoss, improved: improved)
             history.append(report)
-            if onEpoch(report) == .stop || epoch - best.epoch >= configuration.patience { break }
+            outOfPatience = epoch - best.epoch >= configuration.patience
+            if onEpoch(report) == .stop || outOfPatience { break }
         }
         model = model.replacing(parameters: best.parameters)
         parameters = best.parameters
@@ -82,7 +84,7 @@ struct TrainingRun {
             bestEpoch: best.epoch, trainingLoss: best.trainingLoss,
             validationLoss: validationRows.isEmpty ? nil : best.loss,
             activeLatentUnits: finalEvaluation.unitKL.filter { $0 > 0.01 }.count,
-            stoppedEarly: history.count < configuration.epochs)
+            stoppedEarly: outOfPatience && history.count < configuration.epochs)
         return TrainingResult(model: model, summary: summary, history: history)
     }
 

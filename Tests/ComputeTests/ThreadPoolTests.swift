@@ -56,6 +56,7 @@ struct ThreadPoolTests {
     @Test("the default size is the number of online CPUs")
     func defaultSize() {
         #expect(ThreadPool().threadCount == ThreadPool.availableCores)
+        #expect(ThreadPool.blasThreadCount == 1, "BLAS's own threading must be off once a pool exists")
         #expect(ThreadPool.availableCores >= 1)
     }
 }

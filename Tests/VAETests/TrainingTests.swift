@@ -83,6 +83,22 @@ struct TrainingTests {
         #expect(result.history.filter(\.improved).last?.epoch == result.summary.bestEpoch)
     }
 
+    @Test("the progress callback sees every epoch and can stop training; that is not early stopping")
+    func callbackStops() throws {
+        let (data, _) = TrainingData.manifold(rows: 300, seed: 7)
+        let model = try VAEModel(initializing: Self.architecture, seed: 7)
+        var seen: [Int] = []
+        let result = try Trainer.train(
+            model, data: data, configuration: Self.configuration(epochs: 50), pool: ThreadPool(threadCount: 2)
+        ) { report in
+            seen.append(report.epoch)
+            return report.epoch == 3 ? .stop : .proceed
+        }
+        #expect(seen == [1, 2, 3])
+        #expect(result.history.count == 3)
+        #expect(!result.summary.stoppedEarly)
+    }
+
     @Test("the other modes train to finite, falling losses", arguments: 0..<4)
     func modes(mode: Int) throws {
         let (data, _) = TrainingData.manifold(rows: 500, seed: 6)
