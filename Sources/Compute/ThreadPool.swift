@@ -162,13 +162,16 @@ extension ThreadPool {
             job = nil
         }
 
-        /// Spins until `condition` holds or ``spinNanoseconds`` pass; returns whether it holds.
+        /// Spins until `condition` holds or ``spinNanoseconds`` pass; returns whether it holds. Yields the CPU
+        /// between rounds of checks: on a core of its own that returns at once, and when the scheduler has put
+        /// two of the pool's threads on one core it lets the other run instead of spinning against it.
         @inline(__always)
         func spin(until condition: () -> Bool) -> Bool {
             let deadline = Shared.monotonicNanoseconds() + Shared.spinNanoseconds
             while true {
                 for _ in 0..<64 where condition() { return true }
                 if Shared.monotonicNanoseconds() >= deadline { return condition() }
+                sched_yield()
             }
         }
 

@@ -67,6 +67,9 @@ if cores >= 2 {
     report("train.samples_per_s.threads_2", median(two), "samples/s")
     let ratios = zip(one, two).map { $1 / $0 }
     print("train.speedup.threads_2", Double(Int(median(ratios) * 100)) / 100, "x")
+    // The spread of the paired ratios: a low minimum means the second core was busy during some runs.
+    print("train.speedup.threads_2.min", Double(Int(ratios.min()! * 100)) / 100, "x")
+    print("train.speedup.threads_2.max", Double(Int(ratios.max()! * 100)) / 100, "x")
 }
 if cores > 2 {
     let all = ThreadPool(threadCount: cores)
