@@ -2,14 +2,17 @@ import Compute
 
 extension Workspace {
     /// Per-record recon and KL for the rows the last ``forward(_:rows:sampling:)`` ran on; returns
-    /// Σᵢ (reconᵢ + β·klᵢ).
-    func loss(_ parameters: UnsafePointer<Float>, rows: Int) -> Float {
+    /// Σᵢ (reconᵢ + β·klᵢ). `klPerUnit [rows, k]`, when given, receives each latent unit's KL term.
+    func loss(
+        _ parameters: UnsafePointer<Float>, rows: Int, klPerUnit: UnsafeMutablePointer<Float>? = nil
+    ) -> Float {
         let d = architecture.inputWidth
         ReconstructionKernels.forward(
             target: target, reconstruction: reconstruction, mask: mask,
             logVariance: layout.logVariance.map { parameters + $0 }, rows: rows, features: d,
             weighted: residuals, recon: recon)
-        GaussianKernels.kl(head: head, rows: rows, latent: architecture.latentWidth, into: kl)
+        GaussianKernels.kl(
+            head: head, rows: rows, latent: architecture.latentWidth, into: kl, perUnit: klPerUnit)
         var total: Float = 0
         for i in 0..<rows { total += recon[i] + architecture.beta * kl[i] }
         return total

@@ -224,9 +224,8 @@ struct TrainingRun {
                                     let slice = rows[(b * block)..<min((b + 1) * block, rows.count)]
                                     ws.load(rows: slice, from: xs.baseAddress!, mask: ms)
                                     ws.forward(ps.baseAddress!, rows: slice.count, sampling: false)
-                                    losses[b] = Double(ws.loss(ps.baseAddress!, rows: slice.count))
-                                    GaussianKernels.kl(
-                                        head: ws.head, rows: slice.count, latent: k, into: ws.kl, perUnit: perUnit)
+                                    losses[b] = Double(
+                                        ws.loss(ps.baseAddress!, rows: slice.count, klPerUnit: perUnit))
                                     for i in 0..<slice.count {
                                         for j in 0..<k { unitKL[b * k + j] += Double(perUnit[i * k + j]) }
                                     }
