@@ -11,7 +11,11 @@ let strictSettings: [SwiftSetting] = [
 let package = Package(
     name: "vaewatch",
     products: [
-        .executable(name: "vaewatch-bench", targets: ["vaewatch-bench"])
+        .executable(name: "vaewatch", targets: ["vaewatch"]),
+        .executable(name: "vaewatch-bench", targets: ["vaewatch-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // C libraries, each imported by exactly one Swift module.
@@ -37,7 +41,26 @@ let package = Package(
         .target(name: "VAE", dependencies: ["Compute"], swiftSettings: strictSettings),
         // Durable, atomic model files on disk.
         .target(name: "Checkpoint", dependencies: ["VAE"], swiftSettings: strictSettings),
+        // The domain: record batches, feature scaling, verdicts, threshold, training window, retrain policy. No I/O.
+        .target(name: "Detector", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
+        // Standard input and output: CSV and JSON-lines readers and writers, located rejects.
+        .target(name: "RecordIO", dependencies: ["Detector", "Compute"], swiftSettings: strictSettings),
+        // The long-running parts: the streaming score loop with background retraining.
+        .target(
+            name: "Daemon",
+            dependencies: ["Compute", "VAE", "Detector", "RecordIO"],
+            swiftSettings: strictSettings
+        ),
 
+        // The command-line interface: thin commands over the modules above.
+        .executableTarget(
+            name: "vaewatch",
+            dependencies: [
+                "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "Daemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "vaewatch-bench",
             dependencies: ["Compute", "VAE"],
@@ -49,6 +72,22 @@ let package = Package(
         .testTarget(
             name: "CheckpointTests",
             dependencies: ["Checkpoint", "VAE"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DetectorTests",
+            dependencies: ["Detector", "VAE", "Compute"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RecordIOTests",
+            dependencies: ["RecordIO", "Detector", "Compute"],
+            swiftSettings: strictSettings
+        ),
+        // Runs the built `vaewatch` executable as a child process, as users do.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["vaewatch"],
             swiftSettings: strictSettings
         ),
     ],

@@ -38,6 +38,9 @@ extension ModelFileFormat {
                     "the scaler scale of feature \(index) is \(scaler.scale[index]); it must be finite and positive")
             }
         }
+        guard header.version >= 1 else {
+            throw fail(.badHeader, "the model version is \(header.version); versions start at 1")
+        }
         if let threshold = header.threshold, !threshold.isFinite {
             throw fail(.badHeader, "the threshold is \(threshold); it must be finite")
         }

@@ -19,6 +19,8 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// When the model was created, in whole seconds since 1970-01-01T00:00:00Z.
     public var createdAt: Int64
+    /// Position of the model in its lineage: 1 for a first training, one more for each retrain after it.
+    public var version: Int
 
     /// Creates a header.
     public init(
@@ -28,7 +30,8 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         threshold: Float? = nil,
         training: TrainingSummary? = nil,
         seed: UInt64,
-        createdAt: Int64
+        createdAt: Int64,
+        version: Int = 1
     ) {
         self.featureNames = featureNames
         self.architecture = architecture
@@ -37,6 +40,7 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         self.training = training
         self.seed = seed
         self.createdAt = createdAt
+        self.version = version
     }
 }
 

@@ -1,0 +1,195 @@
+import Compute
+import Detector
+import RecordIO
+import VAE
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The loop behind `vaewatch score`: read a batch, parse it, score it, write it, and again.
+///
+/// Without a model it first holds back `warmup` records, learns from them, then scores them and streams on.
+/// With `retrainEvery`, it keeps a window of recent normal records and retrains in the background, warm, on a
+/// pool of its own; the new model takes over between two batches, so output never pauses.
+public final class StreamScorer {
+    private let options: StreamOptions
+    private let pool: ThreadPool
+    private let message: (String) -> Void
+    private var detector: Detector?
+    private var summary = StreamSummary()
+    private var window: TrainingWindow?
+    private var policy: RetrainPolicy?
+    private var retrain: BackgroundRetrain?
+
+    /// Creates a scorer.
+    ///
+    /// - Parameters:
+    ///   - detector: the model to score with from the first record; nil to learn one from the first records.
+    ///   - pool: the threads that parse, score and format.
+    ///   - message: receives progress and problems, one line each, for stderr.
+    public init(
+        options: StreamOptions, detector: Detector?, pool: ThreadPool, message: @escaping (String) -> Void
+    ) {
+        self.options = options
+        self.detector = detector
+        self.pool = pool
+        self.message = message
+    }
+
+    /// Runs until the input ends (or the output's reader goes away); writes to `output`.
+    public func run(output descriptor: CInt) throws(StreamFailure) -> StreamSummary {
+        do {
+            try stream(to: OutputStream(descriptor: descriptor, name: "the output"))
+        } catch let error as RecordIOError where error.code == .outputClosed {
+            summary.outputClosed = true
+        } catch let error as RecordIOError {
+            throw .records(error)
+        } catch let error as DetectorError {
+            throw .training(error)
+        } catch {
+            preconditionFailure("StreamScorer: unexpected error \(error)")
+        }
+        if let retrain {
+            message("vaewatch: waiting for the retrain in progress to finish")
+            finish(retrain.wait())
+        }
+        summary.detector = detector
+        return summary
+    }
+
+    /// Reads, scores and writes until the input ends; throws ``RecordIOError`` or ``DetectorError``.
+    private func stream(to output: OutputStream) throws {
+        let input = try RecordInput(
+                path: options.input, format: options.inputFormat, selection: options.columns,
+                modelFeatures: detector?.featureNames, strict: options.strict,
+                maximumLineBytes: options.maximumLineBytes, batchDeadline: options.batchDeadline)
+        let rejects = try RejectLog(strict: options.strict, rejectsPath: options.rejectsPath, writeMessage: message)
+        let early = try input.start()
+        guard let parser = input.parser else { return }
+        let plan = parser.plan
+        if detector != nil, !plan.unusedColumns.isEmpty {
+            message("vaewatch: not using column\(plan.unusedColumns.count == 1 ? "" : "s") \(plan.unusedColumns.joined(separator: ", ")), which the model does not know")
+        }
+        try rejects.record(early)
+        let writer = VerdictWriter(
+            input: options.inputFormat, output: options.outputFormat ?? options.inputFormat, plan: plan,
+            onlyAnomalies: options.onlyAnomalies)
+        let header = writer.header(inputHeader: input.headerLine)
+        try output.write(header)
+        if let retrainEvery = options.retrainEvery {
+            window = TrainingWindow(capacity: options.windowCapacity, width: plan.featureNames.count)
+            policy = try? RetrainPolicy(everyRecords: retrainEvery, startingAt: elapsed())
+        }
+        var held = HeldRecords()
+        if detector == nil {
+            message("vaewatch: no model given; learning from the first \(options.warmup) records")
+        }
+        while let (parsed, batch) = try input.next(pool: pool) {
+            try rejects.record(parsed)
+            summary.rejects = rejects.count
+            summary.emptyLines += parsed.emptyLines
+            guard parsed.count > 0 else { continue }
+            if detector == nil {
+                held.append(parsed, from: batch)
+                if held.count >= options.warmup {
+                    try learn(from: held, names: plan.featureNames)
+                    try score(held, writer: writer, to: output)
+                    held = HeldRecords()
+                }
+                continue
+            }
+            try score(parsed, bytes: batch.bytes, writer: writer, to: output)
+        }
+        try rejects.finish(lastLine: input.lastLine)
+        if detector == nil {
+            guard held.count > 0 else {
+                throw RecordIOError(.data, "\(input.source): no records to learn from")
+            }
+            try learn(from: held, names: plan.featureNames)
+            try score(held, writer: writer, to: output)
+        }
+    }
+
+    /// Trains the first model on the held records (the first `warmup` of them).
+    private func learn(from held: HeldRecords, names: [String]) throws(DetectorError) {
+        var batch = held.parsed.recordBatch(width: names.count)
+        if batch.count > options.warmup { batch = batch.prefix(options.warmup) }
+        if batch.count < 100 {
+            message("vaewatch: only \(batch.count) records to learn from; scores will be rough (100 or more help)")
+        }
+        let started = ContinuousClock.now
+        let result = try Detector.train(
+                featureNames: names, on: batch, options: options.detector, pool: pool, createdAt: Int64(time(nil)))
+        detector = result.detector
+        let seconds = (ContinuousClock.now - started).seconds
+        message(
+            "vaewatch: model version 1 learned from \(batch.count) records in \(Self.format(seconds)) s: "
+                + "threshold \(result.detector.threshold), "
+                + "\(result.summary.activeLatentUnits) of \(options.detector.latentWidth) latent units active")
+    }
+
+    private func score(_ held: HeldRecords, writer: VerdictWriter, to output: OutputStream) throws {
+        try held.bytes.withUnsafeBytes { raw in
+            try score(held.parsed, bytes: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, writer: writer, to: output)
+        }
+    }
+
+    /// Scores and writes one batch, feeds the training window, and swaps in a finished retrain.
+    private func score(
+        _ parsed: ParsedLines, bytes: UnsafeRawPointer, writer: VerdictWriter, to output: OutputStream
+    ) throws(RecordIOError) {
+        guard let detector else { return }
+        let batch = parsed.recordBatch(width: detector.inputWidth)
+        let verdicts = detector.score(batch, pool: pool)
+        try writer.write(parsed, bytes: bytes, verdicts: verdicts, pool: pool, to: output)
+        summary.records += verdicts.count
+        summary.anomalies += verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
+        guard var window, var policy else { return }
+        window.offer(batch, verdicts: verdicts)
+        policy.recordsScored(verdicts.count)
+        if let running = retrain, let outcome = running.poll() {
+            retrain = nil
+            finish(outcome)
+        }
+        if retrain == nil, policy.isDue(now: elapsed()), window.count > 0 {
+            message("vaewatch: retraining on the \(window.count) most recent normal records, in the background")
+            retrain = BackgroundRetrain(
+                detector: detector, window: window.snapshot(), options: options.detector,
+                threads: options.trainingThreads, createdAt: Int64(time(nil)))
+            policy.retrained(at: elapsed())
+        }
+        self.window = window
+        self.policy = policy
+    }
+
+    /// Swaps in a finished retrain, or reports why it failed (the current model stays).
+    private func finish(_ outcome: Result<DetectorTrainingResult, DetectorError>) {
+        switch outcome {
+        case .success(let result):
+            detector = result.detector
+            summary.retrains += 1
+            message(
+                "vaewatch: model version \(result.detector.version) in use: threshold \(result.detector.threshold)")
+        case .failure(let error):
+            message("vaewatch: retrain failed, the current model stays: \(error)")
+        }
+    }
+
+    private let started = ContinuousClock.now
+
+    /// Seconds since the scorer was created, for the retrain policy.
+    private func elapsed() -> Double { (ContinuousClock.now - started).seconds }
+
+    static func format(_ seconds: Double) -> String {
+        String(Double(Int((seconds * 10).rounded())) / 10)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) * 1e-18
+    }
+}

@@ -1,0 +1,199 @@
+/// Parses CSV lines (RFC 4180: comma separated, double-quoted fields with `""` for a quote) into feature rows.
+///
+/// Unquoted fields are trimmed of spaces and tabs. An empty field is a missing value. A line whose field count
+/// differs from the header's is rejected whole.
+struct CSVLineParser {
+    /// The input's name in rejects.
+    let source: String
+    /// Role of each column.
+    let plan: ColumnPlan
+
+    /// Parses `line` into `features[0..<d]` and `observed[0..<d]`; stores the key field in `key` when the
+    /// plan has a key column.
+    func parse(
+        _ line: UnsafeRawBufferPointer, number: Int, features: UnsafeMutablePointer<Float>,
+        observed: UnsafeMutablePointer<Float>, key: inout String?
+    ) -> LineOutcome {
+        if line.isEmpty { return .empty }
+        if let reject = LineChecks.invalidUTF8(line, source: source, number: number) { return .reject(reject) }
+        if number > 1, let reject = LineChecks.strayByteOrderMark(line, source: source, number: number) {
+            return .reject(reject)
+        }
+        let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let count = line.count
+        let slots = plan.slots
+        var missing = 0
+        var column = 0
+        var position = 0
+        while true {
+            // One field: [fieldStart, fieldEnd) of content, then `position` at its delimiter (or the end).
+            var fieldStart = position
+            var fieldEnd: Int
+            var quoted = false
+            while fieldStart < count, bytes[fieldStart] == 0x20 || bytes[fieldStart] == 0x09 { fieldStart += 1 }
+            if fieldStart < count, bytes[fieldStart] == 0x22 {
+                quoted = true
+                guard let close = Self.closingQuote(bytes, from: fieldStart + 1, count: count) else {
+                    return .reject(reject(number, column, "a quoted field is not closed"))
+                }
+                fieldEnd = close
+                position = close + 1
+                while position < count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+                if position < count, bytes[position] != 0x2C {
+                    return .reject(reject(number, column, "text after the closing quote"))
+                }
+                fieldStart += 1
+            } else {
+                position = fieldStart
+                while position < count, bytes[position] != 0x2C { position += 1 }
+                fieldEnd = position
+                while fieldEnd > fieldStart, bytes[fieldEnd - 1] == 0x20 || bytes[fieldEnd - 1] == 0x09 { fieldEnd -= 1 }
+            }
+            if column < slots.count {
+                let slot = slots[column]
+                if slot >= 0 {
+                    if fieldEnd == fieldStart {
+                        features[Int(slot)] = 0
+                        observed[Int(slot)] = 0
+                        missing += 1
+                    } else {
+                        switch DecimalFloatParser.parse(bytes + fieldStart, count: fieldEnd - fieldStart) {
+                        case .value(let value):
+                            features[Int(slot)] = value
+                            observed[Int(slot)] = 1
+                        case .failure(let failure):
+                            let text = UnsafeRawBufferPointer(start: bytes + fieldStart, count: fieldEnd - fieldStart)
+                            return .reject(reject(number, column, "\(failure.reason): \(Excerpt.quote(text))"))
+                        }
+                    }
+                } else if slot == ColumnPlan.keySlot {
+                    let text = UnsafeRawBufferPointer(start: bytes + fieldStart, count: fieldEnd - fieldStart)
+                    key = quoted ? Self.unescaped(text) : String(decoding: text, as: UTF8.self)
+                }
+            }
+            column += 1
+            if position >= count { break }
+            position += 1  // past the comma
+            if position == count {
+                column += 1  // a trailing comma ends an empty last field
+                if column <= slots.count, slots[column - 1] >= 0 {
+                    features[Int(slots[column - 1])] = 0
+                    observed[Int(slots[column - 1])] = 0
+                    missing += 1
+                }
+                break
+            }
+        }
+        guard column == slots.count else {
+            return .reject(
+                Reject(
+                    source: source, line: number,
+                    reason: "\(column) field\(column == 1 ? "" : "s") where the header has \(slots.count)"))
+        }
+        return .record(missing: missing)
+    }
+
+    /// A reject located at `column` (0-based).
+    private func reject(_ number: Int, _ column: Int, _ reason: String) -> Reject {
+        Reject(
+            source: source, line: number, field: column + 1,
+            column: column < plan.inputNames.count ? plan.inputNames[column] : nil, reason: reason)
+    }
+
+    /// The offset of the quote that closes a quoted field whose content starts at `from`, skipping `""`.
+    static func closingQuote(_ bytes: UnsafePointer<UInt8>, from: Int, count: Int) -> Int? {
+        var i = from
+        while i < count {
+            if bytes[i] == 0x22 {
+                if i + 1 < count, bytes[i + 1] == 0x22 {
+                    i += 2
+                    continue
+                }
+                return i
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The content of a quoted field with each `""` turned into `"`.
+    static func unescaped(_ text: UnsafeRawBufferPointer) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.count)
+        var i = 0
+        while i < text.count {
+            bytes.append(text[i])
+            i += text[i] == 0x22 && i + 1 < text.count && text[i + 1] == 0x22 ? 2 : 1
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The column names of a header line.
+    static func header(_ line: UnsafeRawBufferPointer, source: String) throws(RecordIOError) -> [String] {
+        if let reject = LineChecks.invalidUTF8(line, source: source, number: 1) {
+            throw RecordIOError(.data, reject.message)
+        }
+        guard !line.isEmpty else {
+            throw RecordIOError(.data, "\(source):1: the header line is empty; CSV input needs a header of column names")
+        }
+        let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var names: [String] = []
+        var position = 0
+        while true {
+            var start = position
+            while start < line.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            if start < line.count, bytes[start] == 0x22 {
+                guard let close = closingQuote(bytes, from: start + 1, count: line.count) else {
+                    throw RecordIOError(.data, "\(source):1: header field \(names.count + 1): a quoted name is not closed")
+                }
+                names.append(unescaped(UnsafeRawBufferPointer(rebasing: line[(start + 1)..<close])))
+                position = close + 1
+                while position < line.count, bytes[position] != 0x2C { position += 1 }
+            } else {
+                position = start
+                while position < line.count, bytes[position] != 0x2C { position += 1 }
+                var end = position
+                while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                names.append(String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
+            }
+            if position >= line.count { break }
+            position += 1
+            if position == line.count { names.append("") }
+        }
+        if let blank = names.firstIndex(of: "") {
+            throw RecordIOError(
+                .data, "\(source):1: header field \(blank + 1) has no name; every column needs a name")
+        }
+        return names
+    }
+}
+
+extension CSVLineParser {
+    /// Each field of `line` with whether it reads as a number, blank or malformed (true) or as text (false),
+    /// to tell a text column from a bad value; the names are left empty.
+    static func fields(_ line: UnsafeRawBufferPointer) -> [(String, Bool)] {
+        guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return [] }
+        var result: [(String, Bool)] = []
+        var position = 0
+        while true {
+            var start = position
+            while start < line.count, base[start] == 0x20 || base[start] == 0x09 { start += 1 }
+            var end: Int
+            if start < line.count, base[start] == 0x22, let close = closingQuote(base, from: start + 1, count: line.count) {
+                position = close + 1
+                start += 1
+                end = close
+                while position < line.count, base[position] != 0x2C { position += 1 }
+            } else {
+                position = start
+                while position < line.count, base[position] != 0x2C { position += 1 }
+                end = position
+            }
+            while end > start, base[end - 1] == 0x20 || base[end - 1] == 0x09 { end -= 1 }
+            result.append(("", !LineChecks.looksLikeText(UnsafeRawBufferPointer(rebasing: line[start..<end]))))
+            if position >= line.count { break }
+            position += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,203 @@
+#if canImport(Glibc)
+    internal import Glibc
+#endif
+
+/// Reads lines from a file descriptor in large blocks and hands them out in batches.
+///
+/// - A batch closes when the buffer is full, at end of input, or `batchDeadline` seconds after its first
+///   complete line arrived, whichever comes first: large batches when input is fast, low latency when it
+///   trickles. A partial line is never handed out before its newline (or the end of input) arrives.
+/// - A line longer than `maximumLineBytes` is reported as an ``OversizeLine`` and skipped without being held:
+///   memory stays bounded by the buffer, `maximumLineBytes + blockBytes`.
+/// - A UTF-8 byte-order mark at the very start is dropped; `\r\n` endings lose their `\r`; a last line without
+///   a newline is still a line.
+/// - With `quotedNewlines`, a newline inside a double-quoted CSV field does not end the record (RFC 4180).
+package final class LineReader {
+    /// The input's name in messages: a path, or `<stdin>`.
+    package let source: String
+    private let descriptor: CInt
+    private let maximumLineBytes: Int
+    private let batchDeadline: Double
+    private let quotedNewlines: Bool
+    private let buffer: UnsafeMutableRawBufferPointer
+    /// Unconsumed bytes are `buffer[start..<end]`.
+    private var start = 0
+    private var end = 0
+    private var atEndOfInput = false
+    private var nextLineNumber = 1
+    /// An oversize line being skipped: its number, bytes so far, and whether it began as an unclosed quote.
+    private var skipping: OversizeLine?
+
+    /// Creates a reader of `descriptor` (which it does not close).
+    ///
+    /// - Parameters:
+    ///   - maximumLineBytes: longest line accepted, without its line ending.
+    ///   - blockBytes: bytes read beyond the longest line; the size of a full batch.
+    ///   - batchDeadline: seconds a batch waits for more lines after its first one arrived.
+    ///   - quotedNewlines: CSV mode: newlines inside double quotes belong to the field.
+    package init(
+        descriptor: CInt, source: String, maximumLineBytes: Int = 1 << 20, blockBytes: Int = 1 << 20,
+        batchDeadline: Double = 0.02, quotedNewlines: Bool = false
+    ) {
+        precondition(maximumLineBytes >= 1 && blockBytes >= 1, "LineReader: sizes must be positive")
+        self.descriptor = descriptor
+        self.source = source
+        self.maximumLineBytes = maximumLineBytes
+        self.batchDeadline = batchDeadline
+        self.quotedNewlines = quotedNewlines
+        buffer = .allocate(byteCount: maximumLineBytes + blockBytes, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The next batch, or nil at the end of input. The batch's bytes stay valid until the next call.
+    package func next() throws(RecordIOError) -> LineBatch? {
+        while true {
+            try gather()
+            var batch = LineBatch(bytes: UnsafeRawPointer(buffer.baseAddress!), lines: [], oversize: [])
+            split(into: &batch)
+            if !batch.lines.isEmpty || !batch.oversize.isEmpty { return batch }
+            if atEndOfInput && start == end && skipping == nil { return nil }
+        }
+    }
+
+    /// Reads until the buffer is full, the input ends, or the batch deadline passes after the first complete
+    /// line; blocks while no complete line is buffered.
+    private func gather() throws(RecordIOError) {
+        compact()
+        var firstLineAt: Double?
+        var scanned = start
+        while true {
+            if skipping != nil { try skipOversize() }
+            if firstLineAt == nil, skipping == nil, hasCompleteLine(scannedFrom: &scanned) {
+                firstLineAt = SystemCalls.monotonicSeconds()
+            }
+            if atEndOfInput || end == buffer.count { return }
+            if let firstLineAt {
+                let left = batchDeadline - (SystemCalls.monotonicSeconds() - firstLineAt)
+                guard left > 0, SystemCalls.waitReadable(descriptor, milliseconds: Int32((left * 1000).rounded(.up)))
+                else { return }
+            }
+            try fill()
+        }
+    }
+
+    /// Moves the unconsumed bytes to the front of the buffer.
+    private func compact() {
+        guard start > 0 else { return }
+        let count = end - start
+        if count > 0 { memmove(buffer.baseAddress!, buffer.baseAddress! + start, count) }
+        start = 0
+        end = count
+    }
+
+    /// Reads once into the free end of the buffer.
+    private func fill() throws(RecordIOError) {
+        let free = UnsafeMutableRawBufferPointer(rebasing: buffer[end...])
+        switch SystemCalls.read(descriptor, into: free) {
+        case .success(0): atEndOfInput = true
+        case .success(let count): end += count
+        case .failure(let error):
+            throw RecordIOError(.input, "\(source): cannot read: \(error)")
+        }
+    }
+
+    /// Whether a complete line (or, at the end of input, any bytes) is buffered; advances `scanned` past
+    /// bytes already known to hold no newline.
+    private func hasCompleteLine(scannedFrom scanned: inout Int) -> Bool {
+        if end - start > maximumLineBytes { return true }
+        if scanned < end, memchr(buffer.baseAddress! + scanned, 0x0A, end - scanned) != nil { return true }
+        scanned = end
+        return atEndOfInput && end > start
+    }
+
+    /// Drops bytes of the oversize line being skipped up to its newline, reading as needed; at most one
+    /// buffer's worth is ever held.
+    private func skipOversize() throws(RecordIOError) {
+        while var line = skipping {
+            if let newline = memchr(buffer.baseAddress! + start, 0x0A, end - start) {
+                let consumed = UnsafeRawPointer(newline) - UnsafeRawPointer(buffer.baseAddress! + start)
+                line.bytes += consumed
+                pendingOversize.append(line)
+                start += consumed + 1
+                skipping = nil
+                return
+            }
+            line.bytes += end - start
+            start = 0
+            end = 0
+            skipping = line
+            if atEndOfInput {
+                pendingOversize.append(line)
+                skipping = nil
+                return
+            }
+            try fill()
+        }
+    }
+
+    /// Oversize lines finished while skipping, reported with the next batch.
+    private var pendingOversize: [OversizeLine] = []
+
+    /// Cuts the buffered bytes into lines.
+    private func split(into batch: inout LineBatch) {
+        batch.oversize = pendingOversize
+        pendingOversize.removeAll(keepingCapacity: true)
+        let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        while start < end {
+            let (recordEnd, innerNewlines, unclosedQuote) = findRecordEnd(base, from: start)
+            guard let recordEnd, recordEnd - start <= maximumLineBytes else {
+                if recordEnd == nil, end - start <= maximumLineBytes, !atEndOfInput { break }
+                if recordEnd == nil, end - start <= maximumLineBytes {
+                    // The last line of the input, without a newline.
+                    appendLine(base, from: start, to: end, innerNewlines: innerNewlines, into: &batch)
+                    start = end
+                    break
+                }
+                // Too long: report it, and skip the rest of it unless it already ended.
+                let number = nextLineNumber
+                nextLineNumber += 1
+                if let recordEnd {
+                    batch.oversize.append(
+                        OversizeLine(number: number, bytes: recordEnd - start, unclosedQuote: unclosedQuote))
+                    start = recordEnd + 1
+                } else {
+                    skipping = OversizeLine(number: number, bytes: end - start, unclosedQuote: unclosedQuote)
+                    start = end
+                }
+                continue
+            }
+            appendLine(base, from: start, to: recordEnd, innerNewlines: innerNewlines, into: &batch)
+            start = recordEnd + 1
+        }
+    }
+
+    private func appendLine(
+        _ base: UnsafeMutablePointer<UInt8>, from lineStart: Int, to lineEnd: Int, innerNewlines: Int,
+        into batch: inout LineBatch
+    ) {
+        var offset = lineStart
+        var length = lineEnd - lineStart
+        if length > 0, base[lineStart + length - 1] == 0x0D { length -= 1 }
+        if nextLineNumber == 1, length >= 3, base[offset] == 0xEF, base[offset + 1] == 0xBB, base[offset + 2] == 0xBF {
+            offset += 3
+            length -= 3
+        }
+        batch.lines.append(LineSpan(offset: offset, length: length, number: nextLineNumber))
+        nextLineNumber += 1 + innerNewlines
+    }
+
+    /// The offset of the newline that ends the record starting at `from` (nil if it is not buffered yet),
+    /// how many newlines inside quotes it passed, and whether a quote was still open where the search stopped.
+    private func findRecordEnd(
+        _ base: UnsafeMutablePointer<UInt8>, from recordStart: Int
+    ) -> (Int?, Int, Bool) {
+        let limit = min(end, recordStart + maximumLineBytes + 2)
+        guard let found = memchr(base + recordStart, 0x0A, limit - recordStart) else { return (nil, 0, false) }
+        let newline = UnsafeMutableRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+        guard quotedNewlines, memchr(base + recordStart, 0x22, newline - recordStart) != nil else {
+            return (newline, 0, false)
+        }
+        return CSVQuoting.recordEnd(base, from: recordStart, limit: limit)
+    }
+}

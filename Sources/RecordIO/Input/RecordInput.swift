@@ -1,0 +1,141 @@
+import Compute
+
+internal import Glibc
+
+/// An input of records: a file or stdin, CSV or JSON lines. It reads the header (CSV) or the first object
+/// (JSON lines) to resolve the columns, then yields parsed batches.
+package final class RecordInput {
+    /// What the input is called in messages: its path, or `<stdin>`.
+    package let source: String
+    /// Its format.
+    package let format: RecordFormat
+    private let reader: LineReader
+    private let descriptor: CInt
+    private let ownsDescriptor: Bool
+    private let selection: ColumnSelection
+    private let modelFeatures: [String]?
+    private let strict: Bool
+    /// The header line of a CSV input, without its line ending.
+    package private(set) var headerLine: [UInt8]?
+    /// The parser, once the columns are known.
+    package private(set) var parser: RecordParser?
+    /// A batch read while looking for the columns, not parsed yet.
+    private var pending: LineBatch?
+    /// The number of the last line read.
+    package private(set) var lastLine = 0
+
+    /// Opens `path` (nil or `-` for stdin).
+    package init(
+        path: String?, format: RecordFormat, selection: ColumnSelection, modelFeatures: [String]?, strict: Bool,
+        maximumLineBytes: Int, batchDeadline: Double
+    ) throws(RecordIOError) {
+        if let path, path != "-" {
+            let opened = open(path, O_RDONLY | O_CLOEXEC)
+            guard opened >= 0 else {
+                let reason = String(cString: strerror(errno))
+                throw RecordIOError(.input, "cannot open \(path): \(reason)")
+            }
+            descriptor = opened
+            ownsDescriptor = true
+            source = path
+        } else {
+            descriptor = STDIN_FILENO
+            ownsDescriptor = false
+            source = "<stdin>"
+        }
+        self.format = format
+        self.selection = selection
+        self.modelFeatures = modelFeatures
+        self.strict = strict
+        reader = LineReader(
+            descriptor: descriptor, source: source, maximumLineBytes: maximumLineBytes,
+            batchDeadline: batchDeadline, quotedNewlines: format == .csv)
+    }
+
+    deinit { if ownsDescriptor { close(descriptor) } }
+
+    /// Reads until the columns are known; returns the rejects of lines read before (JSON lines whose first
+    /// lines are bad). Throws when the input is empty or its columns do not fit the selection.
+    package func start() throws(RecordIOError) -> [Reject] {
+        var rejects: [Reject] = []
+        while parser == nil {
+            guard var batch = try reader.next() else {
+                throw RecordIOError(
+                    .data,
+                    format == .csv
+                        ? "\(source): the input is empty; CSV input needs a header line of column names"
+                        : "\(source): the input has no JSON object to take the columns from")
+            }
+            for line in batch.oversize { rejects.append(RecordParser.oversizeReject(line, source: source)) }
+            batch.oversize = []
+            while parser == nil, !batch.lines.isEmpty {
+                let line = batch.lines.removeFirst()
+                let bytes = batch.bytes(of: line)
+                switch format {
+                case .csv:
+                    guard line.number == 1 else {
+                        throw RecordIOError(.data, "\(source):1: the header line is too long")
+                    }
+                    let names = try CSVLineParser.header(bytes, source: source)
+                    headerLine = Array(bytes)
+                    let plan = try ColumnPlan.resolve(
+                        inputNames: names, selection: selection, modelFeatures: modelFeatures, source: source)
+                    parser = RecordParser(format: .csv, plan: plan, source: source, strict: strict)
+                    if let first = batch.lines.first {
+                        try checkTextColumns(CSVLineParser.fields(batch.bytes(of: first)), plan: plan, line: first.number)
+                    }
+                case .jsonl:
+                    if JSONLineParser.isBlank(bytes) { continue }
+                    switch JSONLineParser.keys(of: bytes, source: source, number: line.number) {
+                    case .failure(let reject): rejects.append(reject)
+                    case .success(let keys):
+                        let names = keys.map(\.0)
+                        let plan = try ColumnPlan.resolve(
+                            inputNames: names, selection: selection, modelFeatures: modelFeatures,
+                            source: source)
+                        try checkTextColumns(keys.map { ($0.0, $0.1 == .number || $0.1 == .null) }, plan: plan, line: line.number)
+                        parser = RecordParser(format: .jsonl, plan: plan, source: source, strict: strict)
+                        batch.lines.insert(line, at: 0)
+                    }
+                }
+            }
+            pending = batch
+            if strict, let first = rejects.first {
+                throw RecordIOError(.data, "stopping at the first bad line (--strict): \(first.message)")
+            }
+        }
+        return rejects
+    }
+
+    /// Refuses a feature column whose first value is text rather than a number, naming it and what to do.
+    private func checkTextColumns(_ fields: [(String, Bool)], plan: ColumnPlan, line: Int) throws(RecordIOError) {
+        var text: [String] = []
+        for (index, (_, isNumeric)) in fields.enumerated() where index < plan.slots.count && plan.slots[index] >= 0 && !isNumeric {
+            text.append(plan.inputNames[index])
+        }
+        guard !text.isEmpty else { return }
+        let names = text.map(\.debugDescription).joined(separator: ", ")
+        throw RecordIOError(
+            .data,
+            "\(source):\(line): column\(text.count == 1 ? "" : "s") \(names) hold\(text.count == 1 ? "s" : "") text, not "
+                + "numbers; leave \(text.count == 1 ? "it" : "them") out with --ignore \(text.joined(separator: ",")), "
+                + "name the record key with --key, or choose the features with --columns")
+    }
+
+    /// The next batch of parsed records with the bytes behind them (valid until the next call), or nil at the
+    /// end of input. Call ``start()`` first.
+    package func next(pool: ThreadPool?) throws(RecordIOError) -> (ParsedLines, LineBatch)? {
+        guard let parser else { preconditionFailure("RecordInput.next() before start()") }
+        let batch: LineBatch
+        if let pending {
+            batch = pending
+            self.pending = nil
+        } else {
+            guard let read = try reader.next() else { return nil }
+            batch = read
+        }
+        if let last = batch.lines.last { lastLine = max(lastLine, last.number) }
+        if let last = batch.oversize.last { lastLine = max(lastLine, last.number) }
+        return (parser.parse(batch, pool: pool), batch)
+    }
+}

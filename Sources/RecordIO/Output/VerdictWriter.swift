@@ -1,0 +1,189 @@
+import Compute
+import Detector
+
+/// Formats records with their verdicts, in parallel, in input order.
+///
+/// - CSV in, CSV out: the input line unchanged, then `score,recon,kl,threshold,anomaly` (anomaly is 1 or 0).
+/// - JSON lines in, JSON lines out: the input object with one more key, `vaewatch`, holding every verdict
+///   field: `score`, `recon`, `kl`, `threshold`, `anomaly`, `top` (features with their shares), `missing`
+///   and `model_version`.
+/// - Across formats, the record as parsed: its key (or line number) and features, then the verdict.
+package struct VerdictWriter: Sendable {
+    private let input: RecordFormat
+    private let output: RecordFormat
+    private let plan: ColumnPlan
+    private let onlyAnomalies: Bool
+
+    /// Creates a writer.
+    package init(input: RecordFormat, output: RecordFormat, plan: ColumnPlan, onlyAnomalies: Bool) {
+        self.input = input
+        self.output = output
+        self.plan = plan
+        self.onlyAnomalies = onlyAnomalies
+    }
+
+    /// Columns the CSV output appends to each record.
+    static let verdictColumns = "score,recon,kl,threshold,anomaly"
+
+    /// The output's header line, if it has one; `inputHeader` is the CSV input's header line.
+    package func header(inputHeader: [UInt8]?) -> [UInt8] {
+        guard output == .csv else { return [] }
+        let buffer = OutputBuffer()
+        if input == .csv, let inputHeader {
+            buffer.append(inputHeader)
+        } else {
+            buffer.appendCSVField(keyName)
+            for name in plan.featureNames {
+                buffer.append(byte: 0x2C)
+                buffer.appendCSVField(name)
+            }
+        }
+        buffer.append(byte: 0x2C)
+        buffer.append(Array(Self.verdictColumns.utf8))
+        buffer.append(byte: 0x0A)
+        return Array(UnsafeBufferPointer(start: buffer.bytes, count: buffer.count))
+    }
+
+    /// The name under which a record's key appears in converted output.
+    private var keyName: String { plan.keyColumn.map { plan.inputNames[$0] } ?? "line" }
+
+    /// Writes every record of `parsed` (or only the anomalies) with its verdict to `stream`; `bytes` holds the
+    /// lines that `parsed.spans` point into.
+    package func write(
+        _ parsed: ParsedLines, bytes: UnsafeRawPointer, verdicts: Verdicts, pool: ThreadPool?, to stream: OutputStream
+    ) throws(RecordIOError) {
+        try stream.write(format(parsed, bytes: bytes, verdicts: verdicts, pool: pool))
+    }
+
+    /// Formats every record of `parsed` (or only the anomalies) with its verdict; the buffers are in input
+    /// order, one per worker.
+    func format(
+        _ parsed: ParsedLines, bytes: UnsafeRawPointer, verdicts: Verdicts, pool: ThreadPool?
+    ) -> [OutputBuffer] {
+        let n = parsed.count
+        precondition(verdicts.count == n, "VerdictWriter: \(verdicts.count) verdicts for \(n) records")
+        let workers = n >= 256 ? pool?.threadCount ?? 1 : 1
+        let buffers = (0..<workers).map { _ in OutputBuffer(capacity: 64 * max(1, n / workers)) }
+        let threshold = OutputBuffer()
+        threshold.append(verdicts.threshold, infinity: "inf")
+        let thresholdText = UnsafeRawBufferPointer(start: threshold.bytes, count: threshold.count)
+        let names = verdicts.featureNames.map { name in
+            let buffer = OutputBuffer()
+            buffer.appendJSONString(name)
+            return Array(UnsafeBufferPointer(start: buffer.bytes, count: buffer.count))
+        }
+        let work: (Range<Int>, Int) -> Void = { chunks, _ in
+            for chunk in chunks {
+                let out = buffers[chunk]
+                for i in ThreadPool.chunk(chunk, of: workers, count: n) where !onlyAnomalies || verdicts.isAnomaly[i] {
+                    let line = UnsafeRawBufferPointer(start: bytes + parsed.spans[i].offset, count: parsed.spans[i].length)
+                    switch (input, output) {
+                    case (.csv, .csv):
+                        out.append(line)
+                        appendCSVVerdict(verdicts, i, thresholdText, to: out)
+                    case (.jsonl, .jsonl):
+                        appendJSONObject(line, verdicts, i, thresholdText, names, to: out)
+                    case (_, .csv):
+                        appendParsedCSV(parsed, i, to: out)
+                        appendCSVVerdict(verdicts, i, thresholdText, to: out)
+                    case (_, .jsonl):
+                        appendParsedJSON(parsed, i, verdicts, thresholdText, names, to: out)
+                    }
+                }
+            }
+        }
+        if workers > 1, let pool { pool.parallelFor(workers, work) } else { work(0..<1, 0) }
+        return buffers
+    }
+
+    private func appendCSVVerdict(
+        _ verdicts: Verdicts, _ i: Int, _ threshold: UnsafeRawBufferPointer, to out: OutputBuffer
+    ) {
+        out.append(byte: 0x2C)
+        out.append(verdicts.score[i], infinity: "inf")
+        out.append(byte: 0x2C)
+        out.append(verdicts.recon[i], infinity: "inf")
+        out.append(byte: 0x2C)
+        out.append(verdicts.kl[i], infinity: "inf")
+        out.append(byte: 0x2C)
+        out.append(threshold)
+        out.append(verdicts.isAnomaly[i] ? ",1\n" : ",0\n")
+    }
+
+    /// The input object with the `vaewatch` key added before its closing brace.
+    private func appendJSONObject(
+        _ line: UnsafeRawBufferPointer, _ verdicts: Verdicts, _ i: Int, _ threshold: UnsafeRawBufferPointer,
+        _ names: [[UInt8]], to out: OutputBuffer
+    ) {
+        var end = line.count
+        while end > 0, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
+        end -= 1  // the closing brace
+        var last = end
+        while last > 0, line[last - 1] == 0x20 || line[last - 1] == 0x09 { last -= 1 }
+        out.append(UnsafeRawBufferPointer(rebasing: line[0..<end]))
+        if line[last - 1] != 0x7B { out.append(byte: 0x2C) }
+        appendJSONVerdict(verdicts, i, threshold, names, to: out)
+        out.append("}\n")
+    }
+
+    private func appendParsedJSON(
+        _ parsed: ParsedLines, _ i: Int, _ verdicts: Verdicts, _ threshold: UnsafeRawBufferPointer,
+        _ names: [[UInt8]], to out: OutputBuffer
+    ) {
+        out.append(byte: 0x7B)
+        out.appendJSONString(keyName)
+        out.append(byte: 0x3A)
+        if plan.keyColumn != nil { out.appendJSONString(parsed.keys[i]) } else { out.append(parsed.spans[i].number) }
+        let d = plan.featureNames.count
+        for j in 0..<d {
+            out.append(byte: 0x2C)
+            out.appendJSONString(plan.featureNames[j])
+            out.append(byte: 0x3A)
+            if parsed.observed[i * d + j] == 0 { out.append("null") } else { out.append(parsed.features[i * d + j], infinity: "1e999") }
+        }
+        out.append(byte: 0x2C)
+        appendJSONVerdict(verdicts, i, threshold, names, to: out)
+        out.append("}\n")
+    }
+
+    private func appendParsedCSV(_ parsed: ParsedLines, _ i: Int, to out: OutputBuffer) {
+        if plan.keyColumn != nil { out.appendCSVField(parsed.keys[i]) } else { out.append(parsed.spans[i].number) }
+        let d = plan.featureNames.count
+        for j in 0..<d {
+            out.append(byte: 0x2C)
+            if parsed.observed[i * d + j] != 0 { out.append(parsed.features[i * d + j], infinity: "inf") }
+        }
+    }
+
+    /// `"vaewatch":{…}`; +∞ scores are written `1e999`, which JSON parsers read as infinity.
+    private func appendJSONVerdict(
+        _ verdicts: Verdicts, _ i: Int, _ threshold: UnsafeRawBufferPointer, _ names: [[UInt8]],
+        to out: OutputBuffer
+    ) {
+        out.append("\"vaewatch\":{\"score\":")
+        out.append(verdicts.score[i], infinity: "1e999")
+        out.append(",\"recon\":")
+        out.append(verdicts.recon[i], infinity: "1e999")
+        out.append(",\"kl\":")
+        out.append(verdicts.kl[i], infinity: "1e999")
+        out.append(",\"threshold\":")
+        out.append(threshold)
+        out.append(verdicts.isAnomaly[i] ? ",\"anomaly\":true,\"top\":[" : ",\"anomaly\":false,\"top\":[")
+        for slot in 0..<verdicts.topCount {
+            let index = Int(verdicts.topFeatureIndex[i * verdicts.topCount + slot])
+            guard index >= 0 else { break }
+            if slot > 0 { out.append(byte: 0x2C) }
+            out.append("{\"feature\":")
+            out.append(names[index])
+            out.append(",\"share\":")
+            // Three decimals say enough about a share and keep the line short.
+            out.append((verdicts.topFeatureShare[i * verdicts.topCount + slot] * 1000).rounded() / 1000, infinity: "1")
+            out.append(byte: 0x7D)
+        }
+        out.append("],\"missing\":")
+        out.append(verdicts.missingCount[i])
+        out.append(",\"model_version\":")
+        out.append(verdicts.modelVersion)
+        out.append(byte: 0x7D)
+    }
+}

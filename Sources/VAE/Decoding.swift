@@ -1,0 +1,28 @@
+import Compute
+
+extension VAEModel {
+    /// Runs the decoder alone: latent codes `z [n, k]` to reconstructions `[n, d]` (the mean of p(x|z), in the
+    /// standardized units the model was trained in). With z drawn from the prior N(0, I) this is the generative
+    /// side of the VAE: records the model considers typical.
+    public func decode(_ z: Matrix) -> Matrix {
+        let k = architecture.latentWidth
+        precondition(z.cols == k, "VAEModel.decode: codes have \(z.cols) columns, the model's latent width is \(k)")
+        var current = z  // [n, k]
+        for layer in layout.dense[(layout.headIndex + 1)...] {
+            let shape = layer.shape
+            let weights = Matrix(
+                rows: shape.inputs, cols: shape.outputs,
+                storage: Array(parameters[layer.weights..<(layer.weights + shape.inputs * shape.outputs)]))
+            var next = current.multiplied(by: weights)  // [n, outputs]
+            next.withUnsafeMutableBufferPointer { out in
+                parameters.withUnsafeBufferPointer { ps in
+                    Kernels.addBiasActivate(
+                        out.baseAddress!, rows: z.rows, cols: shape.outputs, bias: ps.baseAddress! + layer.bias,
+                        activation: shape.isActivated ? architecture.activation : nil)
+                }
+            }
+            current = next
+        }
+        return current  // [n, d]
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Checkpoint
+import Compute
+import Detector
+import VAE
+
+/// `vaewatch inspect`: what a model file holds.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a model file: network, features, scaler, threshold, training summary, checksum.",
+        discussion: "The checksum is verified on reading; a damaged file is refused with the reason.")
+
+    @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
+    var model: String
+
+    func run() throws {
+        let detector = try ModelFiles.load(model)
+        let header = detector.header
+        let a = header.architecture
+        var lines: [String] = []
+        lines.append("model file   \(model)")
+        lines.append("checksum     CRC-32C verified")
+        lines.append("version      \(header.version)")
+        lines.append("created      \(header.createdAt) (seconds since 1970, UTC)")
+        lines.append("seed         \(header.seed)")
+        lines.append(
+            "network      \(a.inputWidth) → \(a.hiddenWidths.map(String.init).joined(separator: " → ")) → "
+                + "latent \(a.latentWidth) (μ, log σ²) → mirrored decoder; \(a.activation.rawValue); "
+                + "\(a.reconstruction == .gaussian ? "Gaussian NLL" : "squared error") + \(a.beta)·KL")
+        lines.append("parameters   \(Terminal.count(a.parameterCount))")
+        lines.append("threshold    \(detector.threshold)")
+        if let s = header.training {
+            var training = "\(Terminal.count(s.trainingRows)) records (+\(Terminal.count(s.validationRows)) held out), "
+            training += "\(s.epochs) epochs, best \(s.bestEpoch)\(s.stoppedEarly ? " (stopped early)" : ""), "
+            training += "loss \(s.trainingLoss)"
+            if let validation = s.validationLoss { training += ", validation \(validation)" }
+            training += ", \(s.activeLatentUnits) of \(a.latentWidth) latent units active"
+            lines.append("training     \(training)")
+        }
+        lines.append("features     \(header.featureNames.count)")
+        let width = max(7, header.featureNames.map(\.count).max() ?? 0)
+        lines.append("  " + "feature".padding(width) + "  mean          scale")
+        for (index, name) in header.featureNames.enumerated() {
+            let mean = detector.scaler.statistics.mean[index]
+            let scale = detector.scaler.statistics.scale[index]
+            lines.append("  " + name.padding(width) + "  " + "\(mean)".padding(12) + "  \(scale)")
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}
+
+extension String {
+    /// The string padded with spaces to at least `width` characters.
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Compute
+import Detector
+import VAE
+
+/// The network, the training run and the threshold.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Widths of the encoder's hidden layers, comma separated.", valueName: "widths"))
+    var hidden = "64,32"
+
+    @Option(help: ArgumentHelp("Number of latent units.", valueName: "k"))
+    var latent = 8
+
+    @Option(help: ArgumentHelp("Non-linearity of the hidden layers: relu, tanh or elu.", valueName: "name"))
+    var activation = "relu"
+
+    @Option(help: ArgumentHelp("Weight of the KL term in the score (recon + beta·kl).", valueName: "beta"))
+    var beta: Float = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "Quantile of the training scores that becomes the threshold: 0.995 flags about 0.5% of "
+                + "records like the training data.", valueName: "q"))
+    var quantile = ThresholdCalibration.defaultQuantile
+
+    @Option(help: ArgumentHelp("Most passes over the training records (early stopping may end sooner).", valueName: "n"))
+    var epochs = 100
+
+    @Option(help: ArgumentHelp("Records per gradient step.", valueName: "n"))
+    var batch = 256
+
+    @Option(help: ArgumentHelp("Adam's step size.", valueName: "rate"))
+    var learningRate: Float = 1e-3
+
+    @Option(help: ArgumentHelp("Seed of the initial weights, the validation split and the sampling noise.", valueName: "n"))
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Threads for training and scoring. Default: every online CPU.", valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard Activation(rawValue: activation) != nil else {
+            throw ValidationError("--activation must be relu, tanh or elu, got \(activation)")
+        }
+        guard widths != nil else {
+            throw ValidationError("--hidden must be positive widths separated by commas, such as 64,32; got \(hidden)")
+        }
+        do { try detectorOptions.validate() } catch { throw ValidationError(error.description) }
+    }
+
+    /// `--hidden` as numbers.
+    private var widths: [Int]? {
+        let parts = hidden.split(separator: ",").map { Int($0.trimmingPrefix(" ")) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
+        return parts.map { $0! }
+    }
+
+    /// The options as the detector takes them.
+    var detectorOptions: DetectorOptions {
+        var options = DetectorOptions()
+        options.hiddenWidths = widths ?? options.hiddenWidths
+        options.latentWidth = latent
+        options.activation = Activation(rawValue: activation) ?? .relu
+        options.beta = beta
+        options.thresholdQuantile = quantile
+        options.training.epochs = epochs
+        options.training.batchSize = batch
+        options.training.learningRate = learningRate
+        options.training.seed = seed
+        return options
+    }
+
+    /// The thread count to use.
+    var threadCount: Int { threads ?? ThreadPool.availableCores }
+}

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Messages and progress on stderr.
+enum Terminal {
+    /// Writes `line` and a newline to stderr, unbuffered.
+    static func printError(_ line: String) {
+        var text = line
+        text.append("\n")
+        text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+    }
+
+    /// Whether stderr is a terminal (progress bars go there only then).
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Rewrites the current stderr line (a progress bar).
+    static func rewriteLine(_ text: String) {
+        printRaw("\r\u{1B}[2K" + text)
+    }
+
+    /// Ends a progress line.
+    static func endLine() { printRaw("\n") }
+
+    private static func printRaw(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+    }
+
+    /// Seconds on the monotonic clock.
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// `1.23`, `12.3`, `123`: a figure with about three significant digits.
+    static func figure(_ value: Double) -> String {
+        let magnitude = abs(value)
+        let decimals = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 4
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        return decimals == 0 ? String(Int(rounded)) : String(rounded)
+    }
+
+    /// `12,345`.
+    static func count(_ value: Int) -> String {
+        let digits = String(abs(value))
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// The `vaewatch` command: a streaming anomaly detector built on a variational autoencoder.
+@main
+struct VAEWatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vaewatch",
+        abstract: "Score numeric records for anomalies with a variational autoencoder.",
+        discussion: """
+            Each record gets a score: its reconstruction error (recon) plus how unlikely its latent code is \
+            under the model (kl). Records scoring above a threshold calibrated on the training data are \
+            anomalies.
+
+            Score a CSV file, learning from its first 2,000 records:
+              vaewatch score --input metrics.csv > scored.csv
+            Train a model once, then score with it:
+              vaewatch train --input history.csv --out model.vaew
+              cat today.csv | vaewatch score --model model.vaew --only-anomalies
+
+            Exit status: 0 done; 64 bad options; 65 bad input data (--strict, too many bad lines, a header \
+            that does not fit); 66 an input or model that cannot be opened; 70 training failed; 74 an output \
+            that cannot be written.
+            """,
+        subcommands: [ScoreCommand.self, TrainCommand.self, InspectCommand.self, SampleCommand.self]
+    )
+}
