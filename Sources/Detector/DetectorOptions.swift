@@ -1,0 +1,62 @@
+import Compute
+import VAE
+
+/// Everything needed to train a detector: the network, its loss, how to train it, and how to turn scores
+/// into verdicts.
+public struct DetectorOptions: Sendable, Equatable {
+    /// Widths of the encoder's hidden layers, outermost first (the decoder mirrors them).
+    public var hiddenWidths: [Int] = [64, 32]
+    /// Number of latent units.
+    public var latentWidth = 8
+    /// Non-linearity of the hidden layers.
+    public var activation: Activation = .relu
+    /// How reconstruction error is measured.
+    public var reconstruction: ReconstructionLoss = .squaredError
+    /// Weight of the KL term in the loss and the score.
+    public var beta: Float = 1
+    /// Optimizer, batching, stopping and seed.
+    public var training = TrainingConfiguration()
+    /// Fraction of the training records whose score falls at or below the threshold, in (0, 1).
+    public var thresholdQuantile = ThresholdCalibration.defaultQuantile
+    /// Features named in each verdict, at least 1.
+    public var topFeatureCount = 3
+
+    /// The defaults above.
+    public init() {}
+
+    /// The network these options describe for `inputWidth` features.
+    public func architecture(inputWidth: Int) -> Architecture {
+        Architecture(
+            inputWidth: inputWidth, hiddenWidths: hiddenWidths, latentWidth: latentWidth, activation: activation,
+            reconstruction: reconstruction, beta: beta)
+    }
+
+    /// Checks every option and names the first bad one. The network is checked with a single input feature;
+    /// training checks it again for the real width.
+    public func validate() throws(DetectorError) {
+        guard thresholdQuantile > 0 && thresholdQuantile < 1 else {
+            throw DetectorError(
+                .invalidOptions,
+                "the threshold quantile is \(thresholdQuantile); choose a value between 0 and 1, such as 0.995")
+        }
+        guard topFeatureCount >= 1 else {
+            throw DetectorError(
+                .invalidOptions, "the top feature count is \(topFeatureCount); it must be at least 1")
+        }
+        do {
+            try training.validate()
+        } catch {
+            throw DetectorError(.invalidOptions, "invalid training options: \(error.description)")
+        }
+        try validate(architecture(inputWidth: 1))
+    }
+
+    /// Checks `architecture`, reporting a fault as an invalid option.
+    func validate(_ architecture: Architecture) throws(DetectorError) {
+        do {
+            try architecture.validate()
+        } catch {
+            throw DetectorError(.invalidOptions, "invalid network options: \(error.description)")
+        }
+    }
+}

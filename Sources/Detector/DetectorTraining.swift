@@ -1,0 +1,127 @@
+import Compute
+import VAE
+
+/// A trained detector and how its training went.
+public struct DetectorTrainingResult: Sendable {
+    /// The new detector, threshold calibrated.
+    public var detector: Detector
+    /// What the training run reported (also in the detector's header).
+    public var summary: TrainingSummary
+    /// Every epoch, in order.
+    public var history: [EpochReport]
+}
+
+extension Detector {
+    /// Trains a detector from scratch on `batch`: fits the scaler on its observed values, trains a freshly
+    /// initialized network (seeded by `options.training.seed`), and calibrates the threshold as the
+    /// `options.thresholdQuantile` quantile of the scores of every row of `batch`. For the same inputs, seed and
+    /// pool thread count the result is bit-identical.
+    ///
+    /// - Parameters:
+    ///   - featureNames: one name per column of `batch`.
+    ///   - batch: the training records, raw; at least one, every value finite.
+    ///   - createdAt: seconds since 1970 for the header (read from a clock by the caller).
+    ///   - onEpoch: called after every epoch; return ``TrainingControl/stop`` to end early.
+    public static func train(
+        featureNames: [String], on batch: RecordBatch, options: DetectorOptions, pool: ThreadPool,
+        createdAt: Int64, onEpoch: (EpochReport) -> TrainingControl = { _ in .proceed }
+    ) throws(DetectorError) -> DetectorTrainingResult {
+        try options.validate()
+        guard featureNames.count == batch.width else {
+            throw DetectorError(
+                .badData,
+                "\(featureNames.count) feature names for records of \(batch.width) features; name every column once")
+        }
+        try checkTrainable(batch, featureNames: featureNames)
+        let architecture = options.architecture(inputWidth: batch.width)
+        try options.validate(architecture)
+        let scaler = FeatureScaler.fit(batch)
+        let model: VAEModel
+        do {
+            model = try VAEModel(initializing: architecture, seed: options.training.seed)
+        } catch {
+            throw DetectorError(.invalidOptions, "invalid network options: \(error.description)")
+        }
+        return try fit(
+            model, featureNames: featureNames, scaler: scaler, on: batch, options: options, pool: pool,
+            createdAt: createdAt, version: 1, onEpoch: onEpoch)
+    }
+
+    /// Retrains this detector on `batch` (typically the ``TrainingWindow``), starting from the current weights.
+    ///
+    /// The network and the scaler stay as they are (the weights assume both); the threshold is recalibrated on
+    /// the scores of every row of `batch`, and the version is one more than this one's.
+    ///
+    /// - Throws: ``DetectorError/Code/invalidOptions`` when `options` describe a different network than this
+    ///   model's (train a new model to change it), ``DetectorError/Code/badData`` for records that do not fit.
+    public func retrained(
+        on batch: RecordBatch, options: DetectorOptions, pool: ThreadPool, createdAt: Int64,
+        onEpoch: (EpochReport) -> TrainingControl = { _ in .proceed }
+    ) throws(DetectorError) -> DetectorTrainingResult {
+        try options.validate()
+        guard batch.width == inputWidth else {
+            throw DetectorError(
+                .badData, "the records have \(batch.width) features but the model takes \(inputWidth)")
+        }
+        try Self.checkTrainable(batch, featureNames: featureNames)
+        guard options.architecture(inputWidth: inputWidth) == model.architecture else {
+            throw DetectorError(
+                .invalidOptions,
+                "the options describe a different network than the current model's, and a retrain keeps the "
+                    + "network; restore the model's network options, or train a new model with `vaewatch train`")
+        }
+        return try Self.fit(
+            model, featureNames: featureNames, scaler: scaler, on: batch, options: options, pool: pool,
+            createdAt: createdAt, version: version + 1, onEpoch: onEpoch)
+    }
+
+    /// Refuses an empty batch or one with a value that is not finite.
+    static func checkTrainable(_ batch: RecordBatch, featureNames: [String]) throws(DetectorError) {
+        guard batch.count > 0 else {
+            throw DetectorError(.badData, "there are no records to train on; give at least one record")
+        }
+        if let bad = batch.features.storage.firstIndex(where: { !$0.isFinite }) {
+            let (row, column) = bad.quotientAndRemainder(dividingBy: batch.width)
+            throw DetectorError(
+                .badData,
+                "record \(batch.keys[row]) has \(batch.features.storage[bad]) in \(featureNames[column]); "
+                    + "training values must be finite, so fix or drop that record (a missing value is marked missing)")
+        }
+    }
+
+    /// Trains `model` on `batch` standardized by `scaler`, calibrates the threshold and builds the detector.
+    static func fit(
+        _ model: VAEModel, featureNames: [String], scaler: FeatureScaler, on batch: RecordBatch,
+        options: DetectorOptions, pool: ThreadPool, createdAt: Int64, version: Int,
+        onEpoch: (EpochReport) -> TrainingControl
+    ) throws(DetectorError) -> DetectorTrainingResult {
+        let (x, mask) = scaler.standardize(batch)  // [n, d] each
+        let result: TrainingResult
+        do {
+            result = try Trainer.train(
+                model, data: x, mask: mask, configuration: options.training, pool: pool, onEpoch: onEpoch)
+        } catch {
+            let code: DetectorError.Code =
+                switch error.code {
+                case .invalidConfiguration: .invalidOptions
+                case .badData: .badData
+                case .diverged: .trainingFailed
+                }
+            throw DetectorError(code, "training failed: \(error.description)")
+        }
+        let scores = result.model.score(x, mask: mask, pool: pool)
+        let threshold = ThresholdCalibration.quantile(scores.score, options.thresholdQuantile)
+        guard threshold.isFinite else {
+            throw DetectorError(
+                .trainingFailed,
+                "the calibrated threshold is \(threshold) because the trained network overflows on some training "
+                    + "records; lower the learning rate or remove the outliers, and train again")
+        }
+        let header = ModelHeader(
+            featureNames: featureNames, architecture: model.architecture, scaler: scaler.statistics,
+            threshold: threshold, training: result.summary, seed: options.training.seed, createdAt: createdAt,
+            version: version)
+        let detector = try Detector(model: result.model, header: header, topFeatureCount: options.topFeatureCount)
+        return DetectorTrainingResult(detector: detector, summary: result.summary, history: result.history)
+    }
+}

@@ -1,0 +1,114 @@
+import Compute
+import VAE
+
+/// Standardization of raw feature values with statistics fitted on training records: `(x − mean) / scale`.
+///
+/// The network only ever sees standardized values, so a model is tied to the scaler it was trained with; a
+/// retrain keeps it.
+public struct FeatureScaler: Sendable, Equatable {
+    /// Per-feature mean and scale, as stored in the model file's header.
+    public var statistics: ScalerStatistics
+
+    /// Standardized values are clamped to ±10,000 training standard deviations. Far beyond anything the
+    /// model has seen, so the clamp changes no verdict, but it keeps an extreme finite input (say 3e38) from
+    /// becoming ±∞ inside the network, where it would turn into NaN.
+    public static let clampLimit: Float = 1e4
+
+    /// Wraps existing statistics (for instance from a model file); `mean` and `scale` have one entry per
+    /// feature and every scale is finite and positive.
+    public init(statistics: ScalerStatistics) {
+        precondition(
+            statistics.mean.count == statistics.scale.count,
+            "FeatureScaler: \(statistics.mean.count) means for \(statistics.scale.count) scales")
+        self.statistics = statistics
+    }
+
+    /// Number of features.
+    public var width: Int { statistics.mean.count }
+
+    /// Fits the per-feature mean and population standard deviation over the observed values of `batch`,
+    /// accumulated in Double; values must be finite.
+    ///
+    /// A feature with no observed value gets mean 0 and scale 1. A (near-)constant feature, whose standard
+    /// deviation is at most 1e-6·max(1, |mean|), gets scale 1: dividing by a deviation of about zero would
+    /// blow any later change up to a huge standardized value, so its deviations are measured in raw units.
+    public static func fit(_ batch: RecordBatch) -> FeatureScaler {
+        let n = batch.count
+        let d = batch.width
+        var count = [Double](repeating: 0, count: d)
+        var center = [Double](repeating: 0, count: d)
+        var squares = [Double](repeating: 0, count: d)
+        batch.features.withUnsafeBufferPointer { x in
+            batch.withObservedBuffer { observed in
+                // Two passes: the mean first, then squared deviations from it (no cancellation).
+                for i in 0..<n {
+                    for j in 0..<d where observed?[i * d + j] != 0 {
+                        count[j] += 1
+                        center[j] += Double(x[i * d + j])
+                    }
+                }
+                for j in 0..<d where count[j] > 0 { center[j] /= count[j] }
+                for i in 0..<n {
+                    for j in 0..<d where observed?[i * d + j] != 0 {
+                        let deviation = Double(x[i * d + j]) - center[j]
+                        squares[j] += deviation * deviation
+                    }
+                }
+            }
+        }
+        var mean = [Float](repeating: 0, count: d)
+        var scale = [Float](repeating: 1, count: d)
+        for j in 0..<d where count[j] > 0 {
+            let std = (squares[j] / count[j]).squareRoot()
+            mean[j] = Float(center[j])
+            if std > 1e-6 * max(1, abs(center[j])) {
+                scale[j] = Float(min(std, Double(Float.greatestFiniteMagnitude)))
+            }
+        }
+        return FeatureScaler(statistics: ScalerStatistics(mean: mean, scale: scale))
+    }
+
+    /// Standardizes `batch` for the network: one pass, no allocation but the result.
+    ///
+    /// - Returns: `x [n, d]`, `(raw − mean) / scale` clamped to ±``clampLimit``, with 0 (the training mean) for
+    ///   a missing value; and `mask [n, d]`, 1 where observed and 0 where missing, or nil when every value of
+    ///   the batch was observed.
+    public func standardize(_ batch: RecordBatch) -> (x: Matrix, mask: Matrix?) {
+        let d = width
+        precondition(batch.width == d, "FeatureScaler: batch has \(batch.width) features, the scaler \(d)")
+        let n = batch.count
+        let mean = statistics.mean
+        let inverseScale = statistics.scale.map { 1 / $0 }
+        var x = Matrix(rows: n, cols: d)  // [n, d]
+        x.withUnsafeMutableBufferPointer { out in
+            batch.features.withUnsafeBufferPointer { raw in
+                batch.withObservedBuffer { observed in
+                    mean.withUnsafeBufferPointer { mean in
+                        inverseScale.withUnsafeBufferPointer { inverseScale in
+                            for i in 0..<n {
+                                let row = i * d
+                                if let observed {
+                                    // A missing value becomes the training mean, 0.
+                                    for j in 0..<d {
+                                        let z = Self.clamp((raw[row + j] - mean[j]) * inverseScale[j])
+                                        out[row + j] = observed[row + j] == 0 ? 0 : z
+                                    }
+                                } else {
+                                    for j in 0..<d {
+                                        out[row + j] = Self.clamp((raw[row + j] - mean[j]) * inverseScale[j])
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (x, batch.observed)
+    }
+
+    @inline(__always)
+    private static func clamp(_ z: Float) -> Float {
+        z < -clampLimit ? -clampLimit : (z > clampLimit ? clampLimit : z)
+    }
+}

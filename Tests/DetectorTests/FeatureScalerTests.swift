@@ -1,0 +1,68 @@
+import Compute
+import Detector
+import Testing
+import VAE
+
+@Suite("FeatureScaler")
+struct FeatureScalerTests {
+    func batch(_ rows: [[Float]], observed: [[Float]]? = nil) -> RecordBatch {
+        let d = rows[0].count
+        return RecordBatch(
+            keys: rows.indices.map { "k\($0)" },
+            features: Matrix(rows: rows.count, cols: d, storage: rows.flatMap { $0 }),
+            observed: observed.map { Matrix(rows: rows.count, cols: d, storage: $0.flatMap { $0 }) })
+    }
+
+    func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-5) {
+        #expect(actual.count == expected.count)
+        for (a, e) in zip(actual, expected) {
+            #expect(abs(a - e) <= tolerance * max(1, abs(e)), "\(actual) ≠ \(expected)")
+        }
+    }
+
+    @Test("fit gives the population mean and standard deviation of each feature")
+    func fitAllObserved() {
+        // Feature 0: 1, 2, 3, 4 → mean 2.5, variance 1.25. Feature 1: 10, 10, 20, 40 → mean 20, variance 150.
+        let scaler = FeatureScaler.fit(batch([[1, 10], [2, 10], [3, 20], [4, 40]]))
+        expectClose(scaler.statistics.mean, [2.5, 20])
+        expectClose(scaler.statistics.scale, [Float(1.25).squareRoot(), Float(150).squareRoot()])
+    }
+
+    @Test("fit uses observed values only; a feature never observed gets mean 0 and scale 1")
+    func fitWithMissing() {
+        // Feature 0 observed at 2, 4, (missing 1000), 6 → mean 4, variance 8/3. Feature 1 never observed.
+        let scaler = FeatureScaler.fit(
+            batch(
+                [[2, 5], [4, 5], [1_000, 5], [6, 5]],
+                observed: [[1, 0], [1, 0], [0, 0], [1, 0]]))
+        expectClose(scaler.statistics.mean, [4, 0])
+        expectClose(scaler.statistics.scale, [Float(8.0 / 3).squareRoot(), 1])
+    }
+
+    @Test("a constant feature keeps its mean and gets scale 1, so deviations are in raw units")
+    func constantFeature() {
+        let scaler = FeatureScaler.fit(batch([[7, 1e6], [7, 1e6 + 0.5], [7, 1e6]]))
+        expectClose(scaler.statistics.mean, [7, 1e6 + 0.5 / 3], tolerance: 1e-7)
+        // Feature 1 varies by 0.24 around 1e6: below 1e-6 × 1e6 = 1, so it counts as constant too.
+        #expect(scaler.statistics.scale == [1, 1])
+        let (x, mask) = scaler.standardize(batch([[9, 1e6]]))
+        #expect(abs(x[0, 0] - 2) < 1e-6)
+        #expect(mask == nil)
+    }
+
+    @Test("standardize: (x − mean) / scale, 0 and mask 0 where missing")
+    func standardize() {
+        let scaler = FeatureScaler(statistics: ScalerStatistics(mean: [1, -2, 0], scale: [2, 0.5, 4]))
+        let observed: [[Float]] = [[1, 1, 1], [0, 1, 0]]
+        let (x, mask) = scaler.standardize(batch([[3, -1, 8], [99, -3, 99]], observed: observed))
+        expectClose(x.storage, [1, 2, 2, 0, -2, 0])
+        #expect(mask?.storage == observed.flatMap { $0 })
+    }
+
+    @Test("an extreme finite input is clamped to ±10,000 standard deviations, never ±∞")
+    func clamp() {
+        let scaler = FeatureScaler(statistics: ScalerStatistics(mean: [0, 0, -3e38], scale: [1, 1e-3, 1]))
+        let (x, _) = scaler.standardize(batch([[3e38, -3e38, 3e38], [5, -50, -3e38]]))
+        #expect(x.storage == [1e4, -1e4, 1e4, 5, -1e4, 0])
+    }
+}
