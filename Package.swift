@@ -63,15 +63,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "vaewatch-bench",
-            dependencies: ["Compute", "VAE"],
+            dependencies: ["Compute", "VAE", "Detector", "RecordIO"],
             swiftSettings: strictSettings
         ),
 
+        // Helpers shared by the test targets: temporary directories.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "ComputeTests", dependencies: ["Compute"], swiftSettings: strictSettings),
         .testTarget(name: "VAETests", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
         .testTarget(
             name: "CheckpointTests",
-            dependencies: ["Checkpoint", "VAE"],
+            dependencies: ["Checkpoint", "VAE", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -81,13 +83,13 @@ let package = Package(
         ),
         .testTarget(
             name: "RecordIOTests",
-            dependencies: ["RecordIO", "Detector", "Compute"],
+            dependencies: ["RecordIO", "Detector", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
         // Runs the built `vaewatch` executable as a child process, as users do.
         .testTarget(
             name: "CLITests",
-            dependencies: ["vaewatch"],
+            dependencies: ["vaewatch", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ],

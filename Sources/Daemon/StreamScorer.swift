@@ -61,15 +61,17 @@ public final class StreamScorer {
     /// Reads, scores and writes until the input ends; throws ``RecordIOError`` or ``DetectorError``.
     private func stream(to output: OutputStream) throws {
         let input = try RecordInput(
-                path: options.input, format: options.inputFormat, selection: options.columns,
-                modelFeatures: detector?.featureNames, strict: options.strict,
-                maximumLineBytes: options.maximumLineBytes, batchDeadline: options.batchDeadline)
+            path: options.input, format: options.inputFormat, selection: options.columns,
+            modelFeatures: detector?.featureNames, strict: options.strict,
+            maximumLineBytes: options.maximumLineBytes, batchDeadline: options.batchDeadline)
         let rejects = try RejectLog(strict: options.strict, rejectsPath: options.rejectsPath, writeMessage: message)
         let early = try input.start()
         guard let parser = input.parser else { return }
         let plan = parser.plan
         if detector != nil, !plan.unusedColumns.isEmpty {
-            message("vaewatch: not using column\(plan.unusedColumns.count == 1 ? "" : "s") \(plan.unusedColumns.joined(separator: ", ")), which the model does not know")
+            message(
+                "vaewatch: not using column\(plan.unusedColumns.count == 1 ? "" : "s") \(plan.unusedColumns.joined(separator: ", ")), which the model does not know"
+            )
         }
         try rejects.record(early)
         let writer = VerdictWriter(
@@ -120,7 +122,7 @@ public final class StreamScorer {
         }
         let started = ContinuousClock.now
         let result = try Detector.train(
-                featureNames: names, on: batch, options: options.detector, pool: pool, createdAt: Int64(time(nil)))
+            featureNames: names, on: batch, options: options.detector, pool: pool, createdAt: Int64(time(nil)))
         detector = result.detector
         let seconds = (ContinuousClock.now - started).seconds
         message(
@@ -131,7 +133,8 @@ public final class StreamScorer {
 
     private func score(_ held: HeldRecords, writer: VerdictWriter, to output: OutputStream) throws {
         try held.bytes.withUnsafeBytes { raw in
-            try score(held.parsed, bytes: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, writer: writer, to: output)
+            try score(
+                held.parsed, bytes: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, writer: writer, to: output)
         }
     }
 

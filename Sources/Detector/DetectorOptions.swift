@@ -12,8 +12,10 @@ public struct DetectorOptions: Sendable, Equatable {
     public var activation: Activation = .relu
     /// How reconstruction error is measured.
     public var reconstruction: ReconstructionLoss = .squaredError
-    /// Weight of the KL term in the loss and the score.
-    public var beta: Float = 1
+    /// Weight of the KL term in the loss and the score. 0.5 rather than the textbook 1: measured through the CLI,
+    /// mean semi-supervised AUROC on wine, breast_cancer and digits 0.886 against 0.859, and 0.97 against 0.93
+    /// on seeded synthetic streams with planted anomalies (a looser KL keeps more latent units informative).
+    public var beta: Float = 0.5
     /// Optimizer, batching, stopping and seed.
     public var training = TrainingConfiguration()
     /// Fraction of the training records whose score falls at or below the threshold, in (0, 1).

@@ -98,7 +98,8 @@ public struct Verdicts: Sendable, Equatable {
         for slot in 0..<topCount {
             let index = Int(topFeatureIndex[i * topCount + slot])
             guard index >= 0 else { break }
-            top.append(FeatureShare(index: index, name: featureNames[index], share: topFeatureShare[i * topCount + slot]))
+            top.append(
+                FeatureShare(index: index, name: featureNames[index], share: topFeatureShare[i * topCount + slot]))
         }
         return Verdict(
             score: score[i], recon: recon[i], kl: kl[i], threshold: threshold, isAnomaly: isAnomaly[i],

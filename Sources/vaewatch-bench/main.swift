@@ -9,6 +9,15 @@ import VAE
 #endif
 
 let repeats = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 5
+if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "parse" {
+    let path = CommandLine.arguments[2]
+    for threads in [1, 2] {
+        let pool = ThreadPool(threadCount: threads)
+        let rates = try (0..<3).map { _ in try parseRun(path: path, pool: pool) }
+        report("parse.rows_per_s.threads_\(threads)", median(rates), "rows/s")
+    }
+    exit(0)
+}
 
 func now() -> Double {
     var ts = timespec()

@@ -15,7 +15,7 @@ struct ModelOptions: ParsableArguments {
     var activation = "relu"
 
     @Option(help: ArgumentHelp("Weight of the KL term in the score (recon + beta·kl).", valueName: "beta"))
-    var beta: Float = 1
+    var beta: Float = DetectorOptions().beta
 
     @Option(
         help: ArgumentHelp(
@@ -23,7 +23,8 @@ struct ModelOptions: ParsableArguments {
                 + "records like the training data.", valueName: "q"))
     var quantile = ThresholdCalibration.defaultQuantile
 
-    @Option(help: ArgumentHelp("Most passes over the training records (early stopping may end sooner).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("Most passes over the training records (early stopping may end sooner).", valueName: "n"))
     var epochs = 100
 
     @Option(help: ArgumentHelp("Records per gradient step.", valueName: "n"))
@@ -32,7 +33,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Adam's step size.", valueName: "rate"))
     var learningRate: Float = 1e-3
 
-    @Option(help: ArgumentHelp("Seed of the initial weights, the validation split and the sampling noise.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("Seed of the initial weights, the validation split and the sampling noise.", valueName: "n"))
     var seed: UInt64 = 0
 
     @Option(help: ArgumentHelp("Threads for training and scoring. Default: every online CPU.", valueName: "n"))

@@ -42,7 +42,7 @@ struct SampleCommand: ParsableCommand {
         let bytes = RowWriter.format(rows, names: detector.featureNames, format: format.format)
         do {
             try RecordIO.OutputStream(descriptor: STDOUT_FILENO, name: "the output").write(bytes)
-        } catch where error.code == .outputClosed {
+        } catch  where error.code == .outputClosed {
             return
         } catch {
             throw fail(error.description, status: ExitStatus.of(error))

@@ -31,7 +31,9 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup(title: "Input")
     var input: InputOptions
 
-    @Option(help: ArgumentHelp("Model file to score with. Default: learn one from the first --warmup records.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Model file to score with. Default: learn one from the first --warmup records.", valueName: "path"))
     var model: String?
 
     @Option(help: ArgumentHelp("Output format: csv or jsonl. Default: the input's.", valueName: "format"))
@@ -40,7 +42,8 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Write only the records flagged as anomalies.")
     var onlyAnomalies = false
 
-    @Option(help: ArgumentHelp("Without --model: records to learn from before scoring (all, if fewer).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("Without --model: records to learn from before scoring (all, if fewer).", valueName: "n"))
     var warmup = 2000
 
     @Option(
@@ -108,7 +111,8 @@ struct ScoreCommand: ParsableCommand {
         }
         if summary.outputClosed {
             Terminal.printError(
-                "vaewatch: the output was closed by its reader after \(Terminal.count(summary.records)) records; stopped")
+                "vaewatch: the output was closed by its reader after \(Terminal.count(summary.records)) records; stopped"
+            )
         }
         if let save, let detector = summary.detector {
             try ModelFiles.save(detector, to: save)
@@ -119,7 +123,8 @@ struct ScoreCommand: ParsableCommand {
     private func report(_ summary: StreamSummary) {
         guard summary.rejects > 0 || Terminal.stderrIsTerminal else { return }
         let rate = summary.records > 0 ? 100 * Double(summary.anomalies) / Double(summary.records) : 0
-        var line = "vaewatch: scored \(Terminal.count(summary.records)) records, "
+        var line =
+            "vaewatch: scored \(Terminal.count(summary.records)) records, "
             + "\(Terminal.count(summary.anomalies)) anomalies (\(Terminal.figure(rate))%)"
         if summary.rejects > 0 { line += ", \(Terminal.count(summary.rejects)) lines rejected" }
         if summary.retrains > 0 { line += ", \(summary.retrains) retrains" }

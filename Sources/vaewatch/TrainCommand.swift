@@ -58,7 +58,8 @@ struct TrainCommand: ParsableCommand {
             let records = try RecordInput(
                 path: input.input, format: input.resolvedFormat, selection: input.selection, modelFeatures: nil,
                 strict: input.strict, maximumLineBytes: input.maxLineBytes, batchDeadline: 0.05)
-            let rejects = try RejectLog(strict: input.strict, rejectsPath: input.rejects, writeMessage: Terminal.printError)
+            let rejects = try RejectLog(
+                strict: input.strict, rejectsPath: input.rejects, writeMessage: Terminal.printError)
             try rejects.record(try records.start())
             guard let plan = records.parser?.plan else { throw RecordIOError(.data, "no columns found") }
             var features: [Float] = []

@@ -1,3 +1,4 @@
+import TestSupport
 import Checkpoint
 import Glibc
 import Testing
@@ -29,7 +30,7 @@ extension CheckpointError {
 
 @Suite struct ModelFileStoreTests {
     @Test func writeThenReadRoundTrip() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let path = directory.file("model.vaem")
         let (header, weights) = model()
@@ -42,7 +43,7 @@ extension CheckpointError {
     }
 
     @Test func overwriteKeepsOnlyTheNewModelAndNoTemporaryFiles() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let path = directory.file("model.vaem")
         try ModelFileStore.write(try encoded(seed: 1), to: path)
@@ -53,7 +54,7 @@ extension CheckpointError {
     }
 
     @Test func writeIntoAMissingDirectoryFailsAndLeavesNothing() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let path = directory.file("missing/model.vaem")
         let error = try #require(throws: CheckpointError.self) { try ModelFileStore.write(try encoded(), to: path) }
@@ -66,7 +67,7 @@ extension CheckpointError {
     }
 
     @Test func failedRenameRemovesTheTemporaryFileAndKeepsTheTarget() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         try #require(mkdir(directory.file("model.vaem"), 0o755) == 0)
         try directory.write([1, 2, 3], to: "model.vaem/keep")
@@ -80,7 +81,7 @@ extension CheckpointError {
     }
 
     @Test func pathNamingADirectoryIsRefused() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let error = try #require(throws: CheckpointError.self) {
             try ModelFileStore.write(try encoded(), to: directory.path + "/")
@@ -90,7 +91,7 @@ extension CheckpointError {
     }
 
     @Test func truncatedFilesOnDiskAreRefusedWithExpectedAndActualLength() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let path = directory.file("model.vaem")
         let bytes = try encoded()
@@ -110,7 +111,7 @@ extension CheckpointError {
     }
 
     @Test func absurdOrDamagedFilesOnDiskAreRefused() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let path = directory.file("model.vaem")
         var prefix = Array("VAEWMODL".utf8) + [1, 0, 0, 0, 2, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 0x80] + [0, 0, 0, 0]
@@ -131,7 +132,7 @@ extension CheckpointError {
     }
 
     @Test func fileDeclaringAHugeModelIsRefusedBeforeAllocatingForIt() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         // Declares the largest header and weight count allowed (about 1 GiB) but holds 28 bytes.
         let prefix = Array("VAEWMODL".utf8) + [1, 0, 0, 0, 0, 0, 0, 1] + [0, 0, 0, 0x10, 0, 0, 0, 0] + [0, 0, 0, 0]
@@ -151,7 +152,7 @@ extension CheckpointError {
     }
 
     @Test func modelForOtherFeaturesIsRefused() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let path = directory.file("model.vaem")
         try ModelFileStore.write(try encoded(), to: path)
@@ -163,7 +164,7 @@ extension CheckpointError {
     }
 
     @Test func missingFilesAndDirectoriesAreSystemErrors() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let missing = directory.file("absent.vaem")
         let error = try #require(throws: CheckpointError.self) { try ModelFileStore.read(path: missing) }
@@ -174,7 +175,7 @@ extension CheckpointError {
     }
 
     @Test func readersSeeTheOldOrTheNewModelNeverAMix() async throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let path = directory.file("model.vaem")
         try ModelFileStore.write(try encoded(seed: 1), to: path)

@@ -1,3 +1,4 @@
+import TestSupport
 import Checkpoint
 import Glibc
 import Testing
@@ -5,7 +6,7 @@ import VAE
 
 @Suite struct TemporaryFilesTests {
     @Test func removesStaleTemporaryFilesAndNothingElse() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let stale = ["x.tmp.123.abc", "model.vaem.tmp.99.deadbeef", "model.vaem.tmp.1.0"]
         let kept = [
@@ -24,7 +25,7 @@ import VAE
     }
 
     @Test func baseNameLimitsWhatIsRemoved() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         for name in [
             "model.vaem.tmp.1.a", "model.vaem.tmp.22.bb", "other.vaem.tmp.2.b", "x.tmp.123.abc", "model.tmp.3.c",
@@ -36,7 +37,7 @@ import VAE
     }
 
     @Test func leftoverOfAnInterruptedWriteIsRemovedAndTheModelStillLoads() throws {
-        let directory = try TestDirectory()
+        let directory = try TestDirectory("checkpoint")
         defer { directory.remove() }
         let path = directory.file("model.vaem")
         let bytes = try ModelFileFormat.encode(

@@ -47,7 +47,9 @@ struct CSVLineParser {
                 position = fieldStart
                 while position < count, bytes[position] != 0x2C { position += 1 }
                 fieldEnd = position
-                while fieldEnd > fieldStart, bytes[fieldEnd - 1] == 0x20 || bytes[fieldEnd - 1] == 0x09 { fieldEnd -= 1 }
+                while fieldEnd > fieldStart, bytes[fieldEnd - 1] == 0x20 || bytes[fieldEnd - 1] == 0x09 {
+                    fieldEnd -= 1
+                }
             }
             if column < slots.count {
                 let slot = slots[column]
@@ -134,7 +136,8 @@ struct CSVLineParser {
             throw RecordIOError(.data, reject.message)
         }
         guard !line.isEmpty else {
-            throw RecordIOError(.data, "\(source):1: the header line is empty; CSV input needs a header of column names")
+            throw RecordIOError(
+                .data, "\(source):1: the header line is empty; CSV input needs a header of column names")
         }
         let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var names: [String] = []
@@ -144,7 +147,8 @@ struct CSVLineParser {
             while start < line.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
             if start < line.count, bytes[start] == 0x22 {
                 guard let close = closingQuote(bytes, from: start + 1, count: line.count) else {
-                    throw RecordIOError(.data, "\(source):1: header field \(names.count + 1): a quoted name is not closed")
+                    throw RecordIOError(
+                        .data, "\(source):1: header field \(names.count + 1): a quoted name is not closed")
                 }
                 names.append(unescaped(UnsafeRawBufferPointer(rebasing: line[(start + 1)..<close])))
                 position = close + 1
@@ -179,7 +183,9 @@ extension CSVLineParser {
             var start = position
             while start < line.count, base[start] == 0x20 || base[start] == 0x09 { start += 1 }
             var end: Int
-            if start < line.count, base[start] == 0x22, let close = closingQuote(base, from: start + 1, count: line.count) {
+            if start < line.count, base[start] == 0x22,
+                let close = closingQuote(base, from: start + 1, count: line.count)
+            {
                 position = close + 1
                 start += 1
                 end = close

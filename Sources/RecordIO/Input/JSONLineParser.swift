@@ -87,9 +87,11 @@ struct JSONLineParser {
                             if name == Self.reservedKey {
                                 return .reject(reject(number, name, "the key is reserved for vaewatch's verdict"))
                             }
-                            let text = UnsafeRawBufferPointer(start: scanner.bytes + range.lowerBound, count: range.count)
+                            let text = UnsafeRawBufferPointer(
+                                start: scanner.bytes + range.lowerBound, count: range.count)
                             if unknownKeys.contains(where: {
-                                $0.count == range.count && memcmp(scanner.bytes + $0.lowerBound, text.baseAddress!, range.count) == 0
+                                $0.count == range.count
+                                    && memcmp(scanner.bytes + $0.lowerBound, text.baseAddress!, range.count) == 0
                             }) {
                                 return .reject(reject(number, name, "the key appears twice"))
                             }
@@ -106,7 +108,8 @@ struct JSONLineParser {
                 }
                 scanner.skipWhitespace()
                 if scanner.position < scanner.count {
-                    throw JSONScanner.SyntaxError(offset: scanner.position, expected: "the end of the line after the object")
+                    throw JSONScanner.SyntaxError(
+                        offset: scanner.position, expected: "the end of the line after the object")
                 }
             } catch {
                 return .reject(syntaxReject(number, error, line))
@@ -189,7 +192,8 @@ struct JSONLineParser {
     {
         let found =
             error.offset < line.count
-            ? "found \(Excerpt.quote(UnsafeRawBufferPointer(rebasing: line[error.offset...])))" : "found the end of the line"
+            ? "found \(Excerpt.quote(UnsafeRawBufferPointer(rebasing: line[error.offset...])))"
+            : "found the end of the line"
         return Reject(
             source: source, line: number,
             reason: "not valid JSON at byte \(error.offset + 1): expected \(error.expected), \(found)")
@@ -201,7 +205,9 @@ struct JSONLineParser {
 
     /// The keys of the object on `line` and the kinds of their values, to choose the columns of a JSON-lines
     /// input from its first object; a reject when the line is not a valid JSON object.
-    static func keys(of line: UnsafeRawBufferPointer, source: String, number: Int) -> Result<[(String, JSONScanner.Kind)], Reject> {
+    static func keys(of line: UnsafeRawBufferPointer, source: String, number: Int) -> Result<
+        [(String, JSONScanner.Kind)], Reject
+    > {
         if let reject = LineChecks.invalidUTF8(line, source: source, number: number) { return .failure(reject) }
         var scanner = JSONScanner(line)
         var keys: [(String, JSONScanner.Kind)] = []
@@ -229,7 +235,8 @@ struct JSONLineParser {
             }
             scanner.skipWhitespace()
             if scanner.position < scanner.count {
-                throw JSONScanner.SyntaxError(offset: scanner.position, expected: "the end of the line after the object")
+                throw JSONScanner.SyntaxError(
+                    offset: scanner.position, expected: "the end of the line after the object")
             }
         } catch {
             let parser = JSONLineParser(

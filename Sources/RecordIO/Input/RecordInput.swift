@@ -82,7 +82,8 @@ package final class RecordInput {
                         inputNames: names, selection: selection, modelFeatures: modelFeatures, source: source)
                     parser = RecordParser(format: .csv, plan: plan, source: source, strict: strict)
                     if let first = batch.lines.first {
-                        try checkTextColumns(CSVLineParser.fields(batch.bytes(of: first)), plan: plan, line: first.number)
+                        try checkTextColumns(
+                            CSVLineParser.fields(batch.bytes(of: first)), plan: plan, line: first.number)
                     }
                 case .jsonl:
                     if JSONLineParser.isBlank(bytes) { continue }
@@ -93,7 +94,8 @@ package final class RecordInput {
                         let plan = try ColumnPlan.resolve(
                             inputNames: names, selection: selection, modelFeatures: modelFeatures,
                             source: source)
-                        try checkTextColumns(keys.map { ($0.0, $0.1 == .number || $0.1 == .null) }, plan: plan, line: line.number)
+                        try checkTextColumns(
+                            keys.map { ($0.0, $0.1 == .number || $0.1 == .null) }, plan: plan, line: line.number)
                         parser = RecordParser(format: .jsonl, plan: plan, source: source, strict: strict)
                         batch.lines.insert(line, at: 0)
                     }
@@ -110,7 +112,8 @@ package final class RecordInput {
     /// Refuses a feature column whose first value is text rather than a number, naming it and what to do.
     private func checkTextColumns(_ fields: [(String, Bool)], plan: ColumnPlan, line: Int) throws(RecordIOError) {
         var text: [String] = []
-        for (index, (_, isNumeric)) in fields.enumerated() where index < plan.slots.count && plan.slots[index] >= 0 && !isNumeric {
+        for (index, (_, isNumeric)) in fields.enumerated()
+        where index < plan.slots.count && plan.slots[index] >= 0 && !isNumeric {
             text.append(plan.inputNames[index])
         }
         guard !text.isEmpty else { return }

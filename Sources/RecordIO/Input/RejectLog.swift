@@ -5,7 +5,7 @@ internal import Glibc
 package final class RejectLog {
     /// Rejects so far.
     package private(set) var count = 0
-    /// Rejects that could not be written to the rejects file.
+    /// Rejects that could not be written to the rejects file (1 when it could not be opened).
     package private(set) var fileErrors = 0
     private let messageLimit: Int
     private let strict: Bool
@@ -33,16 +33,19 @@ package final class RejectLog {
         self.failOnFileError = strict
         self.writeMessage = writeMessage
         fileName = rejectsPath
-        if let rejectsPath {
-            let descriptor = open(rejectsPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else {
-                let reason = String(cString: strerror(errno))
-                throw RecordIOError(
-                    .output, "cannot open the rejects file \(rejectsPath): \(reason); choose a writable path")
-            }
-            file = descriptor
-        } else {
+        guard let rejectsPath else {
             file = nil
+            return
+        }
+        let descriptor = open(rejectsPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if descriptor < 0 {
+            let message = "cannot open the rejects file \(rejectsPath): \(Errno(errno))"
+            if strict { throw RecordIOError(.output, message + "; choose a writable path") }
+            writeMessage("vaewatch: \(message); scoring goes on, rejects are counted and shown here")
+            file = nil
+            fileErrors = 1
+        } else {
+            file = descriptor
         }
     }
 

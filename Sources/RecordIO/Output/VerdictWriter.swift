@@ -76,7 +76,8 @@ package struct VerdictWriter: Sendable {
             for chunk in chunks {
                 let out = buffers[chunk]
                 for i in ThreadPool.chunk(chunk, of: workers, count: n) where !onlyAnomalies || verdicts.isAnomaly[i] {
-                    let line = UnsafeRawBufferPointer(start: bytes + parsed.spans[i].offset, count: parsed.spans[i].length)
+                    let line = UnsafeRawBufferPointer(
+                        start: bytes + parsed.spans[i].offset, count: parsed.spans[i].length)
                     switch (input, output) {
                     case (.csv, .csv):
                         out.append(line)
@@ -139,7 +140,11 @@ package struct VerdictWriter: Sendable {
             out.append(byte: 0x2C)
             out.appendJSONString(plan.featureNames[j])
             out.append(byte: 0x3A)
-            if parsed.observed[i * d + j] == 0 { out.append("null") } else { out.append(parsed.features[i * d + j], infinity: "1e999") }
+            if parsed.observed[i * d + j] == 0 {
+                out.append("null")
+            } else {
+                out.append(parsed.features[i * d + j], infinity: "1e999")
+            }
         }
         out.append(byte: 0x2C)
         appendJSONVerdict(verdicts, i, threshold, names, to: out)

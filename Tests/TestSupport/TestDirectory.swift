@@ -2,22 +2,22 @@ import Glibc
 import Testing
 
 /// A fresh directory under /tmp for one test, removed with everything in it by ``remove()``.
-struct TestDirectory {
+public struct TestDirectory: Sendable {
     /// Absolute path of the directory.
-    let path: String
+    public let path: String
 
-    /// Creates `/tmp/vaewatch-checkpoint-XXXXXX`.
-    init() throws {
-        var template = Array("/tmp/vaewatch-checkpoint-XXXXXX".utf8CString)
+    /// Creates `/tmp/vaewatch-<purpose>-XXXXXX`.
+    public init(_ purpose: String = "test") throws {
+        var template = Array("/tmp/vaewatch-\(purpose)-XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         path = try #require(created.map { String(cString: $0) }, "mkdtemp failed: errno \(errno)")
     }
 
     /// The path of `name` inside the directory.
-    func file(_ name: String) -> String { path + "/" + name }
+    public func file(_ name: String) -> String { path + "/" + name }
 
     /// Names in the directory, sorted, without `.` and `..`.
-    func entries(_ subdirectory: String? = nil) -> [String] {
+    public func entries(_ subdirectory: String? = nil) -> [String] {
         guard let stream = opendir(subdirectory.map(file) ?? path) else { return ["<opendir failed: \(errno)>"] }
         defer { closedir(stream) }
         var names: [String] = []
@@ -31,7 +31,7 @@ struct TestDirectory {
     }
 
     /// Creates or replaces the file `name` with `bytes`.
-    func write(_ bytes: [UInt8], to name: String) throws {
+    public func write(_ bytes: [UInt8], to name: String) throws {
         let descriptor = open(file(name), O_CREAT | O_TRUNC | O_WRONLY, 0o644)
         try #require(descriptor >= 0, "open \(name): errno \(errno)")
         defer { close(descriptor) }
@@ -40,7 +40,7 @@ struct TestDirectory {
     }
 
     /// The whole content of the file `name`.
-    func contents(of name: String) throws -> [UInt8] {
+    public func contents(of name: String) throws -> [UInt8] {
         let descriptor = open(file(name), O_RDONLY)
         try #require(descriptor >= 0, "open \(name): errno \(errno)")
         defer { close(descriptor) }
@@ -55,14 +55,14 @@ struct TestDirectory {
     }
 
     /// The permission bits of `name`.
-    func mode(of name: String) throws -> mode_t {
+    public func mode(of name: String) throws -> mode_t {
         var info = stat()
         try #require(lstat(file(name), &info) == 0, "lstat \(name): errno \(errno)")
         return info.st_mode & 0o7777
     }
 
     /// Removes the directory and everything in it.
-    func remove() { Self.removeTree(path) }
+    public func remove() { Self.removeTree(path) }
 
     private static func removeTree(_ path: String) {
         var info = stat()

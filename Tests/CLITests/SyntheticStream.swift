@@ -1,0 +1,88 @@
+import Glibc
+
+/// A seeded multivariate stream for end-to-end tests: 8 features driven by 3 latent factors with a
+/// non-linearity and noise, and about 1% planted anomalies of three kinds (a spike in one feature, a broken
+/// correlation, a shift of several features at once).
+struct SyntheticStream {
+    /// CSV text with header `x0,…,x7,label`.
+    var csv: String
+    /// 1 for planted anomalies, per record.
+    var labels: [Int]
+
+    init(rows: Int, seed: UInt64, anomalyRate: Double = 0.01, labelColumn: Bool = true) {
+        var rng = SplitMix64(seed: seed)
+        var loadings: [[Double]] = []
+        for _ in 0..<8 { loadings.append((0..<3).map { _ in rng.normal() }) }
+        var text = (0..<8).map { "x\($0)" }.joined(separator: ",") + (labelColumn ? ",label" : "") + "\n"
+        var labels: [Int] = []
+        for _ in 0..<rows {
+            let z = (0..<3).map { _ in rng.normal() }
+            var x = loadings.map { row in
+                let linear = zip(row, z).reduce(0) { $0 + $1.0 * $1.1 }
+                return linear + 0.3 * tanh(linear) + 0.1 * rng.normal()
+            }
+            let anomalous = rng.unit() < anomalyRate
+            if anomalous {
+                let feature = Int(rng.unit() * 8) % 8
+                switch Int(rng.unit() * 3) % 3 {
+                case 0: x[feature] += (rng.unit() < 0.5 ? -1 : 1) * (5 + 3 * rng.unit())
+                case 1: x[feature] = -x[feature] + (x[feature] >= 0 ? -2 : 2)
+                default: for j in 0..<4 { x[(feature + j) % 8] += 2.5 }
+                }
+            }
+            labels.append(anomalous ? 1 : 0)
+            text += x.map { String(Float($0)) }.joined(separator: ",") + (labelColumn ? ",\(anomalous ? 1 : 0)" : "")
+            text += "\n"
+        }
+        csv = text
+        self.labels = labels
+    }
+}
+
+/// A small seeded generator for test data (SplitMix64).
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// Standard normal (Box–Muller).
+    mutating func normal() -> Double {
+        let u = max(unit(), 1e-300)
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * unit())
+    }
+}
+
+/// Area under the ROC curve of `scores` against 0/1 `labels` (ties count one half).
+func auroc(_ scores: [Float], _ labels: [Int]) -> Double {
+    let positives = scores.indices.filter { labels[$0] == 1 }.map { scores[$0] }
+    let negatives = scores.indices.filter { labels[$0] == 0 }.map { scores[$0] }
+    guard !positives.isEmpty, !negatives.isEmpty else { return .nan }
+    let sortedNegatives = negatives.sorted()
+    var wins = 0.0
+    for p in positives {
+        let below = lowerBound(sortedNegatives, p)
+        let notAbove = lowerBound(sortedNegatives, p.nextUp)
+        wins += Double(below) + 0.5 * Double(notAbove - below)
+    }
+    return wins / Double(positives.count * negatives.count)
+}
+
+private func lowerBound(_ sorted: [Float], _ value: Float) -> Int {
+    var low = 0
+    var high = sorted.count
+    while low < high {
+        let middle = (low + high) / 2
+        if sorted[middle] < value { low = middle + 1 } else { high = middle }
+    }
+    return low
+}
