@@ -88,7 +88,15 @@ public final class StreamScorer {
             message("vaewatch: no model given; learning from the first \(options.warmup) records")
         }
         while let (parsed, batch) = try input.next(pool: pool) {
-            try rejects.record(parsed)
+            do {
+                try rejects.record(parsed)
+            } catch {
+                // The run ends at a bad line: what came before it is still scored and written.
+                if options.strict, let first = parsed.rejects.first, detector != nil {
+                    try score(parsed.records(before: first.line), bytes: batch.bytes, writer: writer, to: output)
+                }
+                throw error
+            }
             summary.rejects = rejects.count
             summary.emptyLines += parsed.emptyLines
             guard parsed.count > 0 else { continue }

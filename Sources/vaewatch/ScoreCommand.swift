@@ -121,12 +121,13 @@ struct ScoreCommand: ParsableCommand {
     }
 
     private func report(_ summary: StreamSummary) {
-        guard summary.rejects > 0 || Terminal.stderrIsTerminal else { return }
+        guard summary.rejects > 0 || summary.emptyLines > 0 || Terminal.stderrIsTerminal else { return }
         let rate = summary.records > 0 ? 100 * Double(summary.anomalies) / Double(summary.records) : 0
         var line =
             "vaewatch: scored \(Terminal.count(summary.records)) records, "
             + "\(Terminal.count(summary.anomalies)) anomalies (\(Terminal.figure(rate))%)"
         if summary.rejects > 0 { line += ", \(Terminal.count(summary.rejects)) lines rejected" }
+        if summary.emptyLines > 0 { line += ", \(Terminal.count(summary.emptyLines)) blank lines skipped" }
         if summary.retrains > 0 { line += ", \(summary.retrains) retrains" }
         if let version = summary.detector?.version { line += ", model version \(version)" }
         Terminal.printError(line)

@@ -90,6 +90,30 @@ final class Child {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         if let output { close(output) }
+        return Self.decode(status)
+    }
+
+    /// Waits for the child without touching its stdout pipe (already closed by the test).
+    func waitKeepingOutput() -> (status: Int32?, signal: Int32?) {
+        closeInput()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return Self.decode(status)
+    }
+
+    /// Waits for the child; also returns its peak resident memory in bytes (`ru_maxrss` from `wait4`).
+    func waitWithPeakMemory() -> (status: Int32?, signal: Int32?, peakBytes: Int) {
+        closeInput()
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        if let output { close(output) }
+        let (code, signal) = Self.decode(status)
+        return (code, signal, usage.ru_maxrss * 1024)
+    }
+
+    /// Exit status or terminating signal from a `waitpid` status word.
+    static func decode(_ status: Int32) -> (Int32?, Int32?) {
         let signaled = (status & 0x7F) != 0 && (status & 0x7F) != 0x7F
         return signaled ? (nil, status & 0x7F) : ((status >> 8) & 0xFF, nil)
     }

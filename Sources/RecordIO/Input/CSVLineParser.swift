@@ -65,7 +65,9 @@ struct CSVLineParser {
                             observed[Int(slot)] = 1
                         case .failure(let failure):
                             let text = UnsafeRawBufferPointer(start: bytes + fieldStart, count: fieldEnd - fieldStart)
-                            return .reject(reject(number, column, "\(failure.reason): \(Excerpt.quote(text))"))
+                            var bad = reject(number, column, "\(failure.reason): \(Excerpt.quote(text))")
+                            bad.isText = failure == .notANumber && LineChecks.looksLikeText(text)
+                            return .reject(bad)
                         }
                     }
                 } else if slot == ColumnPlan.keySlot {
@@ -169,37 +171,5 @@ struct CSVLineParser {
                 .data, "\(source):1: header field \(blank + 1) has no name; every column needs a name")
         }
         return names
-    }
-}
-
-extension CSVLineParser {
-    /// Each field of `line` with whether it reads as a number, blank or malformed (true) or as text (false),
-    /// to tell a text column from a bad value; the names are left empty.
-    static func fields(_ line: UnsafeRawBufferPointer) -> [(String, Bool)] {
-        guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return [] }
-        var result: [(String, Bool)] = []
-        var position = 0
-        while true {
-            var start = position
-            while start < line.count, base[start] == 0x20 || base[start] == 0x09 { start += 1 }
-            var end: Int
-            if start < line.count, base[start] == 0x22,
-                let close = closingQuote(base, from: start + 1, count: line.count)
-            {
-                position = close + 1
-                start += 1
-                end = close
-                while position < line.count, base[position] != 0x2C { position += 1 }
-            } else {
-                position = start
-                while position < line.count, base[position] != 0x2C { position += 1 }
-                end = position
-            }
-            while end > start, base[end - 1] == 0x20 || base[end - 1] == 0x09 { end -= 1 }
-            result.append(("", !LineChecks.looksLikeText(UnsafeRawBufferPointer(rebasing: line[start..<end]))))
-            if position >= line.count { break }
-            position += 1
-        }
-        return result
     }
 }

@@ -10,6 +10,23 @@ extension ParsedLines {
     }
 }
 
+extension ParsedLines {
+    /// The records on lines before `line`, for writing what came before a bad line that ends the run.
+    package func records(before line: Int) -> ParsedLines {
+        let count = spans.firstIndex { $0.number >= line } ?? spans.count
+        let d = count > 0 ? features.count / spans.count : 0
+        var kept = self
+        kept.features = Array(features.prefix(count * d))
+        kept.observed = Array(observed.prefix(count * d))
+        kept.keys = Array(keys.prefix(count))
+        kept.spans = Array(spans.prefix(count))
+        kept.missingValues = kept.observed.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
+        kept.rejects = []
+        kept.outcomes = []
+        return kept
+    }
+}
+
 /// Records held back with copies of their lines, while there is no model to score them yet (warm-up).
 package struct HeldRecords {
     /// The held records; their spans point into ``bytes``.

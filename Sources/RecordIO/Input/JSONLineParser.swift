@@ -71,7 +71,9 @@ struct JSONLineParser {
                                     observedCount += 1
                                 case .success(false): break
                                 case .failure(let reason):
-                                    return .reject(reject(number, plan.inputNames[column], reason))
+                                    var bad = reject(number, plan.inputNames[column], reason)
+                                    bad.isText = reason.isText
+                                    return .reject(bad)
                                 }
                             } else if slot == ColumnPlan.keySlot {
                                 switch try keyValue(&scanner) {
@@ -154,7 +156,10 @@ struct JSONLineParser {
             let start = scanner.position
             try scanner.skipValue()
             let text = UnsafeRawBufferPointer(start: scanner.bytes + start, count: scanner.position - start)
-            return .failure(ValueError("expected a number or null, found \(kind.phrase) \(Excerpt.quote(text))"))
+            return .failure(
+                ValueError(
+                    "expected a number or null, found \(kind.phrase) \(Excerpt.quote(text))",
+                    isText: kind == .string || kind == .bool))
         }
     }
 
@@ -176,7 +181,12 @@ struct JSONLineParser {
     /// A reason a value was refused.
     struct ValueError: Error {
         var reason: String
-        init(_ reason: String) { self.reason = reason }
+        /// The value was a string or a boolean: its key is probably not a feature.
+        var isText = false
+        init(_ reason: String, isText: Bool = false) {
+            self.reason = reason
+            self.isText = isText
+        }
     }
 
     private func reject(_ number: Int, _ key: String, _ reason: ValueError) -> Reject {
@@ -203,14 +213,11 @@ struct JSONLineParser {
         line.allSatisfy { $0 == 0x20 || $0 == 0x09 }
     }
 
-    /// The keys of the object on `line` and the kinds of their values, to choose the columns of a JSON-lines
-    /// input from its first object; a reject when the line is not a valid JSON object.
-    static func keys(of line: UnsafeRawBufferPointer, source: String, number: Int) -> Result<
-        [(String, JSONScanner.Kind)], Reject
-    > {
+    /// The keys of the object on `line`, to choose the columns of a JSON-lines input from its first object; a reject when the line is not a valid JSON object.
+    static func keys(of line: UnsafeRawBufferPointer, source: String, number: Int) -> Result<[String], Reject> {
         if let reject = LineChecks.invalidUTF8(line, source: source, number: number) { return .failure(reject) }
         var scanner = JSONScanner(line)
-        var keys: [(String, JSONScanner.Kind)] = []
+        var keys: [String] = []
         do throws(JSONScanner.SyntaxError) {
             try scanner.expect(0x7B, "'{'")
             scanner.skipWhitespace()
@@ -221,10 +228,9 @@ struct JSONLineParser {
                     scanner.skipWhitespace()
                     let (range, escaped) = try scanner.string()
                     try scanner.expect(0x3A, "':'")
-                    let kind = try scanner.peekKind()
                     try scanner.skipValue()
                     let name = scanner.decodedString(range, escaped: escaped)
-                    if !keys.contains(where: { $0.0 == name }) { keys.append((name, kind)) }
+                    if !keys.contains(name) { keys.append(name) }
                     scanner.skipWhitespace()
                     if scanner.current == 0x7D {
                         scanner.position += 1

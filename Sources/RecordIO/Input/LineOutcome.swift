@@ -30,12 +30,13 @@ enum LineChecks {
             reason: "a byte-order mark (U+FEFF) in the middle of the input; were two files concatenated?")
     }
 
-    /// Whether a field that failed to parse as a number looks like text (a name, a timestamp) rather than a
-    /// malformed number, so that its column is probably not a feature.
+    /// Whether a field that failed to parse as a number looks like text (a word starting with a letter, other
+    /// than a spelling of NaN or infinity) rather than a malformed number, so that its column is probably not a
+    /// feature.
     static func looksLikeText(_ field: UnsafeRawBufferPointer) -> Bool {
         guard let first = field.first else { return false }
-        let isNumberStart = (first >= 0x30 && first <= 0x39) || first == 0x2B || first == 0x2D || first == 0x2E
-        if isNumberStart { return false }
+        let isLetter = (first | 0x20) >= 0x61 && (first | 0x20) <= 0x7A
+        guard isLetter, UTF8Validation.firstInvalidOffset(Array(field)) == nil else { return false }
         let lowered = String(decoding: field, as: UTF8.self).lowercased()
         return !["nan", "inf", "infinity"].contains(lowered)
     }

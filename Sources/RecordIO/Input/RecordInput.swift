@@ -81,21 +81,14 @@ package final class RecordInput {
                     let plan = try ColumnPlan.resolve(
                         inputNames: names, selection: selection, modelFeatures: modelFeatures, source: source)
                     parser = RecordParser(format: .csv, plan: plan, source: source, strict: strict)
-                    if let first = batch.lines.first {
-                        try checkTextColumns(
-                            CSVLineParser.fields(batch.bytes(of: first)), plan: plan, line: first.number)
-                    }
                 case .jsonl:
                     if JSONLineParser.isBlank(bytes) { continue }
                     switch JSONLineParser.keys(of: bytes, source: source, number: line.number) {
                     case .failure(let reject): rejects.append(reject)
-                    case .success(let keys):
-                        let names = keys.map(\.0)
+                    case .success(let names):
                         let plan = try ColumnPlan.resolve(
                             inputNames: names, selection: selection, modelFeatures: modelFeatures,
                             source: source)
-                        try checkTextColumns(
-                            keys.map { ($0.0, $0.1 == .number || $0.1 == .null) }, plan: plan, line: line.number)
                         parser = RecordParser(format: .jsonl, plan: plan, source: source, strict: strict)
                         batch.lines.insert(line, at: 0)
                     }
@@ -107,22 +100,6 @@ package final class RecordInput {
             }
         }
         return rejects
-    }
-
-    /// Refuses a feature column whose first value is text rather than a number, naming it and what to do.
-    private func checkTextColumns(_ fields: [(String, Bool)], plan: ColumnPlan, line: Int) throws(RecordIOError) {
-        var text: [String] = []
-        for (index, (_, isNumeric)) in fields.enumerated()
-        where index < plan.slots.count && plan.slots[index] >= 0 && !isNumeric {
-            text.append(plan.inputNames[index])
-        }
-        guard !text.isEmpty else { return }
-        let names = text.map(\.debugDescription).joined(separator: ", ")
-        throw RecordIOError(
-            .data,
-            "\(source):\(line): column\(text.count == 1 ? "" : "s") \(names) hold\(text.count == 1 ? "s" : "") text, not "
-                + "numbers; leave \(text.count == 1 ? "it" : "them") out with --ignore \(text.joined(separator: ",")), "
-                + "name the record key with --key, or choose the features with --columns")
     }
 
     /// The next batch of parsed records with the bytes behind them (valid until the next call), or nil at the

@@ -10,6 +10,9 @@ public struct Reject: Error, Sendable, Equatable {
     public var column: String?
     /// What is wrong, e.g. `not a number: "abc"`.
     public var reason: String
+    /// Whether the field at fault holds text (a word, not a malformed number): a hint that its column is not a
+    /// feature at all.
+    public var isText = false
 
     /// Creates a reject.
     public init(source: String, line: Int, field: Int? = nil, column: String? = nil, reason: String) {

@@ -68,8 +68,12 @@ package final class RejectLog {
         for _ in rejects { storm.add(rejected: true) }
     }
 
+    /// Rejects per column whose value was text, to name a text column when rejects pile up.
+    private var textRejects: [String: Int] = [:]
+
     private func report(_ rejects: [Reject]) throws(RecordIOError) {
         for reject in rejects {
+            if reject.isText, let column = reject.column { textRejects[column, default: 0] += 1 }
             count += 1
             if count <= messageLimit {
                 writeMessage("vaewatch: " + reject.message)
@@ -92,10 +96,16 @@ package final class RejectLog {
     }
 
     private func stormError(at line: Int) -> RecordIOError {
-        RecordIOError(
-            .data,
+        var message =
             "too many bad lines: \(storm.rejected) of the last \(storm.count) were rejected (line \(line)); "
-                + "is this the right input and format? The first rejects above say what is wrong")
+        if let (column, count) = textRejects.max(by: { $0.value < $1.value }), count * 2 >= storm.rejected {
+            message +=
+                "column \(column.debugDescription) holds text, not numbers: leave it out with --ignore \(column), "
+                + "name it as the record key with --key, or choose the features with --columns"
+        } else {
+            message += "is this the right input and format? The first rejects above say what is wrong"
+        }
+        return RecordIOError(.data, message)
     }
 
     private func writeToFile(_ reject: Reject) throws(RecordIOError) {
