@@ -8,12 +8,18 @@ import VAE
     import Glibc
 #endif
 
-let repeats = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 5
-if CommandLine.arguments.count > 2, CommandLine.arguments[1] == "parse" {
-    let path = CommandLine.arguments[2]
-    for threads in [1, 2] {
+// `vaewatch-bench generate ROWS PATH` writes the records benchmark's input; `vaewatch-bench parse N PATH` prints
+// the parse-only rate. scripts/bench runs both, and times `vaewatch score` on the file itself.
+let arguments = CommandLine.arguments
+if arguments.count == 4, arguments[1] == "generate", let count = Int(arguments[2]) {
+    try generateRecords(rows: count, to: arguments[3])
+    exit(0)
+}
+if arguments.count == 4, arguments[1] == "parse", let runs = Int(arguments[2]) {
+    let cores = ThreadPool.availableCores
+    for threads in Set([1, cores]).sorted() {
         let pool = ThreadPool(threadCount: threads)
-        let rates = try (0..<3).map { _ in try parseRun(path: path, pool: pool) }
+        let rates = try (0..<runs).map { _ in try parseRun(path: arguments[3], pool: pool) }
         report("parse.rows_per_s.threads_\(threads)", median(rates), "rows/s")
     }
     exit(0)
@@ -34,6 +40,7 @@ func report(_ name: String, _ value: Double, _ unit: String) {
     print(name, String(Int(value.rounded())), unit)
 }
 
+let repeats = Int(arguments.dropFirst().first ?? "") ?? 5
 let architecture = Architecture(inputWidth: 32, hiddenWidths: [64, 32], latentWidth: 8)
 var rng = SeededGenerator(seed: 1)
 let rows = 65_536

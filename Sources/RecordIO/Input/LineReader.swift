@@ -36,7 +36,7 @@ package final class LineReader {
     ///   - batchDeadline: seconds a batch waits for more lines after its first one arrived.
     ///   - quotedNewlines: CSV mode: newlines inside double quotes belong to the field.
     package init(
-        descriptor: CInt, source: String, maximumLineBytes: Int = 1 << 20, blockBytes: Int = 1 << 20,
+        descriptor: CInt, source: String, maximumLineBytes: Int = 1 << 20, blockBytes: Int = 4 << 20,
         batchDeadline: Double = 0.02, quotedNewlines: Bool = false
     ) {
         precondition(maximumLineBytes >= 1 && blockBytes >= 1, "LineReader: sizes must be positive")
@@ -61,26 +61,48 @@ package final class LineReader {
         }
     }
 
-    /// Reads until the buffer is full, the input ends, or the batch deadline passes after the first complete
-    /// line; blocks while no complete line is buffered.
+    /// Reads until the buffer is full, the input ends, the batch deadline passes after the first complete
+    /// line, or the unfinished last line grows past the limit; blocks while no complete line is buffered.
     private func gather() throws(RecordIOError) {
         compact()
         var firstLineAt: Double?
-        var scanned = start
+        // Start of the last, unfinished line among the buffered bytes.
+        var tail = lastLineStart(from: start)
         while true {
-            if skipping != nil { try skipOversize() }
-            if firstLineAt == nil, skipping == nil, hasCompleteLine(scannedFrom: &scanned) {
-                firstLineAt = SystemCalls.monotonicSeconds()
+            if skipping != nil {
+                try skipOversize()
+                tail = lastLineStart(from: start)
             }
+            let hasLine = tail > start || (atEndOfInput && end > start) || end - tail > maximumLineBytes
+            if firstLineAt == nil, skipping == nil, hasLine { firstLineAt = SystemCalls.monotonicSeconds() }
             if atEndOfInput || end == buffer.count { return }
+            // The unfinished line is already too long: stop reading, so it is never held beyond the limit.
+            if skipping == nil, end - tail > maximumLineBytes { return }
             if let firstLineAt {
                 let left = batchDeadline - (SystemCalls.monotonicSeconds() - firstLineAt)
                 guard left > 0, SystemCalls.waitReadable(descriptor, milliseconds: Int32((left * 1000).rounded(.up)))
                 else { return }
             }
+            let before = end
             try fill()
+            tail = max(tail, lastLineStart(from: before))
         }
     }
+
+    /// The offset just past the last newline in `buffer[from..<end]`, or `from` when there is none.
+    private func lastLineStart(from: Int) -> Int {
+        let bytes = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var index = end
+        while index > from {
+            if bytes[index - 1] == 0x0A { return index }
+            index -= 1
+        }
+        return from
+    }
+
+    /// Most bytes one `read` asks for: large enough that system calls cost nothing, small enough that skipping
+    /// a long line touches little memory beyond the line limit.
+    static let readBytes = 1 << 20
 
     /// Moves the unconsumed bytes to the front of the buffer.
     private func compact() {
@@ -93,22 +115,13 @@ package final class LineReader {
 
     /// Reads once into the free end of the buffer.
     private func fill() throws(RecordIOError) {
-        let free = UnsafeMutableRawBufferPointer(rebasing: buffer[end...])
+        let free = UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(buffer.count, end + Self.readBytes)])
         switch SystemCalls.read(descriptor, into: free) {
         case .success(0): atEndOfInput = true
         case .success(let count): end += count
         case .failure(let error):
             throw RecordIOError(.input, "\(source): cannot read: \(error)")
         }
-    }
-
-    /// Whether a complete line (or, at the end of input, any bytes) is buffered; advances `scanned` past
-    /// bytes already known to hold no newline.
-    private func hasCompleteLine(scannedFrom scanned: inout Int) -> Bool {
-        if end - start > maximumLineBytes { return true }
-        if scanned < end, memchr(buffer.baseAddress! + scanned, 0x0A, end - scanned) != nil { return true }
-        scanned = end
-        return atEndOfInput && end > start
     }
 
     /// Drops bytes of the oversize line being skipped up to its newline, reading as needed; at most one

@@ -55,7 +55,8 @@ package struct RecordParser: Sendable {
                     case .record(let missing):
                         status[i] = 0
                         part.missing += missing
-                        if hasKey { part.keys.append(key ?? "") }
+                        // Keys are made here, in parallel: a line number becomes a string only once.
+                        part.keys.append(hasKey ? key ?? "" : String(lines[i].number))
                     case .empty:
                         status[i] = 1
                     case .reject(let reject):
@@ -110,7 +111,7 @@ package struct RecordParser: Sendable {
             rejects.sort { $0.line < $1.line }
             outcomes.sort { $0.line < $1.line }
         }
-        let keys = plan.keyColumn != nil ? results.parts.flatMap(\.keys) : spans.map { String($0.number) }
+        let keys = results.parts.flatMap(\.keys)
         return ParsedLines(
             features: Array(UnsafeBufferPointer(rebasing: features[0..<(rows * d)])),
             observed: Array(UnsafeBufferPointer(rebasing: observed[0..<(rows * d)])),
