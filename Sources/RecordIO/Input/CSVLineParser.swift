@@ -15,9 +15,14 @@ struct CSVLineParser {
         observed: UnsafeMutablePointer<Float>, key: inout String?
     ) -> LineOutcome {
         if line.isEmpty { return .empty }
-        if let reject = LineChecks.invalidUTF8(line, source: source, number: number) { return .reject(reject) }
-        if number > 1, let reject = LineChecks.strayByteOrderMark(line, source: source, number: number) {
-            return .reject(reject)
+        // The line-level checks (UTF-8, a stray byte-order mark) run once, when the first field leaves the fast
+        // path: a line that is nothing but plain numbers and commas is ASCII, so valid, by construction.
+        var lineChecked = false
+        func lineReject() -> Reject? {
+            if lineChecked { return nil }
+            lineChecked = true
+            if let reject = LineChecks.invalidUTF8(line, source: source, number: number) { return reject }
+            return number > 1 ? LineChecks.strayByteOrderMark(line, source: source, number: number) : nil
         }
         let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let count = line.count
@@ -26,12 +31,14 @@ struct CSVLineParser {
         var column = 0
         var position = 0
         while true {
-            // One field: [fieldStart, fieldEnd) of content, then `position` at its delimiter (or the end).
+            // One field: [fieldStart, fieldEnd) of content, then `position` at its delimiter (or the end);
+            // fieldEnd is −1 when the fast path already stored the field's value.
             var fieldStart = position
             var fieldEnd: Int
             var quoted = false
             while fieldStart < count, bytes[fieldStart] == 0x20 || bytes[fieldStart] == 0x09 { fieldStart += 1 }
             if fieldStart < count, bytes[fieldStart] == 0x22 {
+                if let reject = lineReject() { return .reject(reject) }
                 quoted = true
                 guard let close = Self.closingQuote(bytes, from: fieldStart + 1, count: count) else {
                     return .reject(reject(number, column, "a quoted field is not closed"))
@@ -43,15 +50,23 @@ struct CSVLineParser {
                     return .reject(reject(number, column, "text after the closing quote"))
                 }
                 fieldStart += 1
+            } else if column < slots.count, slots[column] >= 0,
+                let (value, end) = Self.plainNumber(bytes, from: fieldStart, count: count)
+            {
+                // The common case, a plain number, read in the same pass that finds the field's end.
+                features[Int(slots[column])] = value
+                observed[Int(slots[column])] = 1
+                position = end
+                fieldEnd = -1
             } else {
-                position = fieldStart
-                while position < count, bytes[position] != 0x2C { position += 1 }
+                if let reject = lineReject() { return .reject(reject) }
+                position = Self.nextComma(bytes, from: fieldStart, count: count)
                 fieldEnd = position
                 while fieldEnd > fieldStart, bytes[fieldEnd - 1] == 0x20 || bytes[fieldEnd - 1] == 0x09 {
                     fieldEnd -= 1
                 }
             }
-            if column < slots.count {
+            if column < slots.count, fieldEnd >= 0 {
                 let slot = slots[column]
                 if slot >= 0 {
                     if fieldEnd == fieldStart {
@@ -89,12 +104,61 @@ struct CSVLineParser {
             }
         }
         guard column == slots.count else {
+            if let reject = lineReject() { return .reject(reject) }
             return .reject(
                 Reject(
                     source: source, line: number,
                     reason: "\(column) field\(column == 1 ? "" : "s") where the header has \(slots.count)"))
         }
         return .record(missing: missing)
+    }
+
+    /// A plain number (`-`, digits, at most one point) that ends at a comma or the end of the line, and the
+    /// offset where it ends; nil for anything else (spaces, exponents, empty, bad), which the general path
+    /// then parses and classifies.
+    @inline(__always)
+    static func plainNumber(_ bytes: UnsafePointer<UInt8>, from start: Int, count: Int) -> (Float, Int)? {
+        var p = start
+        let negative = p < count && bytes[p] == UInt8(ascii: "-")
+        if negative { p &+= 1 }
+        let digitsStart = p
+        var mantissa: UInt64 = 0
+        var point = -1
+        while p < count {
+            let byte = bytes[p]
+            let digit = byte &- UInt8(ascii: "0")
+            if digit <= 9 {
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+            } else if byte == UInt8(ascii: "."), point < 0 {
+                point = p
+            } else if byte == UInt8(ascii: ",") {
+                break
+            } else {
+                return nil
+            }
+            p &+= 1
+        }
+        let digits = p &- digitsStart &- (point < 0 ? 0 : 1)
+        guard
+            let value = DecimalFloatParser.plainValue(mantissa, digits: digits, scale: point < 0 ? 0 : point &+ 1 &- p)
+        else { return nil }
+        return (negative ? -value : value, p)
+    }
+
+    /// The offset of the first comma at or after `from`, or `count`; eight bytes at a time (SWAR), with the
+    /// byte loop as the reference for the tail.
+    @inline(__always)
+    static func nextComma(_ bytes: UnsafePointer<UInt8>, from: Int, count: Int) -> Int {
+        var position = from
+        while count &- position >= 8 {
+            let word = UnsafeRawPointer(bytes + position).loadUnaligned(as: UInt64.self)
+            let commas = word ^ 0x2C2C_2C2C_2C2C_2C2C  // a zero byte where there is a comma
+            let found = (commas &- 0x0101_0101_0101_0101) & ~commas & 0x8080_8080_8080_8080
+            if found != 0 { return position &+ UInt64(littleEndian: found).trailingZeroBitCount / 8 }
+            position &+= 8
+        }
+        while position < count, bytes[position] != 0x2C { position &+= 1 }
+        return position
     }
 
     /// A reject located at `column` (0-based).

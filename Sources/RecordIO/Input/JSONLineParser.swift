@@ -230,6 +230,12 @@ struct JSONLineParser {
                     try scanner.expect(0x3A, "':'")
                     try scanner.skipValue()
                     let name = scanner.decodedString(range, escaped: escaped)
+                    if name == reservedKey {
+                        return .failure(
+                            Reject(
+                                source: source, line: number, column: name,
+                                reason: "the key is reserved for vaewatch's verdict"))
+                    }
                     if !keys.contains(name) { keys.append(name) }
                     scanner.skipWhitespace()
                     if scanner.current == 0x7D {

@@ -45,7 +45,8 @@ package final class LineReader {
         self.maximumLineBytes = maximumLineBytes
         self.batchDeadline = batchDeadline
         self.quotedNewlines = quotedNewlines
-        buffer = .allocate(byteCount: maximumLineBytes + blockBytes, alignment: 16)
+        // One byte more, so that a line of the longest length followed by "\r" leaves room for its "\n".
+        buffer = .allocate(byteCount: maximumLineBytes + blockBytes + 1, alignment: 16)
     }
 
     deinit { buffer.deallocate() }
@@ -73,11 +74,11 @@ package final class LineReader {
                 try skipOversize()
                 tail = lastLineStart(from: start)
             }
-            let hasLine = tail > start || (atEndOfInput && end > start) || end - tail > maximumLineBytes
+            let hasLine = tail > start || (atEndOfInput && end > start) || isOverLimit(from: tail, to: end)
             if firstLineAt == nil, skipping == nil, hasLine { firstLineAt = SystemCalls.monotonicSeconds() }
             if atEndOfInput || end == buffer.count { return }
             // The unfinished line is already too long: stop reading, so it is never held beyond the limit.
-            if skipping == nil, end - tail > maximumLineBytes { return }
+            if skipping == nil, isOverLimit(from: tail, to: end) { return }
             if let firstLineAt {
                 let left = batchDeadline - (SystemCalls.monotonicSeconds() - firstLineAt)
                 guard left > 0, SystemCalls.waitReadable(descriptor, milliseconds: Int32((left * 1000).rounded(.up)))
@@ -149,6 +150,9 @@ package final class LineReader {
         }
     }
 
+    /// Whether the bytes being split hold a double quote at all (CSV mode).
+    private var quotesBuffered = false
+
     /// Oversize lines finished while skipping, reported with the next batch.
     private var pendingOversize: [OversizeLine] = []
 
@@ -157,32 +161,47 @@ package final class LineReader {
         batch.oversize = pendingOversize
         pendingOversize.removeAll(keepingCapacity: true)
         let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // One scan of the whole batch for a quote spares a per-line search in the usual, quote-free input.
+        quotesBuffered = quotedNewlines && start < end && memchr(base + start, 0x22, end - start) != nil
         while start < end {
             let (recordEnd, innerNewlines, unclosedQuote) = findRecordEnd(base, from: start)
-            guard let recordEnd, recordEnd - start <= maximumLineBytes else {
-                if recordEnd == nil, end - start <= maximumLineBytes, !atEndOfInput { break }
-                if recordEnd == nil, end - start <= maximumLineBytes {
-                    // The last line of the input, without a newline.
-                    appendLine(base, from: start, to: end, innerNewlines: innerNewlines, into: &batch)
-                    start = end
-                    break
-                }
-                // Too long: report it, and skip the rest of it unless it already ended.
-                let number = nextLineNumber
-                nextLineNumber += 1
-                if let recordEnd {
-                    batch.oversize.append(
-                        OversizeLine(number: number, bytes: recordEnd - start, unclosedQuote: unclosedQuote))
-                    start = recordEnd + 1
-                } else {
-                    skipping = OversizeLine(number: number, bytes: end - start, unclosedQuote: unclosedQuote)
-                    start = end
-                }
+            if let recordEnd, !isOverLimit(from: start, to: recordEnd) {
+                appendLine(base, from: start, to: recordEnd, innerNewlines: innerNewlines, into: &batch)
+                start = recordEnd + 1
                 continue
             }
-            appendLine(base, from: start, to: recordEnd, innerNewlines: innerNewlines, into: &batch)
-            start = recordEnd + 1
+            if recordEnd == nil, !isOverLimit(from: start, to: end) {
+                if !atEndOfInput { break }
+                // The last line of the input, without a newline.
+                appendLine(base, from: start, to: end, innerNewlines: innerNewlines, into: &batch)
+                start = end
+                break
+            }
+            // Too long: report it, and skip the rest of it unless it already ended. Newlines passed inside
+            // quotes are lines too.
+            let number = nextLineNumber
+            nextLineNumber += 1 + innerNewlines
+            if let recordEnd {
+                batch.oversize.append(
+                    OversizeLine(number: number, bytes: recordEnd - start, unclosedQuote: unclosedQuote))
+                start = recordEnd + 1
+                continue
+            }
+            // Its end was searched for up to the limit only: skip from there to the next newline, which may
+            // already be buffered with lines after it.
+            let searched = min(end, start + maximumLineBytes + 2)
+            skipping = OversizeLine(number: number, bytes: searched - start, unclosedQuote: unclosedQuote)
+            start = searched
+            break
         }
+    }
+
+    /// Whether `buffer[lineStart..<lineEnd]`, a line without its `\n`, is longer than the limit. A last `\r`
+    /// does not count: it belongs to a `\r\n` ending (or is dropped at the end of the input).
+    private func isOverLimit(from lineStart: Int, to lineEnd: Int) -> Bool {
+        let length = lineEnd - lineStart
+        guard length > maximumLineBytes else { return false }
+        return length > maximumLineBytes + 1 || buffer[lineEnd - 1] != 0x0D
     }
 
     private func appendLine(
@@ -208,7 +227,7 @@ package final class LineReader {
         let limit = min(end, recordStart + maximumLineBytes + 2)
         guard let found = memchr(base + recordStart, 0x0A, limit - recordStart) else { return (nil, 0, false) }
         let newline = UnsafeMutableRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
-        guard quotedNewlines, memchr(base + recordStart, 0x22, newline - recordStart) != nil else {
+        guard quotesBuffered, memchr(base + recordStart, 0x22, newline - recordStart) != nil else {
             return (newline, 0, false)
         }
         return CSVQuoting.recordEnd(base, from: recordStart, limit: limit)

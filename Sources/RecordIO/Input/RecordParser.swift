@@ -27,58 +27,66 @@ package struct RecordParser: Sendable {
         let n = lines.count
         let d = plan.featureNames.count
         let hasKey = plan.keyColumn != nil
-        let features = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, n * d))
-        let observed = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, n * d))
         let status = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, n))
-        defer {
-            features.deallocate()
-            observed.deallocate()
-            status.deallocate()
-        }
+        defer { status.deallocate() }
         let workers = n >= Self.parallelThreshold ? pool?.threadCount ?? 1 : 1
         let results = WorkerResults(count: workers)
         let csv = CSVLineParser(source: source, plan: plan)
         let json = JSONLineParser(source: source, plan: plan, strict: strict)
-        let work: (Range<Int>, Int) -> Void = { chunks, _ in
-            for chunk in chunks {
-                var part = WorkerResult()
-                for i in ThreadPool.chunk(chunk, of: workers, count: n) {
-                    let line = batch.bytes(of: lines[i])
-                    var key: String?
-                    let row = features.baseAddress! + i * d
-                    let mask = observed.baseAddress! + i * d
-                    let outcome =
-                        format == .csv
-                        ? csv.parse(line, number: lines[i].number, features: row, observed: mask, key: &key)
-                        : json.parse(line, number: lines[i].number, features: row, observed: mask, key: &key)
-                    switch outcome {
-                    case .record(let missing):
-                        status[i] = 0
-                        part.missing += missing
-                        // Keys are made here, in parallel: a line number becomes a string only once.
-                        part.keys.append(hasKey ? key ?? "" : String(lines[i].number))
-                    case .empty:
-                        status[i] = 1
-                    case .reject(let reject):
-                        status[i] = 2
-                        part.rejects.append(reject)
+        // The rows are written straight into the arrays the batch hands on: row i of the lines at row i, rows of
+        // bad and blank lines squeezed out afterwards.
+        var observed: [Float] = []
+        var features = [Float](unsafeUninitializedCapacity: n * d) { featureBuffer, initialized in
+            observed = [Float](unsafeUninitializedCapacity: n * d) { maskBuffer, initializedMask in
+                let (features, observed) = (featureBuffer, maskBuffer)
+                let work: (Range<Int>, Int) -> Void = { chunks, _ in
+                    for chunk in chunks {
+                        var part = WorkerResult()
+                        for i in ThreadPool.chunk(chunk, of: workers, count: n) {
+                            let line = batch.bytes(of: lines[i])
+                            var key: String?
+                            let row = features.baseAddress! + i * d
+                            let mask = observed.baseAddress! + i * d
+                            let outcome =
+                                format == .csv
+                                ? csv.parse(line, number: lines[i].number, features: row, observed: mask, key: &key)
+                                : json.parse(line, number: lines[i].number, features: row, observed: mask, key: &key)
+                            switch outcome {
+                            case .record(let missing):
+                                status[i] = 0
+                                part.missing += missing
+                                // Keys are made here, in parallel: a line number becomes a string only once.
+                                part.keys.append(hasKey ? key ?? "" : String(lines[i].number))
+                            case .empty:
+                                row.update(repeating: 0, count: d)
+                                mask.update(repeating: 0, count: d)
+                                status[i] = 1
+                            case .reject(let reject):
+                                row.update(repeating: 0, count: d)
+                                mask.update(repeating: 0, count: d)
+                                status[i] = 2
+                                part.rejects.append(reject)
+                            }
+                        }
+                        results.parts[chunk] = part
                     }
                 }
-                results.parts[chunk] = part
+                if workers > 1, let pool {
+                    pool.parallelFor(workers, work)
+                } else {
+                    work(0..<1, 0)
+                }
+                initializedMask = n * d
             }
+            initialized = n * d
         }
-        if workers > 1, let pool {
-            pool.parallelFor(workers, work)
-        } else {
-            work(0..<1, 0)
-        }
-        return pack(batch, features: features, observed: observed, status: status, results: results)
+        return pack(batch, features: &features, observed: &observed, status: status, results: results)
     }
 
     /// Packs the accepted rows together, in input order.
     private func pack(
-        _ batch: LineBatch, features: UnsafeMutableBufferPointer<Float>, observed: UnsafeMutableBufferPointer<Float>,
-        status: UnsafeMutableBufferPointer<Int32>, results: WorkerResults
+        _ batch: LineBatch, features: inout [Float], observed: inout [Float], status: UnsafeMutableBufferPointer<Int32>,
+        results: WorkerResults
     ) -> ParsedLines {
         let d = plan.featureNames.count
         let lines = batch.lines
@@ -92,8 +100,10 @@ package struct RecordParser: Sendable {
             switch status[i] {
             case 0:
                 if rows != i {
-                    (features.baseAddress! + rows * d).update(from: features.baseAddress! + i * d, count: d)
-                    (observed.baseAddress! + rows * d).update(from: observed.baseAddress! + i * d, count: d)
+                    for j in 0..<d {
+                        features[rows * d + j] = features[i * d + j]
+                        observed[rows * d + j] = observed[i * d + j]
+                    }
                 }
                 spans.append(lines[i])
                 outcomes.append((lines[i].number, false))
@@ -112,9 +122,10 @@ package struct RecordParser: Sendable {
             outcomes.sort { $0.line < $1.line }
         }
         let keys = results.parts.flatMap(\.keys)
+        features.removeLast(features.count - rows * d)
+        observed.removeLast(observed.count - rows * d)
         return ParsedLines(
-            features: Array(UnsafeBufferPointer(rebasing: features[0..<(rows * d)])),
-            observed: Array(UnsafeBufferPointer(rebasing: observed[0..<(rows * d)])),
+            features: features, observed: observed,
             missingValues: results.parts.reduce(0) { $0 + $1.missing }, keys: keys, spans: spans, rejects: rejects,
             emptyLines: emptyLines, outcomes: outcomes)
     }

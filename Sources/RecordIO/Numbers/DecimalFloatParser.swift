@@ -50,6 +50,7 @@ package enum DecimalFloatParser {
         var p = 0
         let negative = start[0] == UInt8(ascii: "-")
         if negative || start[0] == UInt8(ascii: "+") { p = 1 }
+        if let value = parsePlain(start, from: p, count: count) { return .value(negative ? -value : value) }
 
         // Mantissa: the first 19 significant digits and the power of ten they are scaled by. Digits after those
         // change the value by under 10^-18 of itself, which the error bound below allows for.
@@ -136,6 +137,45 @@ package enum DecimalFloatParser {
         )
     }
 
+    /// The common case in one tight loop: at most 19 digits in all, an optional point, no exponent, and a
+    /// result that is normal and not near a halfway point. Nil sends the field through the general path above,
+    /// which handles (and classifies) everything, this case included.
+    @inline(__always)
+    private static func parsePlain(_ start: UnsafePointer<UInt8>, from first: Int, count: Int) -> Float? {
+        var mantissa: UInt64 = 0
+        var point = -1
+        var p = first
+        while p < count {
+            let byte = start[p]
+            let digit = byte &- UInt8(ascii: "0")
+            if digit <= 9 {
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+            } else if byte == UInt8(ascii: "."), point < 0 {
+                point = p
+            } else {
+                return nil
+            }
+            p &+= 1
+        }
+        let digits = count &- first &- (point < 0 ? 0 : 1)
+        return plainValue(mantissa, digits: digits, scale: point < 0 ? 0 : point &+ 1 &- count)
+    }
+
+    /// The value `mantissa × 10^scale` of a plain decimal with `digits` digits, when the fast path settles it:
+    /// 1...19 digits, and a result that is normal and not near a halfway point between two `Float`s. Nil means
+    /// the caller takes the general path. Callers that scan digits themselves (the CSV parser) use it directly.
+    @inline(__always)
+    package static func plainValue(_ mantissa: UInt64, digits: Int, scale: Int) -> Float? {
+        guard digits >= 1, digits <= maximumFastDigits else { return nil }
+        if mantissa == 0 { return 0 }
+        let approximation = Double(mantissa) * powersOfTen[scale &- lowestPower]
+        let halfwayDistance = (approximation.bitPattern & lowBitsMask) &- (halfwayBits &- halfwayGuard)
+        guard approximation >= Double(Float.leastNormalMagnitude), halfwayDistance > 2 &* halfwayGuard else {
+            return nil
+        }
+        return Float(approximation)
+    }
+
     /// Parses the bytes of `buffer`.
     package static func parse(_ buffer: UnsafeRawBufferPointer) -> ParsedFloat {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return .failure(.empty) }
@@ -158,7 +198,13 @@ package enum DecimalFloatParser {
     /// `Double` ulps around a halfway point that send a field to the slow path; the error bound is 3.02.
     private static let halfwayGuard: UInt64 = 8
     /// The exponent of `powersOfTen[0]`.
-    private static let lowestPower = -64
+    package static let lowestPower = -64
+    /// The largest exponent of ``powerOfTen(_:)``.
+    package static let highestPower = 38
+
+    /// 10^`exponent`, correctly rounded, for `exponent` in ``lowestPower``...``highestPower``.
+    @inline(__always)
+    package static func powerOfTen(_ exponent: Int) -> Double { powersOfTen[exponent &- lowestPower] }
     /// Correctly rounded 10^-64 ... 10^38.
     private static let powersOfTen: [Double] = [
         1e-64, 1e-63, 1e-62, 1e-61, 1e-60, 1e-59, 1e-58, 1e-57, 1e-56, 1e-55, 1e-54, 1e-53, 1e-52,

@@ -14,8 +14,13 @@ package enum FloatFormatter {
     /// - Precondition: `x` is finite; callers reject or report NaN and infinity before formatting.
     package static func write(_ x: Float, to out: UnsafeMutablePointer<UInt8>) -> Int {
         precondition(x.isFinite, "FloatFormatter.write needs a finite value")
-        var description = x.description
-        let (digits, digitCount, exponent) = description.withUTF8 { shortestDigits(of: $0) }
+        let (digits, digitCount, exponent): (UInt64, Int, Int)
+        if let fast = fastShortestDigits(x) {
+            (digits, digitCount, exponent) = fast
+        } else {
+            var description = x.description
+            (digits, digitCount, exponent) = description.withUTF8 { shortestDigits(of: $0) }
+        }
         var length = 0
         if x.sign == .minus {
             out[0] = UInt8(ascii: "-")
@@ -104,6 +109,52 @@ package enum FloatFormatter {
         } while magnitude != 0
         return length
     }
+
+    /// The shortest round-trip digits of `x` without `Float.description`'s string: the 9-digit decimal of `x`
+    /// rounded in `Double` (exact enough at 9 digits), then 8, 7, … digits for as long as the rounded decimal
+    /// still parses back to `x` (checked with the parser's own fast path, so a near-halfway case is never
+    /// accepted on a guess). Nil for what it does not settle — zero, subnormals, exact powers of two (whose
+    /// rounding interval is lopsided), and rare near-halfway digits — which go through `description`, the
+    /// reference this is tested against.
+    @inline(__always)
+    private static func fastShortestDigits(_ x: Float) -> (UInt64, Int, Int)? {
+        let magnitude = x.magnitude
+        guard magnitude.isNormal, magnitude.significandBitPattern != 0 else { return nil }
+        let value = Double(magnitude)
+        // Decimal exponent: log10(2) · binary exponent, corrected by one comparison.
+        var exponent = Int((Double(magnitude.exponent) * 0.301_029_995_663_981_2).rounded(.down))
+        if exponent < DecimalFloatParser.highestPower, value >= DecimalFloatParser.powerOfTen(exponent &+ 1) {
+            exponent &+= 1
+        }
+        var found: (digits: UInt64, precision: Int, scale: Int)?
+        for precision in stride(from: 9, through: 1, by: -1) {
+            let shift = precision &- 1 &- exponent
+            guard shift <= DecimalFloatParser.highestPower, shift >= DecimalFloatParser.lowestPower else { break }
+            var digits = UInt64((value * DecimalFloatParser.powerOfTen(shift)).rounded(.toNearestOrEven))
+            var scale = -shift
+            if digits == powersOfTenInteger[precision] {
+                digits /= 10
+                scale &+= 1
+            }
+            // Nil: too close to call in Double; `description` decides.
+            guard let back = DecimalFloatParser.plainValue(digits, digits: precision, scale: scale) else { return nil }
+            if back != magnitude { break }
+            found = (digits, precision, scale)
+        }
+        guard let found else { return nil }
+        var (digits, count) = (found.digits, found.precision)
+        let exponentOfFirst = found.scale &+ count &- 1
+        while digits % 10 == 0 {
+            digits /= 10
+            count &-= 1
+        }
+        return (digits, count, exponentOfFirst)
+    }
+
+    /// 10⁰ … 10⁹.
+    private static let powersOfTenInteger: [UInt64] = [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+    ]
 
     /// Reads a `Float.description` such as `-1.25e-07`, `16777216.0` or `0.00012345679` as significant digits
     /// without trailing zeros, their count, and the decimal exponent of the first one; zero gives `(0, 1, 0)`.
