@@ -1,3 +1,4 @@
+import Glibc
 import TestSupport
 import Testing
 
@@ -55,5 +56,63 @@ struct ScoreQualityTests {
         #expect(reused.status == 0, "\(reused.stderr)")
         #expect(learned.lines.count == 6_001)
         #expect(learned.stdout == reused.stdout)
+    }
+}
+
+/// Background retraining while the stream goes on.
+@Suite("vaewatch score --retrain-every")
+struct RetrainTests {
+    @Test("retrains in the background and swaps the new model in between batches; every record written once")
+    func retrainsWhileScoring() throws {
+        let directory = try TestDirectory("cli")
+        defer { directory.remove() }
+        let rows = SyntheticStream(rows: 12_000, seed: 9, labelColumn: false).csv.split(separator: "\n")
+        let model = directory.file("last.vaew")
+        let child = try Child(
+            [
+                "score", "--warmup", "2000", "--epochs", "5", "--retrain-every", "3000", "--output", "jsonl",
+                "--save", model,
+            ], stdin: .pipe, stdout: .pipe, stderr: (directory, "err"))
+        let output = try #require(child.output)
+        var pending: [UInt8] = []
+        var lines: [String] = []
+        /// Sends rows `range` of the stream and reads their verdicts.
+        func exchange(_ range: Range<Int>) {
+            for start in stride(from: range.lowerBound, to: range.upperBound, by: 500) {
+                let end = min(start + 500, range.upperBound)
+                child.send(Array((rows[start..<end].joined(separator: "\n") + "\n").utf8))
+                // Warm-up holds its records back until it has 2,000 of them.
+                let expected = end > 2_000 ? end - 1 : lines.count
+                while lines.count < expected, let line = readLine(output, within: 30, pending: &pending) {
+                    lines.append(line)
+                }
+            }
+        }
+        exchange(0..<8_001)
+        var waited = 0
+        var next = 8_001
+        while !child.errors.contains("model version 2 in use"), waited < 300, next < 9_000 {
+            exchange(next..<(next + 10))
+            next += 10
+            waited += 1
+            usleep(100_000)
+        }
+        #expect(child.errors.contains("model version 2 in use"), "\(child.errors)")
+        let swapped = lines.count
+        exchange(next..<rows.count)
+        child.closeInput()
+        while let line = readLine(output, within: 30, pending: &pending) { lines.append(line) }
+        let (status, _) = child.wait()
+        #expect(status == 0, "\(child.errors)")
+        #expect(lines.count == 12_000)
+        let lineNumbers = lines.map { Int($0.dropFirst(8).prefix { $0.isNumber }) ?? 0 }
+        #expect(lineNumbers == Array(2...12_001), "every record once, in input order")
+        func version(_ line: String) -> Int? {
+            Int(line.split(separator: "\"model_version\":").last?.prefix { $0.isNumber } ?? "")
+        }
+        #expect(lines.prefix(2_000).allSatisfy { version($0) == 1 })
+        #expect(lines.suffix(lines.count - swapped).allSatisfy { (version($0) ?? 0) >= 2 })
+        let shown = try vaewatch(["inspect", model], in: directory)
+        #expect(shown.stdout.contains("version      \(version(lines.last ?? "") ?? 0)"))
     }
 }
