@@ -70,7 +70,8 @@ let package = Package(
         // Helpers shared by the test targets: temporary directories.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "ComputeTests", dependencies: ["Compute"], swiftSettings: strictSettings),
-        .testTarget(name: "VAETests", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VAETests", dependencies: ["VAE", "Compute", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "CheckpointTests",
             dependencies: ["Checkpoint", "VAE", "TestSupport"],

@@ -1,4 +1,5 @@
 import Glibc
+import TestSupport
 
 /// A seeded multivariate stream for end-to-end tests: 8 features driven by 3 latent factors with a
 /// non-linearity and noise, and about 1% planted anomalies of three kinds (a spike in one feature, a broken
@@ -36,29 +37,6 @@ struct SyntheticStream {
         }
         csv = text
         self.labels = labels
-    }
-}
-
-/// A small seeded generator for test data (SplitMix64).
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
-    /// Standard normal (Box–Muller).
-    mutating func normal() -> Double {
-        let u = max(unit(), 1e-300)
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * unit())
     }
 }
 

@@ -1,4 +1,5 @@
 import Compute
+import TestSupport
 import FoundationEssentials
 import VAE
 
@@ -103,20 +104,6 @@ enum ModelFileFixtures {
         }
     }
 
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct Generator: RandomNumberGenerator {
-        private var state: UInt64
-
-        /// Starts the sequence at `seed`.
-        init(seed: UInt64) { state = seed }
-
-        /// The next 64 random bits.
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// A small deterministic generator, so failures reproduce.
+    typealias Generator = SplitMix64
 }
