@@ -218,7 +218,11 @@ struct CSVLineParser {
                 }
                 names.append(unescaped(UnsafeRawBufferPointer(rebasing: line[(start + 1)..<close])))
                 position = close + 1
-                while position < line.count, bytes[position] != 0x2C { position += 1 }
+                while position < line.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+                if position < line.count, bytes[position] != 0x2C {
+                    throw RecordIOError(
+                        .data, "\(source):1: header field \(names.count): text after the closing quote")
+                }
             } else {
                 position = start
                 while position < line.count, bytes[position] != 0x2C { position += 1 }

@@ -116,11 +116,13 @@ package struct VerdictWriter: Sendable {
         _ line: UnsafeRawBufferPointer, _ verdicts: Verdicts, _ i: Int, _ threshold: UnsafeRawBufferPointer,
         _ names: [[UInt8]], to out: OutputBuffer
     ) {
+        // JSON whitespace is space, tab, CR and LF; a line's own ending is already gone, but a stray CR may stay.
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
         var end = line.count
-        while end > 0, line[end - 1] == 0x20 || line[end - 1] == 0x09 { end -= 1 }
+        while end > 0, isSpace(line[end - 1]) { end -= 1 }
         end -= 1  // the closing brace
         var last = end
-        while last > 0, line[last - 1] == 0x20 || line[last - 1] == 0x09 { last -= 1 }
+        while last > 0, isSpace(line[last - 1]) { last -= 1 }
         out.append(UnsafeRawBufferPointer(rebasing: line[0..<end]))
         if line[last - 1] != 0x7B { out.append(byte: 0x2C) }
         appendJSONVerdict(verdicts, i, threshold, names, to: out)

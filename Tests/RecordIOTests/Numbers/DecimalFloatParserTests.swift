@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import RecordIO
@@ -65,7 +66,7 @@ struct DecimalFloatParserTests {
 
     @Test("mantissas of up to 5,000 digits round correctly")
     func acceptsVeryLongMantissas() throws {
-        var generator = NumbersSplitMix64(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for length in [40, 199, 200, 201, 250, 1000, 5000] {
             for _ in 0..<20 {
                 var digits = (0..<length).map { _ in UInt8(ascii: "0") + UInt8(generator.next() % 10) }
@@ -85,7 +86,7 @@ struct DecimalFloatParserTests {
 
     @Test("100,000 random decimals agree bit-exactly with Float(String)")
     func agreesWithStandardLibraryOnRandomDecimals() throws {
-        var generator = NumbersSplitMix64(seed: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
         for _ in 0..<100_000 {
             var text = ""
             switch generator.next() % 3 {
@@ -117,7 +118,7 @@ struct DecimalFloatParserTests {
 
     @Test("exact halfway points round to even; the slightest excess either way decides")
     func roundsPointsHalfwayBetweenFloatsAndTheirNeighbours() {
-        var generator = NumbersSplitMix64(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var samples: [Float] = [
             .leastNonzeroMagnitude, .leastNormalMagnitude, .leastNormalMagnitude.nextDown, 1, 1.5, 16_777_216,
             .greatestFiniteMagnitude, .greatestFiniteMagnitude.nextDown,

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import RecordIO
@@ -22,7 +23,7 @@ struct FloatFormatterTests {
 
     @Test("100,000 random finite floats round-trip bit-exactly through the parser")
     func roundTripsRandomFloatsBitExactly() {
-        var generator = NumbersSplitMix64(seed: 2024)
+        var generator = SplitMix64(seed: 2024)
         var samples: [Float] = [-0.0, 0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude]
         samples.append(
             contentsOf: (0..<100_000).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: generator.next())) })
@@ -48,7 +49,7 @@ struct FloatFormatterTests {
 
     @Test("random integers match String(_:)")
     func writesRandomIntegers() {
-        var generator = NumbersSplitMix64(seed: 99)
+        var generator = SplitMix64(seed: 99)
         for _ in 0..<10_000 {
             let x = Int(truncatingIfNeeded: generator.next()) >> Int(generator.next() % 64)
             let text = formatInteger(x)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import RecordIO
@@ -53,7 +54,7 @@ struct UTF8ValidationTests {
 
     @Test("random and corrupted text agrees with the standard library")
     func agreesWithTheStandardLibraryOnRandomText() {
-        var generator = NumbersSplitMix64(seed: 0xC0FFEE)
+        var generator = SplitMix64(seed: 0xC0FFEE)
         let scalars: [ClosedRange<UInt32>] = [
             0x20...0x7E, 0x80...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFF, 0x10000...0x10FFFF,
         ]
