@@ -81,7 +81,7 @@ public final class StreamScorer {
         try output.write(header)
         if let retrainEvery = options.retrainEvery {
             window = TrainingWindow(capacity: options.windowCapacity, width: plan.featureNames.count)
-            policy = try? RetrainPolicy(everyRecords: retrainEvery, startingAt: elapsed())
+            policy = try RetrainPolicy(everyRecords: retrainEvery, startingAt: elapsed())
         }
         var held = HeldRecords()
         if detector == nil {
