@@ -148,10 +148,9 @@ private struct WorkerResult {
     var rejects: [Reject] = []
 }
 
-/// One slot per worker, each written by its worker only.
-private final class WorkerResults: @unchecked Sendable {
-    // Safe: worker `w` writes `parts[w]` alone, through a pointer (no shared array buffer is mutated), and the
-    // caller reads the slots only after `parallelFor` returns.
+/// One slot per worker, each written by its worker only: worker `w` writes `parts[w]` alone, through a pointer
+/// (no shared array buffer is mutated), and the caller reads the slots only after `parallelFor` returns.
+private final class WorkerResults {
     let parts: UnsafeMutableBufferPointer<WorkerResult>
     init(count: Int) { parts = .allocate(capacity: count); parts.initialize(repeating: WorkerResult()) }
     deinit {
