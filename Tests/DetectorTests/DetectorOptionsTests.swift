@@ -10,7 +10,8 @@ struct DetectorOptionsTests {
         let options = DetectorOptions()
         try options.validate()
         #expect(options.thresholdQuantile == 0.995 && options.topFeatureCount == 3)
-        #expect(options.architecture(inputWidth: 12) == Architecture(inputWidth: 12))
+        // The VAE's textbook β is 1; the detector's default is 0.5 (see DetectorOptions.beta for the measurements).
+        #expect(options.architecture(inputWidth: 12) == Architecture(inputWidth: 12, beta: 0.5))
     }
 
     @Test("each bad option is refused with its name")
