@@ -79,7 +79,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DetectorTests",
-            dependencies: ["Detector", "VAE", "Compute"],
+            dependencies: ["Detector", "VAE", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

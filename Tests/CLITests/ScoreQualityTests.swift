@@ -32,7 +32,7 @@ struct ScoreQualityTests {
         #expect(result.status == 0, "\(result.stderr)")
         let verdicts = result.lines.dropFirst().compactMap(CSVVerdict.init)
         try #require(verdicts.count == stream.labels.count)
-        let area = auroc(verdicts.map(\.score), stream.labels)
+        let area = auroc(verdicts.map(\.score), stream.labels.map { $0 == 1 })
         let flagged = verdicts.indices.filter { verdicts[$0].anomaly }
         let truePositives = flagged.filter { stream.labels[$0] == 1 }.count
         let precision = Double(truePositives) / Double(max(1, flagged.count))

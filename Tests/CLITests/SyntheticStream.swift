@@ -39,28 +39,3 @@ struct SyntheticStream {
         self.labels = labels
     }
 }
-
-/// Area under the ROC curve of `scores` against 0/1 `labels` (ties count one half).
-func auroc(_ scores: [Float], _ labels: [Int]) -> Double {
-    let positives = scores.indices.filter { labels[$0] == 1 }.map { scores[$0] }
-    let negatives = scores.indices.filter { labels[$0] == 0 }.map { scores[$0] }
-    guard !positives.isEmpty, !negatives.isEmpty else { return .nan }
-    let sortedNegatives = negatives.sorted()
-    var wins = 0.0
-    for p in positives {
-        let below = lowerBound(sortedNegatives, p)
-        let notAbove = lowerBound(sortedNegatives, p.nextUp)
-        wins += Double(below) + 0.5 * Double(notAbove - below)
-    }
-    return wins / Double(positives.count * negatives.count)
-}
-
-private func lowerBound(_ sorted: [Float], _ value: Float) -> Int {
-    var low = 0
-    var high = sorted.count
-    while low < high {
-        let middle = (low + high) / 2
-        if sorted[middle] < value { low = middle + 1 } else { high = middle }
-    }
-    return low
-}

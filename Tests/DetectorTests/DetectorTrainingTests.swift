@@ -1,4 +1,5 @@
 import Compute
+import TestSupport
 import Detector
 import Testing
 import VAE
@@ -16,14 +17,14 @@ struct DetectorTrainingTests {
         let test = SyntheticData.lowRank(rows: 1_100, anomalies: 100, seed: 12)
         let labels = (0..<1_100).map { $0 >= 1_000 }
         let verdicts = detector.score(test, pool: ThreadPool(threadCount: 2))
-        let auroc = SyntheticData.auroc(verdicts.score, labels)
-        #expect(auroc > 0.9, "AUROC \(auroc)")
+        let area = TestSupport.auroc(verdicts.score, labels)
+        #expect(area > 0.9, "AUROC \(area)")
         // The floor any trained model must beat: the squared distance to the training mean, blind to planted rows
         // whose every feature value is ordinary.
         let (x, _) = detector.scaler.standardize(test)
         let distance = (0..<x.rows).map { i in x.row(i).reduce(Float(0)) { $0 + $1 * $1 } }
-        let floor = SyntheticData.auroc(distance, labels)
-        #expect(auroc > floor + 0.2, "AUROC \(auroc) vs distance-to-mean \(floor)")
+        let floor = TestSupport.auroc(distance, labels)
+        #expect(area > floor + 0.2, "AUROC \(area) vs distance-to-mean \(floor)")
     }
 
     @Test("the header records the features, network, scaler, threshold, training, seed, time and version 1")

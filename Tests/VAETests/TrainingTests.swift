@@ -1,4 +1,5 @@
 import Compute
+import TestSupport
 import Testing
 import VAE
 
@@ -27,12 +28,12 @@ struct TrainingTests {
         #expect(best < 0.5 * first, "training loss \(first) → \(best)")
 
         let scores = result.model.score(data)
-        let auroc = TrainingData.auroc(scores.score, labels)
+        let area = TestSupport.auroc(scores.score, labels)
         // The floor any trained model must beat: squared distance to the training mean (0 after standardizing).
         let distance = (0..<data.rows).map { i in data.row(i).reduce(Float(0)) { $0 + $1 * $1 } }
-        let floor = TrainingData.auroc(distance, labels)
-        #expect(auroc >= 0.95, "VAE AUROC \(auroc)")
-        #expect(auroc > floor + 0.1, "VAE AUROC \(auroc) vs distance-to-mean \(floor)")
+        let floor = TestSupport.auroc(distance, labels)
+        #expect(area >= 0.95, "VAE AUROC \(area)")
+        #expect(area > floor + 0.1, "VAE AUROC \(area) vs distance-to-mean \(floor)")
         #expect(result.summary.activeLatentUnits >= 1 && result.summary.activeLatentUnits <= 4)
     }
 

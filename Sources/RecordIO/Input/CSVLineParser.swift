@@ -118,31 +118,12 @@ struct CSVLineParser {
     /// then parses and classifies.
     @inline(__always)
     static func plainNumber(_ bytes: UnsafePointer<UInt8>, from start: Int, count: Int) -> (Float, Int)? {
-        var p = start
-        let negative = p < count && bytes[p] == UInt8(ascii: "-")
-        if negative { p &+= 1 }
-        let digitsStart = p
-        var mantissa: UInt64 = 0
-        var point = -1
-        while p < count {
-            let byte = bytes[p]
-            let digit = byte &- UInt8(ascii: "0")
-            if digit <= 9 {
-                mantissa = mantissa &* 10 &+ UInt64(digit)
-            } else if byte == UInt8(ascii: "."), point < 0 {
-                point = p
-            } else if byte == UInt8(ascii: ",") {
-                break
-            } else {
-                return nil
-            }
-            p &+= 1
-        }
-        let digits = p &- digitsStart &- (point < 0 ? 0 : 1)
+        let negative = start < count && bytes[start] == UInt8(ascii: "-")
         guard
-            let value = DecimalFloatParser.plainValue(mantissa, digits: digits, scale: point < 0 ? 0 : point &+ 1 &- p)
+            let (value, end) = DecimalFloatParser.plainPrefix(bytes, from: negative ? start &+ 1 : start, count: count),
+            end == count || bytes[end] == UInt8(ascii: ",")
         else { return nil }
-        return (negative ? -value : value, p)
+        return (negative ? -value : value, end)
     }
 
     /// The offset of the first comma at or after `from`, or `count`; eight bytes at a time (SWAR), with the

@@ -46,73 +46,49 @@ struct JSONLineParser {
             var unknownKeys: [Range<Int>] = []
             var observedCount = 0
             do throws(JSONScanner.SyntaxError) {
-                try scanner.expect(0x7B, "'{'")
-                scanner.skipWhitespace()
-                var memberIndex = 0
-                if scanner.current == 0x7D {
-                    scanner.position += 1
-                } else {
-                    while true {
-                        scanner.skipWhitespace()
-                        let (range, escaped) = try scanner.string()
-                        try scanner.expect(0x3A, "':'")
-                        let column = self.column(of: range, escaped: escaped, hint: memberIndex, in: scanner)
-                        memberIndex += 1
-                        if let column {
-                            if seen[column] {
-                                return .reject(reject(number, plan.inputNames[column], "the key appears twice"))
-                            }
-                            seen[column] = true
-                            let slot = plan.slots[column]
-                            if slot >= 0 {
-                                switch try value(&scanner, into: features + Int(slot)) {
-                                case .success(true):
-                                    observed[Int(slot)] = 1
-                                    observedCount += 1
-                                case .success(false): break
-                                case .failure(let reason):
-                                    var bad = reject(number, plan.inputNames[column], reason)
-                                    bad.isText = reason.isText
-                                    return .reject(bad)
-                                }
-                            } else if slot == ColumnPlan.keySlot {
-                                switch try keyValue(&scanner) {
-                                case .success(let text): key = text
-                                case .failure(let reason):
-                                    return .reject(reject(number, plan.inputNames[column], reason))
-                                }
-                            } else {
-                                try scanner.skipValue()
-                            }
-                        } else {
-                            let name = scanner.decodedString(range, escaped: escaped)
-                            if name == Self.reservedKey {
-                                return .reject(reject(number, name, "the key is reserved for vaewatch's verdict"))
-                            }
-                            let text = UnsafeRawBufferPointer(
-                                start: scanner.bytes + range.lowerBound, count: range.count)
-                            if unknownKeys.contains(where: {
-                                $0.count == range.count
-                                    && memcmp(scanner.bytes + $0.lowerBound, text.baseAddress!, range.count) == 0
-                            }) {
-                                return .reject(reject(number, name, "the key appears twice"))
-                            }
-                            unknownKeys.append(range)
-                            try scanner.skipValue()
+                let stop = try scanner.walkLineObject {
+                    (scanner, range, escaped, memberIndex) throws(JSONScanner.SyntaxError) -> Reject? in
+                    guard let column = self.column(of: range, escaped: escaped, hint: memberIndex, in: scanner) else {
+                        let name = scanner.decodedString(range, escaped: escaped)
+                        if name == Self.reservedKey {
+                            return reject(number, name, "the key is reserved for vaewatch's verdict")
                         }
-                        scanner.skipWhitespace()
-                        if scanner.current == 0x7D {
-                            scanner.position += 1
-                            break
+                        let text = UnsafeRawBufferPointer(start: scanner.bytes + range.lowerBound, count: range.count)
+                        if unknownKeys.contains(where: {
+                            $0.count == range.count
+                                && memcmp(scanner.bytes + $0.lowerBound, text.baseAddress!, range.count) == 0
+                        }) {
+                            return reject(number, name, "the key appears twice")
                         }
-                        try scanner.expect(0x2C, "',' or '}'")
+                        unknownKeys.append(range)
+                        try scanner.skipValue()
+                        return nil
                     }
+                    if seen[column] { return reject(number, plan.inputNames[column], "the key appears twice") }
+                    seen[column] = true
+                    let slot = plan.slots[column]
+                    if slot >= 0 {
+                        switch try value(&scanner, into: features + Int(slot)) {
+                        case .success(true):
+                            observed[Int(slot)] = 1
+                            observedCount += 1
+                        case .success(false): break
+                        case .failure(let reason):
+                            var bad = reject(number, plan.inputNames[column], reason)
+                            bad.isText = reason.isText
+                            return bad
+                        }
+                    } else if slot == ColumnPlan.keySlot {
+                        switch try keyValue(&scanner) {
+                        case .success(let text): key = text
+                        case .failure(let reason): return reject(number, plan.inputNames[column], reason)
+                        }
+                    } else {
+                        try scanner.skipValue()
+                    }
+                    return nil
                 }
-                scanner.skipWhitespace()
-                if scanner.position < scanner.count {
-                    throw JSONScanner.SyntaxError(
-                        offset: scanner.position, expected: "the end of the line after the object")
-                }
+                if let stop { return .reject(stop) }
             } catch {
                 return .reject(syntaxReject(number, error, line))
             }
@@ -219,37 +195,19 @@ struct JSONLineParser {
         var scanner = JSONScanner(line)
         var keys: [String] = []
         do throws(JSONScanner.SyntaxError) {
-            try scanner.expect(0x7B, "'{'")
-            scanner.skipWhitespace()
-            if scanner.current == 0x7D {
-                scanner.position += 1
-            } else {
-                while true {
-                    scanner.skipWhitespace()
-                    let (range, escaped) = try scanner.string()
-                    try scanner.expect(0x3A, "':'")
-                    try scanner.skipValue()
-                    let name = scanner.decodedString(range, escaped: escaped)
-                    if name == reservedKey {
-                        return .failure(
-                            Reject(
-                                source: source, line: number, column: name,
-                                reason: "the key is reserved for vaewatch's verdict"))
-                    }
-                    if !keys.contains(name) { keys.append(name) }
-                    scanner.skipWhitespace()
-                    if scanner.current == 0x7D {
-                        scanner.position += 1
-                        break
-                    }
-                    try scanner.expect(0x2C, "',' or '}'")
+            let stop = try scanner.walkLineObject {
+                (scanner, range, escaped, _) throws(JSONScanner.SyntaxError) -> Reject? in
+                try scanner.skipValue()
+                let name = scanner.decodedString(range, escaped: escaped)
+                if name == reservedKey {
+                    return Reject(
+                        source: source, line: number, column: name,
+                        reason: "the key is reserved for vaewatch's verdict")
                 }
+                if !keys.contains(name) { keys.append(name) }
+                return nil
             }
-            scanner.skipWhitespace()
-            if scanner.position < scanner.count {
-                throw JSONScanner.SyntaxError(
-                    offset: scanner.position, expected: "the end of the line after the object")
-            }
+            if let stop { return .failure(stop) }
         } catch {
             let parser = JSONLineParser(
                 source: source, plan: ColumnPlan(slots: [], inputNames: [], featureNames: [], unusedColumns: []),

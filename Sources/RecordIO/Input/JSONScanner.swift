@@ -186,6 +186,37 @@ struct JSONScanner {
         }
     }
 
+    /// Walks an object that fills the whole line: `{`, its members, `}`, then only whitespace. For each member,
+    /// `member` gets the scanner with its cursor on the value (which it must consume), the key's raw range,
+    /// whether the key has escapes, and the member's position; a non-nil result stops the walk and is returned.
+    mutating func walkLineObject<Stop>(
+        _ member: (inout JSONScanner, Range<Int>, Bool, Int) throws(SyntaxError) -> Stop?
+    ) throws(SyntaxError) -> Stop? {
+        try expect(0x7B, "'{'")
+        skipWhitespace()
+        if current == 0x7D {
+            position += 1
+        } else {
+            var index = 0
+            while true {
+                skipWhitespace()
+                let (range, escaped) = try string()
+                try expect(0x3A, "':'")
+                if let stop = try member(&self, range, escaped, index) { return stop }
+                index += 1
+                skipWhitespace()
+                if current == 0x7D {
+                    position += 1
+                    break
+                }
+                try expect(0x2C, "',' or '}'")
+            }
+        }
+        skipWhitespace()
+        if position < count { throw SyntaxError(offset: position, expected: "the end of the line after the object") }
+        return nil
+    }
+
     /// The decoded text of a string's raw content (escapes resolved; a lone surrogate becomes U+FFFD only
     /// in names and keys, never in numbers).
     func decodedString(_ range: Range<Int>, escaped: Bool) -> String {

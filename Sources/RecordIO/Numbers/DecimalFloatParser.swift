@@ -50,7 +50,9 @@ package enum DecimalFloatParser {
         var p = 0
         let negative = start[0] == UInt8(ascii: "-")
         if negative || start[0] == UInt8(ascii: "+") { p = 1 }
-        if let value = parsePlain(start, from: p, count: count) { return .value(negative ? -value : value) }
+        if let (value, end) = plainPrefix(start, from: p, count: count), end == count {
+            return .value(negative ? -value : value)
+        }
 
         // Mantissa: the first 19 significant digits and the power of ten they are scaled by. Digits after those
         // change the value by under 10^-18 of itself, which the error bound below allows for.
@@ -137,11 +139,13 @@ package enum DecimalFloatParser {
         )
     }
 
-    /// The common case in one tight loop: at most 19 digits in all, an optional point, no exponent, and a
-    /// result that is normal and not near a halfway point. Nil sends the field through the general path above,
-    /// which handles (and classifies) everything, this case included.
+    /// The common case in one tight loop: digits with at most one point, read from `first` up to the first
+    /// other byte (or `count`), whose offset is returned with the value. Nil when the digits are not settled
+    /// here (none, over 19, subnormal, or near a halfway point), and the caller takes the general path, which
+    /// handles and classifies everything, this case included. The CSV parser calls it directly, so that one
+    /// pass both reads a field's number and finds the comma that ends it.
     @inline(__always)
-    private static func parsePlain(_ start: UnsafePointer<UInt8>, from first: Int, count: Int) -> Float? {
+    package static func plainPrefix(_ start: UnsafePointer<UInt8>, from first: Int, count: Int) -> (Float, Int)? {
         var mantissa: UInt64 = 0
         var point = -1
         var p = first
@@ -153,19 +157,22 @@ package enum DecimalFloatParser {
             } else if byte == UInt8(ascii: "."), point < 0 {
                 point = p
             } else {
-                return nil
+                break
             }
             p &+= 1
         }
-        let digits = count &- first &- (point < 0 ? 0 : 1)
-        return plainValue(mantissa, digits: digits, scale: point < 0 ? 0 : point &+ 1 &- count)
+        let digits = p &- first &- (point < 0 ? 0 : 1)
+        guard let value = plainValue(mantissa, digits: digits, scale: point < 0 ? 0 : point &+ 1 &- p) else {
+            return nil
+        }
+        return (value, p)
     }
 
     /// The value `mantissa × 10^scale` of a plain decimal with `digits` digits, when the fast path settles it:
     /// 1...19 digits, and a result that is normal and not near a halfway point between two `Float`s. Nil means
-    /// the caller takes the general path. Callers that scan digits themselves (the CSV parser) use it directly.
+    /// the caller takes the general path.
     @inline(__always)
-    package static func plainValue(_ mantissa: UInt64, digits: Int, scale: Int) -> Float? {
+    static func plainValue(_ mantissa: UInt64, digits: Int, scale: Int) -> Float? {
         guard digits >= 1, digits <= maximumFastDigits else { return nil }
         if mantissa == 0 { return 0 }
         let approximation = Double(mantissa) * powersOfTen[scale &- lowestPower]
