@@ -68,6 +68,8 @@ public final class StreamScorer {
         let early = try input.start()
         guard let parser = input.parser else { return }
         let plan = parser.plan
+        // The plan takes the model's features by name; this makes sure, before any record is scored.
+        try detector?.checkFeatures(plan.featureNames)
         if detector != nil, !plan.unusedColumns.isEmpty {
             message(
                 "vaewatch: not using column\(plan.unusedColumns.count == 1 ? "" : "s") \(plan.unusedColumns.joined(separator: ", ")), which the model does not know"

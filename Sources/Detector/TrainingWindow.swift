@@ -46,11 +46,6 @@ public struct TrainingWindow: Sendable {
         offer(batch) { !verdicts.isAnomaly[$0] }
     }
 
-    /// Offers records and keeps every one: the warm-up before any model exists to judge them.
-    public mutating func offer(_ batch: RecordBatch) {
-        offer(batch) { _ in true }
-    }
-
     /// The records held, oldest first, with their original keys; `observed` is nil when none has a missing value.
     public func snapshot() -> RecordBatch {
         let split = oldest * width

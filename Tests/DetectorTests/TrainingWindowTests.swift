@@ -25,6 +25,11 @@ struct TrainingWindowTests {
             modelVersion: 1, featureNames: ["a", "b"])
     }
 
+    /// Offers every record of `batch` as normal.
+    func offerNormal(_ batch: RecordBatch, to window: inout TrainingWindow) {
+        window.offer(batch, verdicts: verdicts(anomalies: [Bool](repeating: false, count: batch.count)))
+    }
+
     @Test("records flagged as anomalies stay out")
     func keepsAnomaliesOut() {
         var window = TrainingWindow(capacity: 10, width: 2)
@@ -38,9 +43,9 @@ struct TrainingWindowTests {
     @Test("when full, the oldest records go first; the snapshot runs oldest to newest")
     func evictsOldest() {
         var window = TrainingWindow(capacity: 3, width: 2)
-        window.offer(records([1, 2]))
+        offerNormal(records([1, 2]), to: &window)
         #expect(window.snapshot().keys == ["n1", "n2"])
-        window.offer(records([3, 4, 5, 6, 7]))
+        offerNormal(records([3, 4, 5, 6, 7]), to: &window)
         #expect(window.count == 3 && window.capacity == 3)
         #expect(window.totalOffered == 7 && window.totalAccepted == 7)
         let snapshot = window.snapshot()
@@ -54,11 +59,11 @@ struct TrainingWindowTests {
     @Test("the observed mask follows its records and is nil once no record held has a missing value")
     func observedMask() {
         var window = TrainingWindow(capacity: 2, width: 2)
-        window.offer(records([1, 2], missingIn: [2]))
+        offerNormal(records([1, 2], missingIn: [2]), to: &window)
         #expect(window.snapshot().observed?.storage == [1, 1, 1, 0])
-        window.offer(records([3]))
+        offerNormal(records([3]), to: &window)
         #expect(window.snapshot().observed?.storage == [1, 0, 1, 1])
-        window.offer(records([4]))
+        offerNormal(records([4]), to: &window)
         #expect(window.snapshot().observed == nil)
         #expect(window.snapshot().keys == ["n3", "n4"])
     }

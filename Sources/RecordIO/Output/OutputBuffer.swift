@@ -26,8 +26,6 @@ final class OutputBuffer {
         capacity = grown
     }
 
-    func removeAll() { count = 0 }
-
     func append(_ source: UnsafeRawPointer, count length: Int) {
         reserve(length)
         memcpy(bytes + count, source, length)
