@@ -56,6 +56,15 @@ struct InputOptions: ParsableArguments {
         }
     }
 
+    /// Says so on stderr when records are to come from a terminal, where a forgotten `--input` would otherwise
+    /// look like a hang.
+    func warnIfReadingTerminal() {
+        if input == "-", Terminal.stdinIsTerminal {
+            Terminal.printError(
+                "vaewatch: reading records from the terminal; give --input FILE or pipe records in (Ctrl-D ends)")
+        }
+    }
+
     /// The input's format: the option, or a guess from the file name.
     var resolvedFormat: RecordFormat {
         if let format { return format.format }

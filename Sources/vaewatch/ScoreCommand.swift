@@ -81,6 +81,7 @@ struct ScoreCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        input.warnIfReadingTerminal()
         let detector = try model.map(ModelFiles.load)
         var options = StreamOptions()
         options.input = input.input

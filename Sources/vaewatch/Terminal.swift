@@ -14,6 +14,9 @@ enum Terminal {
     /// Whether stderr is a terminal (progress bars go there only then).
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// Whether stdin is a terminal.
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
     /// Rewrites the current stderr line (a progress bar).
     static func rewriteLine(_ text: String) {
         printRaw("\r\u{1B}[2K" + text)

@@ -33,6 +33,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        input.warnIfReadingTerminal()
         let started = Terminal.now()
         let pool = ThreadPool(threadCount: modelOptions.threadCount)
         let (batch, names, rejected) = try readRecords(pool: pool)
