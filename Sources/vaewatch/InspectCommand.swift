@@ -4,6 +4,10 @@ import Compute
 import Detector
 import VAE
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `vaewatch inspect`: what a model file holds.
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +26,7 @@ struct InspectCommand: ParsableCommand {
         lines.append("model file   \(model)")
         lines.append("checksum     CRC-32C verified")
         lines.append("version      \(header.version)")
-        lines.append("created      \(header.createdAt) (seconds since 1970, UTC)")
+        lines.append("created      \(Self.utc(header.createdAt))")
         lines.append("seed         \(header.seed)")
         lines.append(
             "network      \(a.inputWidth) → \(a.hiddenWidths.map(String.init).joined(separator: " → ")) → "
@@ -47,6 +51,18 @@ struct InspectCommand: ParsableCommand {
             lines.append("  " + name.padding(width) + "  " + "\(mean)".padding(12) + "  \(scale)")
         }
         print(lines.joined(separator: "\n"))
+    }
+}
+
+extension InspectCommand {
+    /// `2026-11-21 23:12:04 UTC` for seconds since 1970.
+    static func utc(_ seconds: Int64) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        guard gmtime_r(&time, &parts) != nil else { return "\(seconds) s since 1970" }
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) UTC"
     }
 }
 

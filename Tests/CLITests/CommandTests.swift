@@ -19,7 +19,7 @@ struct CommandTests {
         let shown = try vaewatch(["inspect", model], in: directory)
         #expect(shown.status == 0, "\(shown.stderr)")
         for expected in [
-            "checksum     CRC-32C verified", "network      8 → 64 → 32 → latent 4", "threshold    ",
+            "checksum     CRC-32C verified", "created      20", "network      8 → 64 → 32 → latent 4", "threshold    ",
             "training     900 records (+100 held out), 5 epochs", "features     8", "  x7 ",
         ] {
             #expect(shown.stdout.contains(expected), "missing \(expected.debugDescription) in:\n\(shown.stdout)")
