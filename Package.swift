@@ -45,10 +45,17 @@ let package = Package(
         .target(name: "Detector", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
         // Standard input and output: CSV and JSON-lines readers and writers, located rejects.
         .target(name: "RecordIO", dependencies: ["Detector", "Compute"], swiftSettings: strictSettings),
+        // PostgreSQL: the libpq wrapper, migrations, queue and watermark sources, the verdict sink, the model registry.
+        .target(
+            name: "PostgresStore",
+            dependencies: ["CLibPQ", "Detector", "VAE", "Compute"],
+            resources: [.embedInCode("sql")],
+            swiftSettings: strictSettings
+        ),
         // The long-running parts: the streaming score loop with background retraining.
         .target(
             name: "Daemon",
-            dependencies: ["Compute", "VAE", "Detector", "RecordIO"],
+            dependencies: ["Compute", "VAE", "Detector", "RecordIO", "PostgresStore"],
             swiftSettings: strictSettings
         ),
 
@@ -56,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "vaewatch",
             dependencies: [
-                "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "Daemon",
+                "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -85,6 +92,16 @@ let package = Package(
         .testTarget(
             name: "RecordIOTests",
             dependencies: ["RecordIO", "Detector", "Compute", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PostgresStoreTests",
+            dependencies: ["PostgresStore", "Detector", "VAE", "Compute", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "PostgresStore", "Detector", "VAE", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
         // Runs the built `vaewatch` executable as a child process, as users do.

@@ -14,8 +14,14 @@ enum ExitStatus {
     static let noInput: Int32 = 66
     /// Training failed (EX_SOFTWARE).
     static let software: Int32 = 70
+    /// The database cannot be reached (EX_UNAVAILABLE).
+    static let unavailable: Int32 = 69
     /// An output that cannot be written (EX_IOERR).
     static let ioError: Int32 = 74
+    /// The database refused for lack of privilege (EX_NOPERM).
+    static let noPermission: Int32 = 77
+    /// A configuration that does not fit the database: unknown table or column, wrong type (EX_CONFIG).
+    static let configuration: Int32 = 78
 
     /// The status for a records error.
     static func of(_ error: RecordIOError) -> Int32 {

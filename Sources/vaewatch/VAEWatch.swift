@@ -17,10 +17,18 @@ struct VAEWatch: ParsableCommand {
               vaewatch train --input history.csv --out model.vaew
               cat today.csv | vaewatch score --model model.vaew --only-anomalies
 
+            Keep verdicts in PostgreSQL: create the schema and the trigger, then queue the existing rows:
+              vaewatch init-db --database 'dbname=metrics' --source public.metrics --key id
+              vaewatch backfill --database 'dbname=metrics' --source public.metrics --key id
+
             Exit status: 0 done; 64 bad options; 65 bad input data (--strict, too many bad lines, a header \
-            that does not fit); 66 an input or model that cannot be opened; 70 training failed; 74 an output \
-            that cannot be written.
+            that does not fit); 66 an input or model that cannot be opened; 69 the database cannot be reached; \
+            70 training failed; 74 an output that cannot be written; 77 the database refused for lack of \
+            privilege; 78 a source table, key or column that does not fit.
             """,
-        subcommands: [ScoreCommand.self, TrainCommand.self, InspectCommand.self, SampleCommand.self]
+        subcommands: [
+            ScoreCommand.self, TrainCommand.self, InspectCommand.self, SampleCommand.self, InitDBCommand.self,
+            BackfillCommand.self, ModelsCommand.self,
+        ]
     )
 }

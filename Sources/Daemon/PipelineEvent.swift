@@ -1,0 +1,16 @@
+import Detector
+import PostgresStore
+
+/// What the PostgreSQL pipeline reports as it runs: the daemon turns these into logs, STATUS and counters.
+public enum PipelineEvent: Sendable {
+    /// Connected (or reconnected) and ready: the source table was checked, locks taken.
+    case connected(target: String, source: ResolvedSource)
+    /// The database cannot be reached, or the connection broke; the pipeline waits `retryIn` and tries again.
+    case waitingForDatabase(attempt: Int, error: PostgresError, retryIn: Duration)
+    /// A transaction failed on a transient conflict (deadlock, lock or statement timeout) and is retried.
+    case retrying(attempt: Int, error: PostgresError, retryIn: Duration)
+    /// Another daemon holds the watermark of this source; the pipeline waits and tries again.
+    case sourceBusy(PostgresError)
+    /// A batch committed: its records, their verdicts (row for row), and what the sink did.
+    case committed(records: RecordBatch, verdicts: Verdicts, report: VerdictSink.Report, claimed: Int)
+}

@@ -1,0 +1,204 @@
+import Compute
+import Detector
+import PostgresStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The PostgreSQL loop: claim a batch from the source, score it, write the verdicts and advance the source in one
+/// transaction, repeat; wait for a notification (or the poll interval) when the source is empty. A lost
+/// connection is reopened with capped, jittered backoff and the batch in hand is redone, so every row gets exactly
+/// one verdict whatever fails.
+///
+/// It blocks the calling thread (a thread of its own, never the cooperative pool) until ``StopSignal`` is raised;
+/// the batch in hand is committed or rolled back before it returns.
+public final class PostgresPipeline {
+    private let options: PostgresPipelineOptions
+    private let detector: @Sendable () -> Detector
+    private let pool: ThreadPool
+    private var connection: Connection?
+    private var listener: Connection?
+    private var source: (any PostgresSource)?
+    private var sink: VerdictSink?
+    private var backoff: Backoff
+    private var listenerBackoff: Backoff
+    private var listenerRetryAt = ContinuousClock.now
+
+    /// A pipeline scoring with whatever model `detector` returns at each batch (so a retrain can swap it), on
+    /// `pool`.
+    public init(options: PostgresPipelineOptions, detector: @escaping @Sendable () -> Detector, pool: ThreadPool) {
+        self.options = options
+        self.detector = detector
+        self.pool = pool
+        backoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
+        listenerBackoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
+    }
+
+    /// Runs until `stop` is raised. Throws only for what retrying cannot fix: a source table, key or column that
+    /// does not exist or does not match the model (checked at the first successful connect).
+    public func run(until stop: StopSignal, events: (PipelineEvent) -> Void) throws(PostgresError) {
+        defer {
+            connection?.close()
+            listener?.close()
+        }
+        var transientAttempts = 0
+        while !stop.isStopped {
+            do throws(PostgresError) {
+                let connection = try connected(events)
+                try connection.execute("BEGIN")
+                let batch = try source!.claim(connection, limit: options.batchSize)
+                if batch.isEmpty {
+                    try connection.execute("COMMIT")
+                    transientAttempts = 0
+                    waitForRows(until: stop)
+                    continue
+                }
+                let model = detector()
+                let verdicts = model.score(batch.records, pool: pool)
+                let report = try sink!.write(
+                    connection, keys: batch.records.keys, verdicts: verdicts, rejected: batch.rejected)
+                try source!.advance(connection, past: batch)
+                let commit = try connection.execute("COMMIT")
+                guard commit.commandTag == "COMMIT" else {
+                    throw PostgresError(
+                        .statement, message: "COMMIT answered \(commit.commandTag); the batch is redone")
+                }
+                transientAttempts = 0
+                events(.committed(records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed))
+            } catch {
+                if error.kind == .configuration, source == nil { throw error }
+                handle(error, transientAttempts: &transientAttempts, stop: stop, events: events)
+            }
+        }
+    }
+
+    /// The open connection, or a new one readied for work (source checked, locks taken, staging table made).
+    private func connected(_ events: (PipelineEvent) -> Void) throws(PostgresError) -> Connection {
+        if let connection, connection.isOpen { return connection }
+        connection?.close()
+        connection = nil
+        let fresh = try Connection(options.connection)
+        var table = options.source
+        let model = detector()
+        if table.columns.isEmpty { table.columns = model.featureNames }
+        let resolved = try ResolvedSource.resolve(table, on: fresh)
+        do {
+            try model.checkFeatures(resolved.columns)
+        } catch {
+            throw PostgresError(.configuration, message: "\(error)")
+        }
+        let source: any PostgresSource =
+            switch options.mode {
+            case .queue: QueueSource(table: resolved)
+            case .watermark: WatermarkSource(table: resolved)
+            }
+        try source.prepare(fresh)
+        let sink = VerdictSink(source: resolved.name)
+        try sink.prepare(fresh)
+        self.source = source
+        self.sink = sink
+        connection = fresh
+        backoff.reset()
+        events(.connected(target: fresh.target, source: resolved))
+        return fresh
+    }
+
+    private func handle(
+        _ error: PostgresError, transientAttempts: inout Int, stop: StopSignal, events: (PipelineEvent) -> Void
+    ) {
+        if error.needsReconnect {
+            connection?.close()
+            connection = nil
+            let delay = backoff.nextDelay()
+            events(.waitingForDatabase(attempt: backoff.attempts, error: error, retryIn: delay))
+            sleep(delay, until: stop)
+            return
+        }
+        rollback()
+        if error.kind == .busy {
+            connection?.close()
+            connection = nil
+            events(.sourceBusy(error))
+            sleep(options.pollInterval, until: stop)
+            return
+        }
+        transientAttempts += 1
+        var retry = Backoff(base: options.backoffBase, cap: options.backoffCap)
+        for _ in 1..<transientAttempts { _ = retry.nextDelay() }
+        let delay = retry.nextDelay()
+        events(.retrying(attempt: transientAttempts, error: error, retryIn: delay))
+        sleep(delay, until: stop)
+    }
+
+    private func rollback() {
+        guard let connection, connection.isOpen else { return }
+        do {
+            try connection.execute("ROLLBACK")
+        } catch {
+            connection.close()
+            self.connection = nil
+        }
+    }
+
+    // MARK: - Waiting
+
+    /// Waits for a notification about this source, the poll interval, or stop, whichever comes first. A broken
+    /// listener counts as a wake-up: notifications sent while it was away are gone, so the caller polls.
+    private func waitForRows(until stop: StopSignal) {
+        let deadline = ContinuousClock.now + options.pollInterval
+        guard options.listen, options.mode == .queue, let name = source?.table.name else {
+            sleep(options.pollInterval, until: stop)
+            return
+        }
+        while !stop.isStopped {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return }
+            guard let listener = openListener() else {
+                sleep(min(left, .milliseconds(100)), until: stop)
+                continue
+            }
+            do {
+                let received = try listener.notifications(waitingUpTo: min(left, .milliseconds(100)))
+                if received.contains(where: { $0.payload == name }) { return }
+            } catch {
+                listener.close()
+                self.listener = nil
+                listenerRetryAt = .now + listenerBackoff.nextDelay()
+                return
+            }
+        }
+    }
+
+    /// The listening connection, opened (and LISTENing) if it is not; nil while it cannot be opened.
+    private func openListener() -> Connection? {
+        if let listener, listener.isOpen { return listener }
+        listener = nil
+        guard ContinuousClock.now >= listenerRetryAt else { return nil }
+        var settings = options.connection
+        settings.applicationName += "-listen"
+        do {
+            let fresh = try Connection(settings)
+            try fresh.execute("LISTEN vaewatch")
+            listener = fresh
+            listenerBackoff.reset()
+            return fresh
+        } catch {
+            listenerRetryAt = .now + listenerBackoff.nextDelay()
+            return nil
+        }
+    }
+
+    /// Sleeps `duration` in short slices, returning early when stop is raised.
+    private func sleep(_ duration: Duration, until stop: StopSignal) {
+        let end = ContinuousClock.now + duration
+        while !stop.isStopped {
+            let left = ContinuousClock.now.duration(to: end)
+            guard left > .zero else { return }
+            let slice = min(left, .milliseconds(50))
+            let (seconds, attoseconds) = slice.components
+            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+            _ = nanosleep(&request, nil)
+        }
+    }
+}

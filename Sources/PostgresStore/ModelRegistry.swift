@@ -1,0 +1,82 @@
+/// A model version stored in `vaewatch.models`.
+public struct StoredModel: Sendable, Equatable {
+    /// The source the model scores.
+    public let source: String
+    /// The model's version.
+    public let version: Int
+    /// When it was saved, as the server prints it (ISO 8601 in UTC).
+    public let createdAt: String
+    /// The model file's bytes; empty in ``ModelRegistry/list(source:on:)``, which does not fetch them.
+    public let bytes: [UInt8]
+    /// The size of the model file.
+    public let size: Int
+    /// The checksum the file carries, as `vaewatch inspect` prints it.
+    public let checksum: String
+    /// The training summary, as JSON.
+    public let metrics: String
+    /// Whether the version may be loaded.
+    public let active: Bool
+}
+
+/// The model registry: every model version as a row, so that a restart (or another daemon) can load the newest.
+public enum ModelRegistry {
+    /// Saves `bytes` as `version` of `source`'s model (replacing a row with the same version).
+    public static func save(
+        source: String, version: Int, bytes: [UInt8], checksum: String, metrics: String, active: Bool = true,
+        on connection: Connection
+    ) throws(PostgresError) {
+        try connection.execute(
+            """
+            INSERT INTO vaewatch.models (source, version, bytes, checksum, metrics, active)
+            VALUES (\(.text(source)), \(.integer(Int64(version))), \(.bytes(bytes)), \(.text(checksum)),
+                    \(.text(metrics))::jsonb, \(.bool(active)))
+            ON CONFLICT (source, version) DO UPDATE SET
+                bytes = EXCLUDED.bytes, checksum = EXCLUDED.checksum, metrics = EXCLUDED.metrics,
+                active = EXCLUDED.active, created_at = now()
+            """)
+    }
+
+    /// The newest active version of `source`'s model, with its bytes; nil when there is none.
+    public static func newestActive(source: String, on connection: Connection) throws(PostgresError) -> StoredModel? {
+        let rows = try connection.execute(
+            """
+            SELECT source, version, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), bytes,
+                   length(bytes), checksum, metrics::text, active
+            FROM vaewatch.models WHERE source = \(.text(source)) AND active
+            ORDER BY version DESC LIMIT 1
+            """, binary: true)
+        return rows.rowCount == 0 ? nil : model(rows, 0, withBytes: true)
+    }
+
+    /// Every version of `source`'s model, newest first, without their bytes.
+    public static func list(source: String, on connection: Connection) throws(PostgresError) -> [StoredModel] {
+        let rows = try connection.execute(
+            """
+            SELECT source, version, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), NULL::bytea,
+                   length(bytes), checksum, metrics::text, active
+            FROM vaewatch.models WHERE source = \(.text(source))
+            ORDER BY version DESC
+            """, binary: true)
+        return (0..<rows.rowCount).map { model(rows, $0, withBytes: false) }
+    }
+
+    /// Marks a version active or not (an operator retiring a bad model).
+    public static func setActive(_ active: Bool, source: String, version: Int, on connection: Connection)
+        throws(PostgresError) -> Bool
+    {
+        let result = try connection.execute(
+            """
+            UPDATE vaewatch.models SET active = \(.bool(active))
+            WHERE source = \(.text(source)) AND version = \(.integer(Int64(version)))
+            """)
+        return result.affectedRows == 1
+    }
+
+    private static func model(_ rows: QueryResult, _ row: Int, withBytes: Bool) -> StoredModel {
+        StoredModel(
+            source: rows.text(row, 0) ?? "", version: Int(rows.integer(row, 1) ?? 0),
+            createdAt: rows.text(row, 2) ?? "",
+            bytes: withBytes ? Array(rows.bytes(row, 3)) : [], size: Int(rows.integer(row, 4) ?? 0),
+            checksum: rows.text(row, 5) ?? "", metrics: rows.text(row, 6) ?? "{}", active: rows.bool(row, 7) ?? false)
+    }
+}

@@ -1,0 +1,78 @@
+/// A five-character SQLSTATE code from the server, matched by class (its first two characters).
+public struct SQLState: Hashable, Sendable, CustomStringConvertible {
+    /// The code, for example `23505`.
+    public let code: String
+
+    /// Wraps `code`.
+    public init(_ code: String) { self.code = code }
+
+    /// The class: the first two characters, for example `23` (integrity constraint violation).
+    public var errorClass: String { String(code.prefix(2)) }
+
+    /// The code itself.
+    public var description: String { code }
+
+    /// A fault in one row's data (class 22, data exception; class 23, integrity constraint violation): the
+    /// statement would succeed without that row, so a batch is bisected to find it.
+    public var isRowData: Bool { errorClass == "22" || errorClass == "23" }
+
+    /// A transient conflict worth retrying on the same connection: serialization failure or deadlock
+    /// (class 40), lock not available (55P03), statement timeout or cancel (57014).
+    public var isTransient: Bool { errorClass == "40" || code == "55P03" || code == "57014" }
+
+    /// The server is shutting down or refusing for now (class 57 other than 57014, class 53: resources).
+    public var isServerUnavailable: Bool { (errorClass == "57" && code != "57014") || errorClass == "53" }
+
+    /// Bad credentials or authorization (class 28).
+    public var isAuthorization: Bool { errorClass == "28" }
+
+    /// An object or column named in the configuration does not exist (42P01, 42703, 3F000).
+    public var isUndefinedObject: Bool { code == "42P01" || code == "42703" || code == "3F000" }
+}
+
+/// A failure talking to PostgreSQL. Messages carry the server's reason, never parameter values or passwords.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure, which decides what the caller does next.
+    public enum Kind: Sendable, Equatable {
+        /// Could not connect (server down, bad password, TLS failure): retry later with backoff.
+        case connectFailed
+        /// The connection broke (`PQstatus` is `CONNECTION_BAD`): reconnect and redo the transaction.
+        case connectionLost
+        /// The statement did not finish before the client-side deadline; the connection was cancelled and closed.
+        case deadlineExceeded
+        /// The server refused the statement; see ``PostgresError/sqlState``.
+        case statement
+        /// The configuration names something that cannot be used (unknown table or column, wrong type).
+        case configuration
+        /// Another daemon holds what this one needs (the advisory lock of a watermark source): wait and retry.
+        case busy
+    }
+
+    /// What kind of failure.
+    public let kind: Kind
+    /// The server's SQLSTATE, for ``Kind/statement`` errors.
+    public let sqlState: SQLState?
+    /// What happened, in one line: libpq's or the server's primary message, with what we were doing.
+    public let message: String
+    /// The server's DETAIL and HINT, when it sent them.
+    public let detail: String?
+
+    /// Builds an error.
+    public init(_ kind: Kind, sqlState: SQLState? = nil, message: String, detail: String? = nil) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+    }
+
+    /// The connection is gone (lost, or closed after a missed deadline): reconnect, then redo the work.
+    public var needsReconnect: Bool { kind == .connectionLost || kind == .deadlineExceeded || kind == .connectFailed }
+
+    /// The message, the SQLSTATE and the detail.
+    public var description: String {
+        var text = message
+        if let sqlState { text += " (SQLSTATE \(sqlState))" }
+        if let detail, !detail.isEmpty { text += "; " + detail }
+        return text
+    }
+}

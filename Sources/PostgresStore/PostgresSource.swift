@@ -1,0 +1,23 @@
+/// Where records come from: a claim inside a transaction, and a position advanced in the same transaction as the
+/// verdicts. Confined to the thread of the pipeline that owns it.
+public protocol PostgresSource: AnyObject {
+    /// The checked source table.
+    var table: ResolvedSource { get }
+
+    /// Readies a fresh connection (after every connect and reconnect): takes locks, loads positions.
+    func prepare(_ connection: Connection) throws(PostgresError)
+
+    /// Claims up to `limit` rows inside the open transaction.
+    func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch
+
+    /// Advances the source past `batch` inside the open transaction (before COMMIT).
+    func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError)
+}
+
+/// How a source finds new rows.
+public enum SourceMode: String, Sendable, CaseIterable {
+    /// A trigger enqueues new keys; any number of daemons share the table (`FOR UPDATE SKIP LOCKED`).
+    case queue
+    /// No trigger: page through the table by key, below the snapshot's xmin; one daemon per source.
+    case watermark
+}

@@ -1,0 +1,72 @@
+/// Queue mode: claims keys that the trigger enqueued with `FOR UPDATE SKIP LOCKED`, fetches their features by
+/// joining the source table, and deletes the claimed queue rows in the transaction that writes their verdicts. A
+/// crash before COMMIT releases the claim, so the keys are scored again, once.
+public final class QueueSource: PostgresSource {
+    /// The checked source table.
+    public let table: ResolvedSource
+
+    /// A queue source over `table`.
+    public init(table: ResolvedSource) { self.table = table }
+
+    /// Nothing to ready: the queue holds the position.
+    public func prepare(_ connection: Connection) throws(PostgresError) {}
+
+    /// Claims the oldest `limit` queue rows not locked by another daemon, with their features.
+    public func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
+        let result = try connection.execute(
+            """
+            SELECT c.id, c.source_id, CASE WHEN s.\(identifier: table.key) IS NULL THEN NULL ELSE c.source_id END, \
+            \(table.featureList)
+            FROM (SELECT id, source_id FROM vaewatch.queue WHERE source = \(.text(table.name))
+                  ORDER BY id LIMIT \(.integer(Int64(limit))) FOR UPDATE SKIP LOCKED) c
+            LEFT JOIN \(table.qualified) s ON s.\(identifier: table.key) = c.source_id::\(table.keyTypeSQL)
+            """, binary: true)
+        var batch = SourceBatch(result: result, keyColumn: 2, firstFeature: 3, columns: table.columns)
+        batch.queueIDs = (0..<result.rowCount).compactMap { result.integer($0, 0) }
+        return batch
+    }
+
+    /// Deletes the claimed queue rows.
+    public func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {
+        guard !batch.queueIDs.isEmpty else { return }
+        try connection.execute("DELETE FROM vaewatch.queue WHERE id = ANY(\(.integerArray(batch.queueIDs))::bigint[])")
+    }
+
+    /// Installs (or replaces) the trigger `vaewatch_enqueue` on the table, which enqueues the key of every
+    /// inserted row and notifies channel `vaewatch` with the source's name.
+    public static func installTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) {
+        try connection.execute(
+            """
+            SELECT vaewatch.install_trigger(\(.text(table.oid))::oid::regclass, \(.text(table.key)), \
+            \(.text(table.name)))
+            """)
+    }
+
+    /// Whether the table has the trigger.
+    public static func hasTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) -> Bool {
+        let result = try connection.execute(
+            """
+            SELECT count(*) FROM pg_catalog.pg_trigger
+            WHERE tgrelid = \(.text(table.oid))::oid AND tgname = 'vaewatch_enqueue'
+            """)
+        return result.text(0, 0) != "0"
+    }
+
+    /// Enqueues every existing row of the table (`vaewatch backfill`), or those with a key above `after`; returns
+    /// how many were enqueued.
+    public static func backfill(_ table: ResolvedSource, after: String?, on connection: Connection)
+        throws(PostgresError)
+        -> Int
+    {
+        let after: QueryValue = after.map { .text($0) } ?? .null
+        let result = try connection.execute(
+            """
+            INSERT INTO vaewatch.queue (source, source_id)
+            SELECT \(.text(table.name)), s.\(identifier: table.key)::text FROM \(table.qualified) s
+            WHERE \(after)::text IS NULL OR s.\(identifier: table.key) > \(after)::text::\(table.keyTypeSQL)
+            ORDER BY s.\(identifier: table.key)
+            """)
+        try connection.execute("SELECT pg_notify('vaewatch', \(.text(table.name)))")
+        return result.affectedRows
+    }
+}

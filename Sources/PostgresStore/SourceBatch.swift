@@ -1,0 +1,72 @@
+import Compute
+import Detector
+
+/// A row the source could not score, with the reason (it goes to the dead letters, stage `input`).
+public struct RejectedRow: Sendable, Equatable {
+    /// The row's key.
+    public let key: String
+    /// Why, for example `column cpu: value is not finite (NaN)`.
+    public let reason: String
+}
+
+/// What one claim from a source returned: the records to score, the rows that cannot be scored, and the
+/// position to advance past once their verdicts are written.
+public struct SourceBatch: Sendable {
+    /// The records to score, keys unique within the batch.
+    public var records: RecordBatch
+    /// Rows with a value that cannot be scored.
+    public var rejected: [RejectedRow]
+    /// Queue mode: the queue rows claimed, deleted in the transaction that writes the verdicts.
+    var queueIDs: [Int64] = []
+    /// Watermark mode: the largest key read, stored in the transaction that writes the verdicts.
+    var lastKey: String?
+    /// Rows the claim returned, including duplicates, rejected rows and rows deleted from the source since.
+    public private(set) var claimed: Int
+
+    /// Nothing was claimed.
+    public var isEmpty: Bool { claimed == 0 }
+
+    /// Builds a batch from claimed rows: `keyColumn` holds the key as text (NULL when the source row is gone,
+    /// which skips it), the `width` feature columns start at `firstFeature` and are binary `float8`.
+    init(result: QueryResult, keyColumn: Int, firstFeature: Int, columns: [String]) {
+        let n = result.rowCount
+        let width = columns.count
+        var keys: [String] = []
+        keys.reserveCapacity(n)
+        var seen = Set<String>(minimumCapacity: n)
+        var values = [Float](repeating: 0, count: n * width)
+        var observed: [Float]? = nil
+        var rejected: [RejectedRow] = []
+        var kept = 0
+        rows: for row in 0..<n {
+            guard let key = result.text(row, keyColumn), seen.insert(key).inserted else { continue }
+            let base = kept * width
+            for column in 0..<width {
+                guard let value = result.double(row, firstFeature + column) else {
+                    if observed == nil { observed = [Float](repeating: 1, count: n * width) }
+                    observed![base + column] = 0
+                    values[base + column] = 0
+                    continue
+                }
+                let single = Float(value)
+                guard single.isFinite else {
+                    let what =
+                        value.isFinite ? "\(value) is beyond the float32 range" : "value is not finite (\(value))"
+                    rejected.append(RejectedRow(key: key, reason: "column \(columns[column]): \(what)"))
+                    if observed != nil { for c in 0..<width { observed![base + c] = 1 } }
+                    continue rows
+                }
+                values[base + column] = single
+            }
+            keys.append(key)
+            kept += 1
+        }
+        values.removeLast((n - kept) * width)
+        observed?.removeLast((n - kept) * width)
+        records = RecordBatch(
+            keys: keys, features: Matrix(rows: kept, cols: width, storage: values),
+            observed: observed.map { Matrix(rows: kept, cols: width, storage: $0) })
+        self.rejected = rejected
+        claimed = n
+    }
+}

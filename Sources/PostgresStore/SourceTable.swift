@@ -1,0 +1,145 @@
+/// The user's table as configured: its name, key column and feature columns.
+public struct SourceTable: Sendable, Equatable {
+    /// The table, optionally schema-qualified.
+    public var table: QualifiedName
+    /// The key column: unique, ordered (watermark mode pages by it), and the `source_id` of every verdict.
+    public var key: String
+    /// The feature columns, in model order; empty means every numeric column but the key.
+    public var columns: [String]
+    /// The name verdicts, queue rows and watermarks carry; by default `schema.table`.
+    public var name: String?
+
+    /// A source table.
+    public init(table: QualifiedName, key: String, columns: [String] = [], name: String? = nil) {
+        self.table = table
+        self.key = key
+        self.columns = columns
+        self.name = name
+    }
+}
+
+/// A ``SourceTable`` checked against the catalog: the table exists, the key and every feature column exist, and
+/// every feature column is numeric. The queries built from it quote every name with `PQescapeIdentifier`.
+public struct ResolvedSource: Sendable, Equatable {
+    /// The table's object id in `pg_class`.
+    public let oid: String
+    /// The table's schema, as the catalog has it.
+    public let schema: String
+    /// The table's name, as the catalog has it.
+    public let table: String
+    /// The key column.
+    public let key: String
+    /// The key column's type, as `format_type` prints it (for example `bigint`); it comes from the catalog, never
+    /// from configuration, and casts queue keys back to the key's type so the key's index is used.
+    public let keyType: String
+    /// The feature columns, in model order.
+    public let columns: [String]
+    /// Which feature columns are `numeric` (their values may not fit a double; see ``featureExpression(_:)``).
+    public let numericColumns: Set<String>
+    /// The source's name in vaewatch's tables.
+    public let name: String
+
+    /// The table as a qualified name for queries.
+    public var qualified: QualifiedName { QualifiedName(schema: schema, name: table) }
+
+    /// Types a feature column may have.
+    static let featureTypes: Set<String> = ["smallint", "integer", "bigint", "real", "double precision", "numeric"]
+
+    /// Looks `source` up in the catalog and checks it; the errors say what is wrong and what to do.
+    public static func resolve(_ source: SourceTable, on connection: Connection) throws(PostgresError) -> ResolvedSource
+    {
+        let schemaValue: QueryValue = source.table.schema.map { .text($0) } ?? .null
+        let found = try connection.execute(
+            """
+            SELECT c.oid::text, n.nspname, c.relname FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relname = \(.text(source.table.name)) AND c.relkind IN ('r', 'p')
+              AND (\(schemaValue)::text IS NULL AND pg_catalog.pg_table_is_visible(c.oid)
+                   OR n.nspname = \(schemaValue)::text)
+            """)
+        guard found.rowCount == 1, let oid = found.text(0, 0), let schema = found.text(0, 1),
+            let table = found.text(0, 2)
+        else {
+            throw PostgresError(
+                .configuration,
+                message: "source table \(source.table) not found in \(connection.target); check the name (and "
+                    + "schema), that it is a table, and that this role may see it")
+        }
+        let attributes = try connection.execute(
+            """
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname
+            FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+            WHERE a.attrelid = \(.text(oid))::oid AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """)
+        var types: [String: String] = [:]
+        var order: [String] = []
+        for row in 0..<attributes.rowCount {
+            guard let name = attributes.text(row, 0), let type = attributes.text(row, 1) else { continue }
+            types[name] = type
+            order.append(name)
+        }
+        let qualifiedName = "\(schema).\(table)"
+        guard let keyType = types[source.key] else {
+            throw PostgresError(
+                .configuration,
+                message: "key column \(source.key) is not a column of \(qualifiedName); its columns are "
+                    + order.joined(separator: ", "))
+        }
+        let featureType = { (type: String) -> String in
+            type.hasPrefix("numeric") ? "numeric" : type
+        }
+        var columns = source.columns
+        if columns.isEmpty {
+            columns = order.filter { $0 != source.key && featureTypes.contains(featureType(types[$0]!)) }
+            guard !columns.isEmpty else {
+                throw PostgresError(
+                    .configuration, message: "\(qualifiedName) has no numeric column besides the key \(source.key)")
+            }
+        }
+        var numeric: Set<String> = []
+        for column in columns {
+            guard let type = types[column] else {
+                throw PostgresError(
+                    .configuration,
+                    message: "feature column \(column) is not a column of \(qualifiedName); its columns are "
+                        + order.joined(separator: ", "))
+            }
+            guard featureTypes.contains(featureType(type)) else {
+                throw PostgresError(
+                    .configuration,
+                    message: "feature column \(column) of \(qualifiedName) has type \(type); features must be "
+                        + "smallint, integer, bigint, real, double precision or numeric")
+            }
+            if column == source.key {
+                throw PostgresError(.configuration, message: "the key column \(column) cannot also be a feature")
+            }
+            if featureType(type) == "numeric" { numeric.insert(column) }
+        }
+        guard Set(columns).count == columns.count else {
+            throw PostgresError(.configuration, message: "a feature column is listed twice in \(columns)")
+        }
+        return ResolvedSource(
+            oid: oid, schema: schema, table: table, key: source.key, keyType: keyType, columns: columns,
+            numericColumns: numeric, name: source.name ?? qualifiedName)
+    }
+
+    /// The SELECT expression for feature `column` of alias `s` as `float8`. A `numeric` value beyond the range of
+    /// a double (or numeric NaN) becomes `Infinity`, which the source rejects as non-finite, rather than an error
+    /// that would fail the whole batch.
+    func featureExpression(_ column: String) -> Query {
+        if numericColumns.contains(column) {
+            return """
+                CASE WHEN s.\(identifier: column) BETWEEN -1e308 AND 1e308 THEN s.\(identifier: column)::float8 \
+                WHEN s.\(identifier: column) IS NULL THEN NULL ELSE 'Infinity'::float8 END
+                """
+        }
+        return "s.\(identifier: column)::float8"
+    }
+
+    /// Every feature expression, comma-separated.
+    var featureList: Query { Query.joined(columns.map(featureExpression), separator: ", ") }
+
+    /// The key's type as SQL text. It comes from `format_type`, so it is the catalog's own spelling.
+    var keyTypeSQL: Query { Query(stringLiteral: keyType) }
+}

@@ -1,0 +1,200 @@
+import Detector
+
+/// Writes verdicts to `vaewatch.scores` inside the caller's transaction, in bulk: a binary COPY into a temporary
+/// table, then one `INSERT … ON CONFLICT` into the scores. The primary key (source, source_id) makes a replay
+/// after a crash harmless. When the database refuses a row (a data or constraint error), the batch is bisected
+/// under savepoints until the refused rows are found; they go to `vaewatch.dead_letters` with the reason, and
+/// the rest of the batch commits.
+public final class VerdictSink {
+    /// The source name the verdicts carry.
+    public let source: String
+    private var fragmentNames: [String] = []
+    private var fragments: [[UInt8]] = []
+
+    /// A sink for verdicts of `source`.
+    public init(source: String) { self.source = source }
+
+    /// Creates the session's temporary staging table; call after every connect.
+    public func prepare(_ connection: Connection) throws(PostgresError) {
+        try connection.execute(
+            """
+            CREATE TEMP TABLE IF NOT EXISTS vaewatch_batch (
+                ord integer, source_id text, score float8, recon float8, kl float8, threshold float8,
+                is_anomaly boolean, model_version integer, top_features jsonb, missing integer
+            ) ON COMMIT DELETE ROWS
+            """)
+    }
+
+    /// What a write did.
+    public struct Report: Sendable, Equatable {
+        /// Verdicts written (inserted or replacing an earlier verdict of the same row).
+        public var written = 0
+        /// Verdicts the database refused, with its reason; they are in the dead letters (stage `sink`).
+        public var refused: [RejectedRow] = []
+        /// Rows the source could not score, now in the dead letters (stage `input`).
+        public var unscorable = 0
+    }
+
+    /// Writes `verdicts` (row i for `keys[i]`) and dead-letters `rejected`, inside the open transaction. Call it
+    /// once per transaction: the staging table empties at COMMIT (`ON COMMIT DELETE ROWS`), which truncates in
+    /// place instead of churning the catalog as a `TRUNCATE` per batch would.
+    public func write(_ connection: Connection, keys: [String], verdicts: Verdicts, rejected: [RejectedRow])
+        throws(PostgresError) -> Report
+    {
+        precondition(keys.count == verdicts.count, "VerdictSink: \(keys.count) keys for \(verdicts.count) verdicts")
+        var report = Report()
+        if !keys.isEmpty {
+            try connection.copyIn(
+                "COPY vaewatch_batch FROM STDIN (FORMAT binary)", data: encode(keys: keys, verdicts: verdicts))
+            var refusedRows: [(row: Int, reason: String)] = []
+            try place(0..<keys.count, connection, refused: &refusedRows)
+            report.written = keys.count - refusedRows.count
+            report.refused = refusedRows.map { RejectedRow(key: keys[$0.row], reason: $0.reason) }
+            if !refusedRows.isEmpty {
+                try deadLetter(
+                    connection, stage: "sink", rows: report.refused,
+                    verdicts: refusedRows.map { json(verdicts[$0.row]) })
+            }
+        }
+        if !rejected.isEmpty {
+            try deadLetter(connection, stage: "input", rows: rejected, verdicts: rejected.map { _ in "" })
+            report.unscorable = rejected.count
+        }
+        return report
+    }
+
+    /// Inserts staged rows `range`, bisecting on row-data errors; the refused rows end up in `refused`.
+    private func place(_ range: Range<Int>, _ connection: Connection, refused: inout [(row: Int, reason: String)])
+        throws(PostgresError)
+    {
+        try connection.execute("SAVEPOINT vaewatch_sink")
+        do {
+            try connection.execute(
+                """
+                INSERT INTO vaewatch.scores (source, source_id, score, recon, kl, threshold, is_anomaly,
+                                             model_version, top_features, missing)
+                SELECT \(.text(source)), source_id, score, recon, kl, threshold, is_anomaly, model_version,
+                       top_features, missing
+                FROM vaewatch_batch WHERE ord >= \(.integer(Int64(range.lowerBound))) \
+                AND ord < \(.integer(Int64(range.upperBound)))
+                ON CONFLICT (source, source_id) DO UPDATE SET
+                    scored_at = now(), score = EXCLUDED.score, recon = EXCLUDED.recon, kl = EXCLUDED.kl,
+                    threshold = EXCLUDED.threshold, is_anomaly = EXCLUDED.is_anomaly,
+                    model_version = EXCLUDED.model_version, top_features = EXCLUDED.top_features,
+                    missing = EXCLUDED.missing
+                """)
+            try connection.execute("RELEASE SAVEPOINT vaewatch_sink")
+        } catch  where error.kind == .statement && error.sqlState?.isRowData == true {
+            try connection.execute("ROLLBACK TO SAVEPOINT vaewatch_sink")
+            try connection.execute("RELEASE SAVEPOINT vaewatch_sink")
+            if range.count == 1 {
+                refused.append((range.lowerBound, error.description))
+                return
+            }
+            let middle = range.lowerBound + range.count / 2
+            try place(range.lowerBound..<middle, connection, refused: &refused)
+            try place(middle..<range.upperBound, connection, refused: &refused)
+        }
+    }
+
+    private func deadLetter(_ connection: Connection, stage: String, rows: [RejectedRow], verdicts: [String])
+        throws(PostgresError)
+    {
+        try connection.execute(
+            """
+            INSERT INTO vaewatch.dead_letters (source, source_id, stage, reason, verdict)
+            SELECT \(.text(source)), k, \(.text(stage)), r, NULLIF(v, '')::jsonb
+            FROM unnest(\(.textArray(rows.map(\.key)))::text[], \(.textArray(rows.map(\.reason)))::text[],
+                        \(.textArray(verdicts))::text[]) AS u(k, r, v)
+            """)
+    }
+
+    // MARK: - Encoding
+
+    /// The binary COPY stream of the staging rows.
+    func encode(keys: [String], verdicts: Verdicts) -> [UInt8] {
+        if fragmentNames != verdicts.featureNames {
+            fragmentNames = verdicts.featureNames
+            fragments = fragmentNames.map { Array("{\"feature\":\(Self.jsonString($0)),\"share\":".utf8) }
+        }
+        var encoder = BinaryCopyEncoder(capacity: 64 + keys.count * 160)
+        var top: [UInt8] = []
+        for i in 0..<keys.count {
+            encoder.beginRow(fields: 10)
+            encoder.int32(Int32(i))
+            encoder.text(keys[i])
+            encoder.double(Double(verdicts.score[i]))
+            encoder.double(Double(verdicts.recon[i]))
+            encoder.double(Double(verdicts.kl[i]))
+            encoder.double(Double(verdicts.threshold))
+            encoder.bool(verdicts.isAnomaly[i])
+            encoder.int32(Int32(verdicts.modelVersion))
+            top.removeAll(keepingCapacity: true)
+            appendTopFeatures(of: i, verdicts, to: &top)
+            encoder.jsonb(top)
+            encoder.int32(Int32(verdicts.missingCount[i]))
+        }
+        encoder.finish()
+        return encoder.bytes
+    }
+
+    /// `[{"feature":"cpu","share":0.613},…]` for record `i`, shares rounded to 3 decimals.
+    private func appendTopFeatures(of i: Int, _ verdicts: Verdicts, to json: inout [UInt8]) {
+        json.append(0x5B)
+        for slot in 0..<verdicts.topCount {
+            let index = Int(verdicts.topFeatureIndex[i * verdicts.topCount + slot])
+            guard index >= 0 else { break }
+            if slot > 0 { json.append(0x2C) }
+            json += fragments[index]
+            Self.appendThousandths(verdicts.topFeatureShare[i * verdicts.topCount + slot], to: &json)
+            json.append(0x7D)
+        }
+        json.append(0x5D)
+    }
+
+    /// `share` in [0, 1] as a decimal with at most 3 places: `0.613`, `1`, `0`.
+    static func appendThousandths(_ share: Float, to json: inout [UInt8]) {
+        let thousandths = Int((min(max(share, 0), 1) * 1000).rounded())
+        if thousandths == 1000 {
+            json.append(0x31)
+            return
+        }
+        json.append(0x30)
+        guard thousandths > 0 else { return }
+        var digits = [UInt8(thousandths / 100), UInt8(thousandths / 10 % 10), UInt8(thousandths % 10)]
+        while digits.last == 0 { digits.removeLast() }
+        json.append(0x2E)
+        for digit in digits { json.append(0x30 + digit) }
+    }
+
+    /// One verdict as a JSON object, for the dead letters.
+    private func json(_ verdict: Verdict) -> String {
+        let top = verdict.topFeatures.map { "{\"feature\":\(Self.jsonString($0.name)),\"share\":\($0.share)}" }
+        return "{\"score\":\(verdict.score),\"recon\":\(verdict.recon),\"kl\":\(verdict.kl),"
+            + "\"threshold\":\(verdict.threshold),\"is_anomaly\":\(verdict.isAnomaly),"
+            + "\"model_version\":\(verdict.modelVersion),\"missing\":\(verdict.missingCount),"
+            + "\"top_features\":[\(top.joined(separator: ","))]}"
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
