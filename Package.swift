@@ -70,7 +70,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "vaewatch-bench",
-            dependencies: ["Compute", "VAE", "Detector", "RecordIO"],
+            dependencies: ["Compute", "VAE", "Detector", "RecordIO", "PostgresStore", "Daemon"],
             swiftSettings: strictSettings
         ),
 

@@ -1,6 +1,6 @@
 /// Queue mode: claims keys that the trigger enqueued with `FOR UPDATE SKIP LOCKED`, fetches their features by
 /// joining the source table, and deletes the claimed queue rows in the transaction that writes their verdicts. A
-/// crash before COMMIT releases the claim, so the keys are scored again, once.
+/// crash before COMMIT undoes the claim, so the keys are scored again, once.
 public final class QueueSource: PostgresSource {
     /// The checked source table.
     public let table: ResolvedSource
@@ -11,26 +11,28 @@ public final class QueueSource: PostgresSource {
     /// Nothing to ready: the queue holds the position.
     public func prepare(_ connection: Connection) throws(PostgresError) {}
 
-    /// Claims the oldest `limit` queue rows not locked by another daemon, with their features.
+    /// Claims the oldest `limit` queue rows not locked by another daemon, with their features. The claim deletes
+    /// them at once (`DELETE … RETURNING`): one tuple change instead of a lock and a later delete, undone with
+    /// everything else if the transaction does not commit.
     public func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
         let result = try connection.execute(
             """
+            WITH claimed AS (
+                DELETE FROM vaewatch.queue WHERE id IN (
+                    SELECT id FROM vaewatch.queue WHERE source = \(.text(table.name))
+                    ORDER BY id LIMIT \(.integer(Int64(limit))) FOR UPDATE SKIP LOCKED)
+                RETURNING id, source_id)
             SELECT c.id, c.source_id, CASE WHEN s.\(identifier: table.key) IS NULL THEN NULL ELSE c.source_id END, \
             \(table.featureList)
-            FROM (SELECT id, source_id FROM vaewatch.queue WHERE source = \(.text(table.name))
-                  ORDER BY id LIMIT \(.integer(Int64(limit))) FOR UPDATE SKIP LOCKED) c
+            FROM claimed c
             LEFT JOIN \(table.qualified) s ON s.\(identifier: table.key) = c.source_id::\(table.keyTypeSQL)
+            ORDER BY c.id
             """, binary: true)
-        var batch = SourceBatch(result: result, keyColumn: 2, firstFeature: 3, columns: table.columns)
-        batch.queueIDs = (0..<result.rowCount).compactMap { result.integer($0, 0) }
-        return batch
+        return SourceBatch(result: result, keyColumn: 2, firstFeature: 3, columns: table.columns)
     }
 
-    /// Deletes the claimed queue rows.
-    public func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {
-        guard !batch.queueIDs.isEmpty else { return }
-        try connection.execute("DELETE FROM vaewatch.queue WHERE id = ANY(\(.integerArray(batch.queueIDs))::bigint[])")
-    }
+    /// Nothing to do: the claim deleted the queue rows, in the same transaction.
+    public func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {}
 
     /// Installs (or replaces) the trigger `vaewatch_enqueue` on the table, which enqueues the key of every
     /// inserted row and notifies channel `vaewatch` with the source's name.

@@ -16,8 +16,6 @@ public struct SourceBatch: Sendable {
     public var records: RecordBatch
     /// Rows with a value that cannot be scored.
     public var rejected: [RejectedRow]
-    /// Queue mode: the queue rows claimed, deleted in the transaction that writes the verdicts.
-    var queueIDs: [Int64] = []
     /// Watermark mode: the largest key read, stored in the transaction that writes the verdicts.
     var lastKey: String?
     /// Rows the claim returned, including duplicates, rejected rows and rows deleted from the source since.

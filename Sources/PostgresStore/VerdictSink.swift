@@ -1,10 +1,11 @@
 import Detector
 
-/// Writes verdicts to `vaewatch.scores` inside the caller's transaction, in bulk: a binary COPY into a temporary
-/// table, then one `INSERT … ON CONFLICT` into the scores. The primary key (source, source_id) makes a replay
-/// after a crash harmless. When the database refuses a row (a data or constraint error), the batch is bisected
-/// under savepoints until the refused rows are found; they go to `vaewatch.dead_letters` with the reason, and
-/// the rest of the batch commits.
+/// Writes verdicts to `vaewatch.scores` inside the caller's transaction, in bulk. The fast path is one binary
+/// COPY straight into the scores. When it fails on a row (a row scored before, after a backfill; or a constraint
+/// the database adds), the batch goes the careful way: a binary COPY into a temporary table, then
+/// `INSERT … ON CONFLICT` into the scores, bisected under savepoints until the refused rows are found; they go to
+/// `vaewatch.dead_letters` with the reason, and the rest of the batch commits. The primary key (source,
+/// source_id) makes a replay after a crash harmless.
 public final class VerdictSink {
     /// The source name the verdicts carry.
     public let source: String
@@ -44,16 +45,19 @@ public final class VerdictSink {
         precondition(keys.count == verdicts.count, "VerdictSink: \(keys.count) keys for \(verdicts.count) verdicts")
         var report = Report()
         if !keys.isEmpty {
-            try connection.copyIn(
-                "COPY vaewatch_batch FROM STDIN (FORMAT binary)", data: encode(keys: keys, verdicts: verdicts))
-            var refusedRows: [(row: Int, reason: String)] = []
-            try place(0..<keys.count, connection, refused: &refusedRows)
-            report.written = keys.count - refusedRows.count
-            report.refused = refusedRows.map { RejectedRow(key: keys[$0.row], reason: $0.reason) }
-            if !refusedRows.isEmpty {
-                try deadLetter(
-                    connection, stage: "sink", rows: report.refused,
-                    verdicts: refusedRows.map { json(verdicts[$0.row]) })
+            try connection.execute("SAVEPOINT vaewatch_copy")
+            do {
+                try connection.copyIn(
+                    """
+                    COPY vaewatch.scores (source, source_id, score, recon, kl, threshold, is_anomaly, model_version,
+                                          top_features, missing) FROM STDIN (FORMAT binary)
+                    """, data: encode(keys: keys, verdicts: verdicts, leading: .source(source)))
+                try connection.execute("RELEASE SAVEPOINT vaewatch_copy")
+                report.written = keys.count
+            } catch  where error.kind == .statement && error.sqlState?.isRowData == true {
+                try connection.execute("ROLLBACK TO SAVEPOINT vaewatch_copy")
+                try connection.execute("RELEASE SAVEPOINT vaewatch_copy")
+                try writeCarefully(connection, keys: keys, verdicts: verdicts, report: &report)
             }
         }
         if !rejected.isEmpty {
@@ -61,6 +65,24 @@ public final class VerdictSink {
             report.unscorable = rejected.count
         }
         return report
+    }
+
+    /// The careful path: stage the batch, upsert it, bisect what the database refuses.
+    private func writeCarefully(_ connection: Connection, keys: [String], verdicts: Verdicts, report: inout Report)
+        throws(PostgresError)
+    {
+        try connection.copyIn(
+            "COPY vaewatch_batch FROM STDIN (FORMAT binary)",
+            data: encode(keys: keys, verdicts: verdicts, leading: .ordinal))
+        var refusedRows: [(row: Int, reason: String)] = []
+        try place(0..<keys.count, connection, refused: &refusedRows)
+        report.written = keys.count - refusedRows.count
+        report.refused = refusedRows.map { RejectedRow(key: keys[$0.row], reason: $0.reason) }
+        if !refusedRows.isEmpty {
+            try deadLetter(
+                connection, stage: "sink", rows: report.refused,
+                verdicts: refusedRows.map { json(verdicts[$0.row]) })
+        }
     }
 
     /// Inserts staged rows `range`, bisecting on row-data errors; the refused rows end up in `refused`.
@@ -111,8 +133,14 @@ public final class VerdictSink {
 
     // MARK: - Encoding
 
-    /// The binary COPY stream of the staging rows.
-    func encode(keys: [String], verdicts: Verdicts) -> [UInt8] {
+    /// What a COPY row starts with: the source name (straight into the scores) or the row's ordinal (staging).
+    enum Leading {
+        case source(String)
+        case ordinal
+    }
+
+    /// The binary COPY stream of the verdicts.
+    func encode(keys: [String], verdicts: Verdicts, leading: Leading) -> [UInt8] {
         if fragmentNames != verdicts.featureNames {
             fragmentNames = verdicts.featureNames
             fragments = fragmentNames.map { Array("{\"feature\":\(Self.jsonString($0)),\"share\":".utf8) }
@@ -121,7 +149,10 @@ public final class VerdictSink {
         var top: [UInt8] = []
         for i in 0..<keys.count {
             encoder.beginRow(fields: 10)
-            encoder.int32(Int32(i))
+            switch leading {
+            case .source(let name): encoder.text(name)
+            case .ordinal: encoder.int32(Int32(i))
+            }
             encoder.text(keys[i])
             encoder.double(Double(verdicts.score[i]))
             encoder.double(Double(verdicts.recon[i]))

@@ -10,6 +10,8 @@ import VAE
 
 // `vaewatch-bench generate ROWS PATH` writes the records benchmark's input; `vaewatch-bench parse N PATH` prints
 // the parse-only rate. scripts/bench runs both, and times `vaewatch score` on the file itself.
+// `vaewatch-bench postgres N CONNINFO` prints the PostgreSQL loop and latency figures (scripts/bench starts a
+// private cluster for it).
 let arguments = CommandLine.arguments
 if arguments.count == 4, arguments[1] == "generate", let count = Int(arguments[2]) {
     try generateRecords(rows: count, to: arguments[3])
@@ -22,6 +24,11 @@ if arguments.count == 4, arguments[1] == "parse", let runs = Int(arguments[2]) {
         let rates = try (0..<runs).map { _ in try parseRun(path: arguments[3], pool: pool) }
         report("parse.rows_per_s.threads_\(threads)", median(rates), "rows/s")
     }
+    exit(0)
+}
+
+if arguments.count == 4, arguments[1] == "postgres", let runs = Int(arguments[2]) {
+    try runPostgresBench(conninfo: arguments[3], runs: runs)
     exit(0)
 }
 
