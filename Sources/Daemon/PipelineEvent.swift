@@ -7,7 +7,8 @@ public enum PipelineEvent: Sendable {
     case connected(target: String, source: ResolvedSource)
     /// The database cannot be reached, or the connection broke; the pipeline waits `retryIn` and tries again.
     case waitingForDatabase(attempt: Int, error: PostgresError, retryIn: Duration)
-    /// A transaction failed on a transient conflict (deadlock, lock or statement timeout) and is retried.
+    /// A transaction failed and is retried after `retryIn`: a transient conflict (deadlock, lock or statement
+    /// timeout), or an error that someone must fix meanwhile (a missing privilege, a dropped table).
     case retrying(attempt: Int, error: PostgresError, retryIn: Duration)
     /// Another daemon holds the watermark of this source; the pipeline waits and tries again.
     case sourceBusy(PostgresError)

@@ -21,7 +21,11 @@ public final class PostgresPipeline {
     private var listener: Connection?
     private var source: (any PostgresSource)?
     private var sink: VerdictSink?
+    /// Between connection attempts.
     private var backoff: Backoff
+    /// Between retries of a transaction that failed on a transient conflict.
+    private var retryBackoff: Backoff
+    /// Between attempts to reopen the LISTEN connection.
     private var listenerBackoff: Backoff
     private var listenerRetryAt = ContinuousClock.now
 
@@ -32,6 +36,7 @@ public final class PostgresPipeline {
         self.detector = detector
         self.pool = pool
         backoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
+        retryBackoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
         listenerBackoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
     }
 
@@ -42,7 +47,6 @@ public final class PostgresPipeline {
             connection?.close()
             listener?.close()
         }
-        var transientAttempts = 0
         while !stop.isStopped {
             do throws(PostgresError) {
                 let connection = try connected(events)
@@ -50,7 +54,7 @@ public final class PostgresPipeline {
                 let batch = try source!.claim(connection, limit: options.batchSize)
                 if batch.isEmpty {
                     try connection.execute("COMMIT")
-                    transientAttempts = 0
+                    retryBackoff.reset()
                     waitForRows(until: stop)
                     continue
                 }
@@ -64,11 +68,11 @@ public final class PostgresPipeline {
                     throw PostgresError(
                         .statement, message: "COMMIT answered \(commit.commandTag); the batch is redone")
                 }
-                transientAttempts = 0
+                retryBackoff.reset()
                 events(.committed(records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed))
             } catch {
                 if error.kind == .configuration, source == nil { throw error }
-                handle(error, transientAttempts: &transientAttempts, stop: stop, events: events)
+                handle(error, stop: stop, events: events)
             }
         }
     }
@@ -104,9 +108,8 @@ public final class PostgresPipeline {
         return fresh
     }
 
-    private func handle(
-        _ error: PostgresError, transientAttempts: inout Int, stop: StopSignal, events: (PipelineEvent) -> Void
-    ) {
+    /// Reconnects after a lost connection, waits for a busy source, retries anything else with backoff.
+    private func handle(_ error: PostgresError, stop: StopSignal, events: (PipelineEvent) -> Void) {
         if error.needsReconnect {
             connection?.close()
             connection = nil
@@ -123,11 +126,8 @@ public final class PostgresPipeline {
             sleep(options.pollInterval, until: stop)
             return
         }
-        transientAttempts += 1
-        var retry = Backoff(base: options.backoffBase, cap: options.backoffCap)
-        for _ in 1..<transientAttempts { _ = retry.nextDelay() }
-        let delay = retry.nextDelay()
-        events(.retrying(attempt: transientAttempts, error: error, retryIn: delay))
+        let delay = retryBackoff.nextDelay()
+        events(.retrying(attempt: retryBackoff.attempts, error: error, retryIn: delay))
         sleep(delay, until: stop)
     }
 
