@@ -20,7 +20,8 @@ GRANT USAGE ON SCHEMA vaewatch TO vaewatch_daemon;
 GRANT SELECT ON vaewatch.schema_migrations TO vaewatch_daemon;
 GRANT SELECT, INSERT, UPDATE ON vaewatch.scores TO vaewatch_daemon;   -- INSERT ... ON CONFLICT DO UPDATE
 GRANT SELECT ON vaewatch.anomalies TO vaewatch_daemon;
-GRANT SELECT, INSERT, DELETE ON vaewatch.queue TO vaewatch_daemon;    -- claim and delete; backfill enqueues
+-- Claiming takes row locks (FOR UPDATE SKIP LOCKED), which need UPDATE; claims delete; backfill enqueues.
+GRANT SELECT, INSERT, UPDATE, DELETE ON vaewatch.queue TO vaewatch_daemon;
 GRANT SELECT, INSERT, UPDATE ON vaewatch.watermarks TO vaewatch_daemon;
 GRANT SELECT, INSERT, UPDATE ON vaewatch.models TO vaewatch_daemon;
 GRANT INSERT ON vaewatch.retrains, vaewatch.dead_letters TO vaewatch_daemon;

@@ -76,7 +76,11 @@ public final class Connection {
         case .rows(let result): return result
         case .copyIn:
             try endCopy(failure: "vaewatch expected rows, not COPY", deadline: deadline)
-            _ = try collect(deadline: deadline)
+            do {
+                _ = try collect(deadline: deadline)
+            } catch  where error.kind == .statement {
+                // The server's answer to the abandoned COPY (57014); the caller's mistake is what to report.
+            }
             throw PostgresError(.statement, message: "the statement started a COPY; use copyIn for COPY FROM STDIN")
         }
     }

@@ -54,7 +54,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public let sqlState: SQLState?
     /// What happened, in one line: libpq's or the server's primary message, with what we were doing.
     public let message: String
-    /// The server's DETAIL and HINT, when it sent them.
+    /// The server's DETAIL and HINT, when it sent them. DETAIL may quote row values; it is not part of
+    /// ``description``.
     public let detail: String?
 
     /// Builds an error.
@@ -68,11 +69,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// The connection is gone (lost, or closed after a missed deadline): reconnect, then redo the work.
     public var needsReconnect: Bool { kind == .connectionLost || kind == .deadlineExceeded || kind == .connectFailed }
 
-    /// The message, the SQLSTATE and the detail.
+    /// The message and the SQLSTATE, for logs and dead letters. The server's DETAIL stays out (it is in
+    /// ``detail``): it echoes row values, such as the failing row of a CHECK violation.
     public var description: String {
         var text = message
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
-        if let detail, !detail.isEmpty { text += "; " + detail }
         return text
     }
 }

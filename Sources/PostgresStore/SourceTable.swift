@@ -125,13 +125,14 @@ public struct ResolvedSource: Sendable, Equatable {
     }
 
     /// The SELECT expression for feature `column` of alias `s` as `float8`. A `numeric` value beyond the range of
-    /// a double (or numeric NaN) becomes `Infinity`, which the source rejects as non-finite, rather than an error
+    /// a double becomes `Infinity` (numeric NaN stays NaN), which the source rejects as non-finite, rather than an error
     /// that would fail the whole batch.
     func featureExpression(_ column: String) -> Query {
         if numericColumns.contains(column) {
             return """
                 CASE WHEN s.\(identifier: column) BETWEEN -1e308 AND 1e308 THEN s.\(identifier: column)::float8 \
-                WHEN s.\(identifier: column) IS NULL THEN NULL ELSE 'Infinity'::float8 END
+                WHEN s.\(identifier: column) IS NULL THEN NULL WHEN s.\(identifier: column) = 'NaN' THEN 'NaN'::float8 \
+                ELSE 'Infinity'::float8 END
                 """
         }
         return "s.\(identifier: column)::float8"

@@ -1,0 +1,99 @@
+import PostgresStore
+import Synchronization
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `duration` in seconds.
+func seconds(_ duration: Duration) -> Double {
+    let (whole, attoseconds) = duration.components
+    return Double(whole) + Double(attoseconds) / 1e18
+}
+
+/// How long `work` took, with what it threw (if anything).
+func timed<T>(_ work: () throws -> T) -> (result: Result<T, any Error>, seconds: Double) {
+    let start = ContinuousClock.now
+    let result = Result { try work() }
+    return (result, seconds(ContinuousClock.now - start))
+}
+
+/// The error `work` threw, when it is a ``PostgresError``; nil (and a recorded issue) when it threw nothing or
+/// something else.
+func postgresError<T>(
+    _ work: () throws -> T, sourceLocation: SourceLocation = #_sourceLocation
+) -> PostgresError? {
+    do {
+        _ = try work()
+        Issue.record("expected a PostgresError, but the call succeeded", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as PostgresError {
+        return error
+    } catch {
+        Issue.record("expected a PostgresError, got \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
+/// Polls `condition` every 20 ms for up to `seconds`; whether it became true.
+func waitUntil(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    while ContinuousClock.now < end {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
+
+/// The repository's root folder, found from this file's path (`<root>/Tests/PostgresStoreTests/TestHelpers.swift`),
+/// so that the tests work in a clone anywhere.
+func repositoryRoot(_ file: String = #filePath) -> String {
+    var parts = file.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}
+
+/// Writes `text` to a new file at `path` with permission bits `mode` (applied with chmod, so the umask does not
+/// interfere).
+func writeFile(_ path: String, _ text: String, mode: mode_t) throws {
+    let descriptor = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
+    try #require(descriptor >= 0, "open \(path): errno \(errno)")
+    defer { close(descriptor) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    try #require(written == bytes.count, "write \(path): errno \(errno)")
+    try #require(fchmod(descriptor, mode) == 0, "chmod \(path): errno \(errno)")
+}
+
+extension Result {
+    /// The error, when this is a failure.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
+
+/// Strings gathered from several threads.
+final class Collected: Sendable {
+    /// The strings, in arrival order.
+    let items = Mutex<[String]>([])
+}
+
+extension TestDirectory {
+    /// The whole content of the file at `path`, as UTF-8 text.
+    static func read(_ path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        try #require(descriptor >= 0, "open \(path): errno \(errno)")
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            try #require(count >= 0, "read \(path): errno \(errno)")
+            if count == 0 { return String(decoding: bytes, as: UTF8.self) }
+            bytes += chunk[..<count]
+        }
+    }
+}
