@@ -10,6 +10,10 @@ public struct PostgresPipelineOptions: Sendable {
     public var mode: SourceMode = .queue
     /// Most rows claimed and written per transaction.
     public var batchSize = 5000
+    /// Pipelines working the source at once (queue mode; watermark mode always uses one), each with its own
+    /// connection: while one waits for the server, another scores or writes. Two keep both cores of a small
+    /// machine busy with the server's share of the work.
+    public var workers = 2
     /// How long an idle pipeline waits for a notification before it polls the table anyway.
     public var pollInterval: Duration = .seconds(1)
     /// LISTEN for the trigger's notifications on a second connection (queue mode), so new rows are scored at

@@ -57,8 +57,10 @@ func benchCopyData(rows: Int) -> [UInt8] {
     return text
 }
 
-/// Rows per second of the pipeline scoring `rows` pre-inserted rows in `mode`, median of `runs`.
-func postgresLoop(conninfo: String, rows: Int, runs: Int, mode: SourceMode, batchSize: Int) throws -> Double {
+/// Rows per second of a pipeline group of `workers` scoring `rows` pre-inserted rows in `mode`, median of `runs`.
+func postgresLoop(conninfo: String, rows: Int, runs: Int, mode: SourceMode, batchSize: Int, workers: Int) throws
+    -> Double
+{
     let admin = try Connection(ConnectionSettings(conninfo: conninfo, statementDeadline: .seconds(600)))
     let table = "bench_loop"
     let detector = try benchDetector()
@@ -74,18 +76,18 @@ func postgresLoop(conninfo: String, rows: Int, runs: Int, mode: SourceMode, batc
         try admin.execute("VACUUM ANALYZE vaewatch.queue")
         var options = PostgresPipelineOptions(
             connection: ConnectionSettings(conninfo: conninfo),
-            source: SourceTable(
-                table: QualifiedName(parsing: table), key: "id"))
+            source: SourceTable(table: QualifiedName(parsing: table), key: "id"))
         options.mode = mode
         options.batchSize = batchSize
-        let pipeline = PostgresPipeline(options: options, detector: { detector }, pool: ThreadPool())
+        options.workers = workers
+        let group = PostgresPipelineGroup(options: options, detector: { detector })
         let stop = StopSignal()
-        var scored = 0
+        let scored = Atomic<Int>(0)
         let start = now()
-        try pipeline.run(until: stop) { event in
+        try group.run(until: stop) { _, event in
             if case .committed(let records, _, _, _) = event {
-                scored += records.count
-                if scored >= rows { stop.stop() }
+                let total = scored.add(records.count, ordering: .relaxed).newValue
+                if total >= rows { stop.stop() }
             }
         }
         rates.append(Double(rows) / (now() - start))
@@ -118,10 +120,9 @@ func postgresLatency(conninfo: String, rate: Int, seconds: Int) throws -> [Doubl
         source: SourceTable(
             table: QualifiedName(parsing: table), key: "id"))
     options.mode = .queue
-    let pipelineOptions = options
+    let group = PostgresPipelineGroup(options: options, detector: { detector })
     let consumer = BackgroundThread {
-        let pipeline = PostgresPipeline(options: pipelineOptions, detector: { detector }, pool: ThreadPool())
-        try? pipeline.run(until: stop) { event in
+        try? group.run(until: stop) { _, event in
             if case .committed(let records, _, _, _) = event {
                 let at = now()
                 times.scored.withLock { for key in records.keys { $0[key] = at } }
@@ -161,9 +162,13 @@ func postgresLatency(conninfo: String, rate: Int, seconds: Int) throws -> [Doubl
 /// Runs the PostgreSQL benchmarks against the database `conninfo` reaches.
 func runPostgresBench(conninfo: String, runs: Int) throws {
     let rows = 200_000
-    for mode in SourceMode.allCases {
-        let rate = try postgresLoop(conninfo: conninfo, rows: rows, runs: runs, mode: mode, batchSize: 5000)
-        report("postgres_loop.rows_per_s.\(mode.rawValue)", rate, "rows/s")
+    let watermark = try postgresLoop(
+        conninfo: conninfo, rows: rows, runs: runs, mode: .watermark, batchSize: 5000, workers: 1)
+    report("postgres_loop.rows_per_s.watermark", watermark, "rows/s")
+    for workers in [1, 2] {
+        let queue = try postgresLoop(
+            conninfo: conninfo, rows: rows, runs: runs, mode: .queue, batchSize: 5000, workers: workers)
+        report("postgres_loop.rows_per_s.queue.workers_\(workers)", queue, "rows/s")
     }
     let latencies = try postgresLatency(conninfo: conninfo, rate: 1000, seconds: 10)
     let p50 = latencies[latencies.count / 2]

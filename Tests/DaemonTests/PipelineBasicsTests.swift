@@ -1,4 +1,7 @@
+import Compute
 import Daemon
+import Detector
+import Synchronization
 import PostgresStore
 import TestSupport
 import Testing
@@ -23,5 +26,41 @@ struct PipelineBasicsTests {
         if mode == .queue {
             #expect(try table.cluster.psql("SELECT count(*) FROM vaewatch.queue", database: table.database) == "0")
         }
+    }
+}
+
+@Suite("PostgreSQL pipeline group")
+struct PipelineGroupTests {
+    @Test("two queue workers share the queue: every row scored exactly once")
+    func twoWorkers() throws {
+        let table = try MetricsTable(cluster: try PostgresCluster.shared(), mode: .queue)
+        let producer = try Connection(table.settings())
+        var options = table.options(mode: .queue)
+        options.workers = 2
+        let group = PostgresPipelineGroup(options: options, detector: { PipelineModel.detector })
+        #expect(group.workerCount == 2)
+        final class Counts: Sendable {
+            let value = Mutex<[Int: Int]>([:])
+        }
+        let counts = Counts()
+        let stop = StopSignal()
+        let runner = BackgroundThread {
+            try? group.run(until: stop) { worker, event in
+                if case .committed(let records, _, _, _) = event {
+                    counts.value.withLock { $0[worker, default: 0] += records.count }
+                }
+            }
+        }
+        for start in stride(from: 0, to: 4000, by: 100) { try table.insert(start..<start + 100, on: producer) }
+        let scored = try table.waitUntilScored(timeout: .seconds(30))
+        stop.stop()
+        runner.join()
+        #expect(scored)
+        let perWorker = counts.value.withLock { $0 }
+        #expect(perWorker.values.reduce(0, +) == 4000, "each row once: \(perWorker)")
+        #expect(try table.lostAndStray() == (0, 0))
+        var watermark = table.options(mode: .watermark)
+        watermark.workers = 4
+        #expect(PostgresPipelineGroup(options: watermark, detector: { PipelineModel.detector }).workerCount == 1)
     }
 }

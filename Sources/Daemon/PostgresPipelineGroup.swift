@@ -1,0 +1,48 @@
+import Compute
+import Detector
+import PostgresStore
+import Synchronization
+
+/// Several ``PostgresPipeline``s on one source, each on a thread of its own with its own connections and a
+/// one-thread scoring pool (scoring is a few percent of a batch; the server's work dominates). In queue mode they
+/// share the queue through `FOR UPDATE SKIP LOCKED`; watermark mode runs one, since one daemon holds the source.
+public final class PostgresPipelineGroup: Sendable {
+    private let options: PostgresPipelineOptions
+    private let detector: @Sendable () -> Detector
+
+    /// A group scoring with whatever model `detector` returns at each batch.
+    public init(options: PostgresPipelineOptions, detector: @escaping @Sendable () -> Detector) {
+        self.options = options
+        self.detector = detector
+    }
+
+    /// Workers that will run: ``PostgresPipelineOptions/workers`` in queue mode, one in watermark mode.
+    public var workerCount: Int { options.mode == .queue ? max(1, options.workers) : 1 }
+
+    /// Runs every worker until `stop` is raised; `events` is called from the workers' threads, with the worker's
+    /// number. Throws the first error a worker stopped with (a source that does not fit the model); the other
+    /// workers are stopped then too.
+    public func run(until stop: StopSignal, events: @escaping @Sendable (Int, PipelineEvent) -> Void)
+        throws(PostgresError)
+    {
+        final class FirstError: Sendable {
+            let value = Mutex<PostgresError?>(nil)
+        }
+        let failure = FirstError()
+        let options = self.options
+        let detector = self.detector
+        let threads = (0..<workerCount).map { worker in
+            BackgroundThread {
+                let pipeline = PostgresPipeline(options: options, detector: detector, pool: ThreadPool(threadCount: 1))
+                do throws(PostgresError) {
+                    try pipeline.run(until: stop) { events(worker, $0) }
+                } catch {
+                    failure.value.withLock { if $0 == nil { $0 = error } }
+                    stop.stop()
+                }
+            }
+        }
+        for thread in threads { thread.join() }
+        if let error = failure.value.withLock({ $0 }) { throw error }
+    }
+}
