@@ -154,10 +154,12 @@ public final class PostgresPipeline {
         while !stop.isStopped {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return }
-            guard let listener = openListener() else {
+            guard let (listener, fresh) = openListener() else {
                 sleep(min(left, .milliseconds(100)), until: stop)
                 continue
             }
+            // Rows inserted before LISTEN took effect sent their notifications to nobody: poll first.
+            if fresh { return }
             do {
                 let received = try listener.notifications(waitingUpTo: min(left, .milliseconds(100)))
                 if received.contains(where: { $0.payload == name }) { return }
@@ -170,9 +172,10 @@ public final class PostgresPipeline {
         }
     }
 
-    /// The listening connection, opened (and LISTENing) if it is not; nil while it cannot be opened.
-    private func openListener() -> Connection? {
-        if let listener, listener.isOpen { return listener }
+    /// The listening connection, opened (and LISTENing) if it is not, and whether it was opened just now; nil
+    /// while it cannot be opened.
+    private func openListener() -> (Connection, fresh: Bool)? {
+        if let listener, listener.isOpen { return (listener, false) }
         listener = nil
         guard ContinuousClock.now >= listenerRetryAt else { return nil }
         var settings = options.connection
@@ -182,7 +185,7 @@ public final class PostgresPipeline {
             try fresh.execute("LISTEN vaewatch")
             listener = fresh
             listenerBackoff.reset()
-            return fresh
+            return (fresh, true)
         } catch {
             listenerRetryAt = .now + listenerBackoff.nextDelay()
             return nil
