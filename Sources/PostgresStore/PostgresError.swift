@@ -26,6 +26,9 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     /// Bad credentials or authorization (class 28).
     public var isAuthorization: Bool { errorClass == "28" }
 
+    /// The role lacks a privilege on a table, schema or function (42501).
+    public var isInsufficientPrivilege: Bool { code == "42501" }
+
     /// An object or column named in the configuration does not exist (42P01, 42703, 3F000).
     public var isUndefinedObject: Bool { code == "42P01" || code == "42703" || code == "3F000" }
 }

@@ -63,6 +63,22 @@ struct DatabaseCommandTests {
         #expect(text.stderr.contains("feature column note of public.metrics has type text"), "\(text.stderr)")
     }
 
+    @Test("a role that may not create the schema exits 77 with the server's reason")
+    func missingPrivilege() throws {
+        let (cluster, database, _) = try Self.database(rows: 0)
+        let role = "weak_" + database
+        try cluster.psql("CREATE ROLE \(role) LOGIN", database: database)
+        try cluster.psql("REVOKE CREATE ON DATABASE \(database) FROM PUBLIC", database: database)
+        let directory = try TestDirectory("initdb")
+        defer { directory.remove() }
+        let conninfo = cluster.conninfo(database: database) + " user=\(role)"
+        let result = try vaewatch(
+            ["init-db", "--database", conninfo, "--source", "metrics", "--key", "id"], in: directory)
+        #expect(result.status == 77, "\(result.stderr)")
+        #expect(result.stderr.contains("permission denied for database"), "\(result.stderr)")
+        #expect(result.stderr.contains("SQLSTATE 42501"))
+    }
+
     @Test("an unreachable database exits 69 with libpq's reason and what to check")
     func unreachable() throws {
         let directory = try TestDirectory("initdb")
