@@ -174,7 +174,7 @@ public final class PostgresCluster: Sendable {
                 kill(pid, SIGKILL)
             }
         }
-        Self.removeTree(directory)
+        removeTree(directory)
     }
 
     // MARK: - Setup
@@ -263,7 +263,7 @@ public final class PostgresCluster: Sendable {
         if let result = try? SpawnedProcess.run(["pg_config", "--bindir"]), result.succeeded {
             candidates.append(result.stdout.trimmingFinalNewlines())
         }
-        let versions = entries(of: "/usr/lib/postgresql").sorted {
+        let versions = (directoryEntries("/usr/lib/postgresql") ?? []).sorted {
             ($0.split(separator: ".").compactMap { Int($0) }).lexicographicallyPrecedes(
                 $1.split(separator: ".").compactMap { Int($0) })
         }
@@ -324,32 +324,6 @@ public final class PostgresCluster: Sendable {
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count >= 0 else { return nil }
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Names in the directory at `path`, without `.` and `..`.
-    private static func entries(of path: String) -> [String] {
-        guard let stream = opendir(path) else { return [] }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
-
-    /// Removes `path` and, for a directory, everything in it; symbolic links are removed, not followed.
-    private static func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            for name in entries(of: path) { removeTree(path + "/" + name) }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
     }
 }
 

@@ -18,16 +18,7 @@ public struct TestDirectory: Sendable {
 
     /// Names in the directory, sorted, without `.` and `..`.
     public func entries(_ subdirectory: String? = nil) -> [String] {
-        guard let stream = opendir(subdirectory.map(file) ?? path) else { return ["<opendir failed: \(errno)>"] }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        directoryEntries(subdirectory.map(file) ?? path)?.sorted() ?? ["<opendir failed: \(errno)>"]
     }
 
     /// Creates or replaces the file `name` with `bytes`.
@@ -62,18 +53,32 @@ public struct TestDirectory: Sendable {
     }
 
     /// Removes the directory and everything in it.
-    public func remove() { Self.removeTree(path) }
+    public func remove() { removeTree(path) }
+}
 
-    private static func removeTree(_ path: String) {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            for name in TestDirectory(existing: path).entries() { removeTree(path + "/" + name) }
-            rmdir(path)
-        } else {
-            unlink(path)
-        }
+/// Removes `path` and, for a directory, everything in it; symbolic links are removed, not followed.
+func removeTree(_ path: String) {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    if info.st_mode & S_IFMT == S_IFDIR {
+        for name in directoryEntries(path) ?? [] { removeTree(path + "/" + name) }
+        rmdir(path)
+    } else {
+        unlink(path)
     }
+}
 
-    private init(existing path: String) { self.path = path }
+/// Names in the directory at `path`, without `.` and `..`, in the order `readdir` gives; nil when it cannot be
+/// opened.
+func directoryEntries(_ path: String) -> [String]? {
+    guard let stream = opendir(path) else { return nil }
+    defer { closedir(stream) }
+    var names: [String] = []
+    while let entry = readdir(stream) {
+        let name = withUnsafePointer(to: &entry.pointee.d_name) {
+            String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
 }
