@@ -1,10 +1,13 @@
 -- vaewatch 003: source positions (watermark mode), the model registry and the retrain log.
 BEGIN;
 
--- Watermark mode: the last key scored per source, advanced in the transaction that writes the verdicts.
+-- Watermark mode: the last key scored per source, advanced in the transaction that writes the verdicts, and the
+-- key up to which every row is settled (no transaction that could still commit a smaller key is in progress).
+-- Rows between the two without a verdict are late commits; the daemon sweeps them up.
 CREATE TABLE IF NOT EXISTS vaewatch.watermarks (
     source     text PRIMARY KEY,
     last_key   text,                          -- NULL: nothing scored yet
+    safe_key   text,                          -- NULL: nothing settled yet
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 

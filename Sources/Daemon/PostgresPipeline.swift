@@ -17,6 +17,10 @@ public final class PostgresPipeline {
     private let options: PostgresPipelineOptions
     private let detector: @Sendable () -> Detector
     private let pool: ThreadPool
+    /// This pipeline's number in its group.
+    private let worker: Int
+    /// Shared by a group's workers so that one probes a database that is down; nil for a lone pipeline.
+    private let gate: ConnectionGate?
     private var connection: Connection?
     private var listener: Connection?
     private var source: (any PostgresSource)?
@@ -31,7 +35,19 @@ public final class PostgresPipeline {
 
     /// A pipeline scoring with whatever model `detector` returns at each batch (so a retrain can swap it), on
     /// `pool`.
-    public init(options: PostgresPipelineOptions, detector: @escaping @Sendable () -> Detector, pool: ThreadPool) {
+    public convenience init(
+        options: PostgresPipelineOptions, detector: @escaping @Sendable () -> Detector, pool: ThreadPool
+    ) {
+        self.init(options: options, detector: detector, pool: pool, worker: 0, gate: nil)
+    }
+
+    /// Worker `worker` of a group whose connection attempts go through `gate`.
+    init(
+        options: PostgresPipelineOptions, detector: @escaping @Sendable () -> Detector, pool: ThreadPool, worker: Int,
+        gate: ConnectionGate?
+    ) {
+        self.worker = worker
+        self.gate = gate
         self.options = options
         self.detector = detector
         self.pool = pool
@@ -48,6 +64,10 @@ public final class PostgresPipeline {
             listener?.close()
         }
         while !stop.isStopped {
+            if connection == nil, let gate, !gate.mayAttempt(worker) {
+                sleep(.milliseconds(50), until: stop)
+                continue
+            }
             do throws(PostgresError) {
                 let connection = try connected(events)
                 try connection.execute("BEGIN")
@@ -68,8 +88,10 @@ public final class PostgresPipeline {
                     throw PostgresError(
                         .statement, message: "COMMIT answered \(commit.commandTag); the batch is redone")
                 }
+                source!.committed(batch)
                 retryBackoff.reset()
                 events(.committed(records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed))
+                drainListener()
             } catch {
                 if error.kind == .configuration, source == nil { throw error }
                 handle(error, stop: stop, events: events)
@@ -104,6 +126,7 @@ public final class PostgresPipeline {
         self.sink = sink
         connection = fresh
         backoff.reset()
+        gate?.succeeded(worker)
         events(.connected(target: fresh.target, source: resolved))
         return fresh
     }
@@ -113,6 +136,7 @@ public final class PostgresPipeline {
         if error.needsReconnect {
             connection?.close()
             connection = nil
+            gate?.failed(worker)
             let delay = backoff.nextDelay()
             events(.waitingForDatabase(attempt: backoff.attempts, error: error, retryIn: delay))
             sleep(delay, until: stop)
@@ -169,6 +193,18 @@ public final class PostgresPipeline {
                 listenerRetryAt = .now + listenerBackoff.nextDelay()
                 return
             }
+        }
+    }
+
+    /// Reads and drops the notifications that arrived while the pipeline was busy (the batches claimed their rows
+    /// anyway), so they do not pile up in the server's notification queue.
+    private func drainListener() {
+        guard let listener, listener.isOpen else { return }
+        do {
+            _ = try listener.notifications(waitingUpTo: .zero)
+        } catch {
+            listener.close()
+            self.listener = nil
         }
     }
 

@@ -6,6 +6,8 @@ import Synchronization
 /// Several ``PostgresPipeline``s on one source, each on a thread of its own with its own connections and a
 /// one-thread scoring pool (scoring is a few percent of a batch; the server's work dominates). In queue mode they
 /// share the queue through `FOR UPDATE SKIP LOCKED`; watermark mode runs one, since one daemon holds the source.
+/// While the database cannot be reached, one worker probes it with backoff and the others wait, so the group
+/// makes no more connection attempts than one pipeline.
 public final class PostgresPipelineGroup: Sendable {
     private let options: PostgresPipelineOptions
     private let detector: @Sendable () -> Detector
@@ -31,9 +33,11 @@ public final class PostgresPipelineGroup: Sendable {
         let failure = FirstError()
         let options = self.options
         let detector = self.detector
+        let gate = ConnectionGate()
         let threads = (0..<workerCount).map { worker in
             BackgroundThread {
-                let pipeline = PostgresPipeline(options: options, detector: detector, pool: ThreadPool(threadCount: 1))
+                let pipeline = PostgresPipeline(
+                    options: options, detector: detector, pool: ThreadPool(threadCount: 1), worker: worker, gate: gate)
                 do throws(PostgresError) {
                     try pipeline.run(until: stop) { events(worker, $0) }
                 } catch {

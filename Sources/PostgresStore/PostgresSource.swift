@@ -12,6 +12,9 @@ public protocol PostgresSource: AnyObject {
 
     /// Advances the source past `batch` inside the open transaction (before COMMIT).
     func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError)
+
+    /// Called once the transaction that advanced past `batch` has committed.
+    func committed(_ batch: SourceBatch)
 }
 
 /// How a source finds new rows.

@@ -34,6 +34,9 @@ public final class QueueSource: PostgresSource {
     /// Nothing to do: the claim deleted the queue rows, in the same transaction.
     public func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {}
 
+    /// Nothing to remember: the queue holds the position.
+    public func committed(_ batch: SourceBatch) {}
+
     /// Installs (or replaces) the trigger `vaewatch_enqueue` on the table, which enqueues the key of every
     /// inserted row and notifies channel `vaewatch` with the source's name.
     public static func installTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) {

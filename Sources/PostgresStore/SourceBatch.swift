@@ -16,8 +16,10 @@ public struct SourceBatch: Sendable {
     public var records: RecordBatch
     /// Rows with a value that cannot be scored.
     public var rejected: [RejectedRow]
-    /// Watermark mode: the largest key read, stored in the transaction that writes the verdicts.
+    /// Watermark mode: the largest key paged, stored in the transaction that writes the verdicts.
     var lastKey: String?
+    /// Watermark mode: the snapshot's xmax when the batch was read.
+    var snapshotXmax: UInt64?
     /// Rows the claim returned, including duplicates, rejected rows and rows deleted from the source since.
     public private(set) var claimed: Int
 
