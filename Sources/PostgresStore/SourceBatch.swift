@@ -18,8 +18,8 @@ public struct SourceBatch: Sendable {
     public var rejected: [RejectedRow]
     /// Watermark mode: the largest key paged, stored in the transaction that writes the verdicts.
     var lastKey: String?
-    /// Watermark mode: the snapshot's xmax when the batch was read.
-    var snapshotXmax: UInt64?
+    /// Watermark mode: rows read after the watermark (the rest were late rows swept up below it).
+    var paged = 0
     /// Rows the claim returned, including duplicates, rejected rows and rows deleted from the source since.
     public private(set) var claimed: Int
 

@@ -5,28 +5,33 @@
 /// (finding L10). Two rules keep every row:
 /// - a row is read only once its inserting transaction is older than the snapshot's xmin, so it is final;
 /// - that alone is not enough (a transaction that took its xid before another took its key commits the larger key
-///   first), so the source also keeps a *settled* key: every row up to it is final, because every transaction
-///   that was in progress when those keys were read has ended since (checked against the snapshot's xmin). Rows
-///   between the settled key and the watermark that have no verdict (and no dead letter) are late commits, swept
-///   up by the next claim.
+///   first), so the source also keeps a *settled* key: every row up to it is final and has its verdict. A range
+///   of keys read earlier settles once every transaction that was in progress then has ended (checked against
+///   the snapshot's xmin). If the range now holds more final rows than were read from it, the late ones are swept
+///   up (rows with no verdict and no dead letter) in the same transaction that moves the settled key.
 ///
-/// This relies on keys growing with insertion time (a sequence, an identity column or an insertion timestamp):
-/// a transaction that starts after a key was read takes a larger key.
+/// This relies on keys being drawn when the row is written and growing with time (a sequence default, an identity
+/// column, an insertion timestamp): a transaction that starts after a key was read takes a larger key. Keys
+/// drawn long before the INSERT (an ORM's prefetched id block) break that; use queue mode for such tables.
 public final class WatermarkSource: PostgresSource {
     /// The checked source table.
     public let table: ResolvedSource
-    /// Batches read but not yet settled: each batch's last key, and the snapshot xmax when it was read. Once the
-    /// snapshot's xmin passes that xmax, every transaction that could still commit a smaller key has ended.
-    private var unsettled: [(key: String, xmax: UInt64)] = []
+    /// Batches read but not yet settled, oldest first: each batch's last key, the snapshot xmax just before its
+    /// COMMIT, and how many rows it read (nil when unknown, after a restart or a rewind).
+    private var unsettled: [(key: String, xmax: UInt64, rows: Int?)] = []
     /// The watermark as this source last saw it, to notice a rewind by `vaewatch backfill`.
     private var lastKeySeen: String?
+    /// The snapshot xmax `advance` saw, for `committed`.
+    private var advancedXmax: UInt64?
+    /// A settled key the claim found, for `advance` to store with the watermark.
+    private var settledKey: String?
 
     /// A watermark source over `table`.
     public init(table: ResolvedSource) { self.table = table }
 
     /// Takes the source's advisory lock (throws ``PostgresError/Kind/busy`` when another daemon holds it),
-    /// creates the watermark row if there is none, and treats everything up to the stored watermark as unsettled
-    /// until the transactions in progress now have ended.
+    /// creates the watermark row if there is none, and treats everything from the settled key up to the stored
+    /// watermark as unsettled until the transactions in progress now have ended.
     public func prepare(_ connection: Connection) throws(PostgresError) {
         let locked = try connection.execute(
             "SELECT pg_try_advisory_lock(hashtextextended('vaewatch:watermark:' || \(.text(table.name)), 0))")
@@ -44,14 +49,13 @@ public final class WatermarkSource: PostgresSource {
             FROM vaewatch.watermarks WHERE source = \(.text(table.name))
             """)
         lastKeySeen = row.text(0, 0)
-        unsettled = lastKeySeen.map { [($0, UInt64(row.text(0, 1) ?? "") ?? .max)] } ?? []
+        unsettled = lastKeySeen.map { [($0, UInt64(row.text(0, 1) ?? "") ?? .max, nil)] } ?? []
     }
 
-    /// Reads the late rows between the settled key and the watermark (up to `limit`), then up to `limit` rows
-    /// after the watermark in key order, all committed below the snapshot's xmin. When every transaction that
-    /// was in progress at an earlier read has ended, and this sweep got every late row, the settled key moves up
-    /// to that read's last key, in this transaction. The watermark row stays locked until COMMIT, so a concurrent
-    /// rewind waits for the batch instead of being overwritten by it.
+    /// Settles what it can, sweeping up late rows when a settling range holds more rows than were read from it,
+    /// then reads up to `limit` rows after the watermark in key order, committed below the snapshot's xmin. The
+    /// watermark row stays locked until COMMIT, so a concurrent rewind waits for the batch instead of being
+    /// overwritten by it.
     public func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
         let state = try connection.execute(
             """
@@ -60,88 +64,133 @@ public final class WatermarkSource: PostgresSource {
             FROM vaewatch.watermarks WHERE source = \(.text(table.name)) FOR UPDATE
             """)
         let lastKey = state.text(0, 0)
+        let safeKey = state.text(0, 1)
         let xmin = UInt64(state.text(0, 2) ?? "") ?? 0
         let xmax = UInt64(state.text(0, 3) ?? "") ?? .max
         if lastKey != lastKeySeen {
             // Rewound (or moved) by someone else: what was unsettled no longer applies.
-            unsettled = lastKey.map { [($0, xmax)] } ?? []
+            unsettled = lastKey.map { [($0, xmax, nil)] } ?? []
             lastKeySeen = lastKey
         }
-        let safeKey = state.text(0, 1)
-        // Keys up to here are final now; they count as settled once this claim has swept them.
-        let settling = unsettled.lastIndex(where: { $0.xmax <= xmin })
-        let key = table.key
-        let type = table.keyTypeSQL
-        // xmin is a 32-bit xid and the snapshot's xmin an xid8: comparing their ages (distance back from the
-        // current xid) is wraparound-safe.
-        let final: Query = """
-            age(s.xmin) > age((pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text::xid)
-            """
         var parts: [Query] = []
-        if let lastKey, lastKey != safeKey {
-            let above: Query = safeKey.map { "s.\(identifier: key) > \(.text($0))::text::\(type) AND " } ?? ""
-            parts.append(
-                """
-                (SELECT 0 AS part, s.\(identifier: key) AS k, \(table.featureList) FROM \(table.qualified) s
-                 WHERE \(above)s.\(identifier: key) <= \(.text(lastKey))::text::\(type) AND \(final)
-                   AND NOT EXISTS (SELECT 1 FROM vaewatch.scores v
-                                   WHERE v.source = \(.text(table.name)) AND v.source_id = s.\(identifier: key)::text)
-                   AND NOT EXISTS (SELECT 1 FROM vaewatch.dead_letters d
-                                   WHERE d.source = \(.text(table.name)) AND d.source_id = s.\(identifier: key)::text)
-                 ORDER BY s.\(identifier: key) LIMIT \(.integer(Int64(limit))))
-                """)
+        var settle: (index: Int, key: String)?
+        if let index = unsettled.lastIndex(where: { $0.xmax <= xmin }) {
+            let settling = unsettled[index].key
+            let read = unsettled[...index].reduce(0 as Int?) { total, batch in
+                guard let total, let rows = batch.rows else { return nil }
+                return total + rows
+            }
+            // A row deleted from the range since could hide a late one in this count; a mismatch either way
+            // sweeps.
+            if let read, try finalRows(above: safeKey, upTo: settling, on: connection) == read {
+                settle = (index, settling)
+            } else {
+                parts.append(lateRows(above: safeKey, upTo: settling, limit: limit))
+                settle = (index, settling)
+            }
         }
-        let after: Query = lastKey.map { "s.\(identifier: key) > \(.text($0))::text::\(type) AND " } ?? ""
+        let after: Query =
+            lastKey.map { "s.\(identifier: table.key) > \(.text($0))::text::\(table.keyTypeSQL) AND " } ?? ""
         parts.append(
             """
-            (SELECT 1 AS part, s.\(identifier: key) AS k, \(table.featureList) FROM \(table.qualified) s
+            (SELECT 1 AS part, s.\(identifier: table.key) AS k, \(table.featureList) FROM \(table.qualified) s
              WHERE \(after)\(final)
-             ORDER BY s.\(identifier: key) LIMIT \(.integer(Int64(limit))))
+             ORDER BY s.\(identifier: table.key) LIMIT \(.integer(Int64(limit))))
             """)
-        let columns = Query.joined(table.columns.indices.map { Query(stringLiteral: "u.f\($0)") }, separator: ", ")
         let result = try connection.execute(
             """
-            SELECT u.part, u.k::text, \(columns)
-            FROM (\(Query.joined(parts, separator: " UNION ALL "))) AS u (part, k, \(featureAliases))
+            SELECT u.part, u.k::text, \(aliases(prefix: "u."))
+            FROM (\(Query.joined(parts, separator: " UNION ALL "))) AS u (part, k, \(aliases(prefix: "")))
             ORDER BY u.part, u.k
             """, binary: true)
         var batch = SourceBatch(result: result, keyColumn: 1, firstFeature: 2, columns: table.columns)
         let paged = (0..<result.rowCount).filter { result.integer($0, 0) == 1 }
         let swept = result.rowCount - paged.count
-        if let settling, swept < limit {
-            let settled = unsettled[settling].key
-            unsettled.removeFirst(settling + 1)
-            if settled != safeKey {
-                try connection.execute(
-                    "UPDATE vaewatch.watermarks SET safe_key = \(.text(settled)) WHERE source = \(.text(table.name))")
+        batch.lastKey = paged.last.flatMap { result.text($0, 1) }
+        batch.paged = paged.count
+        settledKey = nil
+        if let settle, swept < limit {
+            unsettled.removeFirst(settle.index + 1)
+            if settle.key != safeKey {
+                settledKey = settle.key
+                // With rows, advance stores it beside the watermark; without, the pipeline does not advance.
+                if batch.isEmpty { try storeSettledKey(on: connection) }
             }
         }
-        batch.lastKey = paged.last.flatMap { result.text($0, 1) }
-        batch.snapshotXmax = xmax
         return batch
     }
 
-    /// `f0, f1, …`: the feature columns' aliases inside the claim's union.
-    private var featureAliases: Query {
-        Query(stringLiteral: table.columns.indices.map { "f\($0)" }.joined(separator: ", "))
-    }
-
-    /// Stores the batch's last key.
+    /// Stores the batch's last key, and the settled key the claim found.
     public func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {
-        guard let key = batch.lastKey else { return }
-        try connection.execute(
+        guard let key = batch.lastKey else { return try storeSettledKey(on: connection) }
+        let settled: QueryValue = settledKey.map { .text($0) } ?? .null
+        let result = try connection.execute(
             """
-            UPDATE vaewatch.watermarks SET last_key = \(.text(key)), updated_at = now()
+            UPDATE vaewatch.watermarks
+            SET last_key = \(.text(key)), safe_key = coalesce(\(settled)::text, safe_key), updated_at = now()
             WHERE source = \(.text(table.name))
+            RETURNING pg_snapshot_xmax(pg_current_snapshot())::text
             """)
+        advancedXmax = UInt64(result.text(0, 0) ?? "")
+        settledKey = nil
     }
 
-    /// Remembers the committed batch's last key as unsettled until the transactions in progress when it was read
-    /// have ended.
+    private func storeSettledKey(on connection: Connection) throws(PostgresError) {
+        guard let settledKey else { return }
+        try connection.execute(
+            "UPDATE vaewatch.watermarks SET safe_key = \(.text(settledKey)) WHERE source = \(.text(table.name))")
+        self.settledKey = nil
+    }
+
+    /// Remembers the committed batch's range as unsettled until the transactions in progress just before its
+    /// COMMIT have ended.
     public func committed(_ batch: SourceBatch) {
         guard let key = batch.lastKey else { return }
-        unsettled.append((key, batch.snapshotXmax ?? .max))
+        unsettled.append((key, advancedXmax ?? .max, batch.paged))
         lastKeySeen = key
+    }
+
+    // MARK: - Queries
+
+    /// A row's inserting transaction is older than every transaction in progress. xmin is a 32-bit xid and the
+    /// snapshot's xmin an xid8: comparing their ages (distance back from the current xid) is wraparound-safe.
+    private var final: Query {
+        "age(s.xmin) > age((pg_snapshot_xmin(pg_current_snapshot())::text::bigint % 4294967296)::text::xid)"
+    }
+
+    /// `s.key > lower AND s.key <= upper AND ` (no lower bound when `lower` is nil).
+    private func range(above lower: String?, upTo upper: String) -> Query {
+        let above: Query =
+            lower.map { "s.\(identifier: table.key) > \(.text($0))::text::\(table.keyTypeSQL) AND " } ?? ""
+        return "\(above)s.\(identifier: table.key) <= \(.text(upper))::text::\(table.keyTypeSQL) AND "
+    }
+
+    /// How many rows the key range holds now. Every transaction that could write in a settling range has
+    /// ended, so every row there is final: no xmin test is needed.
+    private func finalRows(above lower: String?, upTo upper: String, on connection: Connection) throws(PostgresError)
+        -> Int
+    {
+        let result = try connection.execute(
+            "SELECT count(*) FROM \(table.qualified) s WHERE \(range(above: lower, upTo: upper))true")
+        return Int(result.text(0, 0) ?? "") ?? -1
+    }
+
+    /// The final rows of the key range with no verdict and no dead letter: late commits.
+    private func lateRows(above lower: String?, upTo upper: String, limit: Int) -> Query {
+        """
+        (SELECT 0 AS part, s.\(identifier: table.key) AS k, \(table.featureList) FROM \(table.qualified) s
+         WHERE \(range(above: lower, upTo: upper))\(final)
+           AND NOT EXISTS (SELECT 1 FROM vaewatch.scores v
+                           WHERE v.source = \(.text(table.name)) AND v.source_id = s.\(identifier: table.key)::text)
+           AND NOT EXISTS (SELECT 1 FROM vaewatch.dead_letters d
+                           WHERE d.source = \(.text(table.name)) AND d.source_id = s.\(identifier: table.key)::text)
+         ORDER BY s.\(identifier: table.key) LIMIT \(.integer(Int64(limit))))
+        """
+    }
+
+    /// `f0, f1, …` with `prefix`: the feature columns' aliases inside the claim's union.
+    private func aliases(prefix: String) -> Query {
+        Query(stringLiteral: table.columns.indices.map { "\(prefix)f\($0)" }.joined(separator: ", "))
     }
 
     /// Rewinds the watermark of `table` (`vaewatch backfill` in watermark mode): to before every row when `to`
