@@ -35,5 +35,13 @@ BEGIN
 END
 $$;
 
+-- Removes the trigger (a source switched to watermark mode); `vaewatch init-db --mode watermark` calls it.
+CREATE OR REPLACE FUNCTION vaewatch.remove_trigger(source_table regclass)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('DROP TRIGGER IF EXISTS vaewatch_enqueue ON %s', source_table);
+END
+$$;
+
 INSERT INTO vaewatch.schema_migrations (version, name) VALUES (2, '002_queue.sql') ON CONFLICT DO NOTHING;
 COMMIT;

@@ -47,6 +47,13 @@ public final class QueueSource: PostgresSource {
             """)
     }
 
+    /// Removes the trigger, if the table has it, and the source's queued keys (the source moves to watermark
+    /// mode).
+    public static func removeTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) {
+        try connection.execute("SELECT vaewatch.remove_trigger(\(.text(table.oid))::oid::regclass)")
+        try connection.execute("DELETE FROM vaewatch.queue WHERE source = \(.text(table.name))")
+    }
+
     /// Whether the table has the trigger.
     public static func hasTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) -> Bool {
         let result = try connection.execute(

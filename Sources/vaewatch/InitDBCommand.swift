@@ -58,6 +58,14 @@ struct InitDBCommand: ParsableCommand {
             }
             print("installed trigger vaewatch_enqueue on \(table.name): new rows are queued for scoring")
         case .watermark:
+            do {
+                if try QueueSource.hasTrigger(table, on: connection) {
+                    try QueueSource.removeTrigger(table, on: connection)
+                    print("removed trigger vaewatch_enqueue from \(table.name) and its queued keys")
+                }
+            } catch {
+                throw fail(error, doing: "removing the trigger from \(table.name)")
+            }
             print("watermark mode: no trigger; the daemon pages through \(table.name) by \(table.key)")
         }
         print(

@@ -36,6 +36,11 @@ struct DatabaseCommandTests {
         #expect(try cluster.psql("SELECT count(*) FROM vaewatch.schema_migrations", database: database) == "3")
         try cluster.psql("INSERT INTO public.metrics VALUES (1, 1, 2, 'n'), (2, 3, 4, 'n')", database: database)
         #expect(try cluster.psql("SELECT count(*) FROM vaewatch.queue", database: database) == "2")
+        let watermark = try vaewatch(arguments + ["--mode", "watermark"], in: directory)
+        #expect(watermark.status == 0, "\(watermark.stderr)")
+        #expect(watermark.stdout.contains("removed trigger vaewatch_enqueue from public.metrics and its queued keys"))
+        try cluster.psql("INSERT INTO public.metrics VALUES (3, 1, 2, 'n')", database: database)
+        #expect(try cluster.psql("SELECT count(*) FROM vaewatch.queue", database: database) == "0")
     }
 
     @Test("a hostile table name is refused with exit 78 and harms nothing (P17)")
