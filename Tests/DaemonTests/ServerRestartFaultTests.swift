@@ -142,10 +142,10 @@ extension PipelineFaultTests {
         /// The backoff cap of this test.
         static let cap: Duration = .seconds(2)
 
-        /// Each worker keeps trying with capped, jittered backoff, and the group scores within cap + 2 s of the
-        /// database coming up.
+        /// The group keeps trying with capped, jittered backoff, and scores within cap + 2 s of the database
+        /// coming up.
         ///
-        /// The bound on attempts, per worker (each pipeline of the group has its own backoff): attempt n waits a
+        /// The bound on one pipeline's attempts: attempt n waits a
         /// uniform time in [0, min(cap, 100 ms · 2ⁿ⁻¹)] (full jitter), and a connect to a stopped server fails at
         /// once. The first five waits average 50 + 100 + 200 + 400 + 800 ms = 1.55 s, every later one cap / 2 = 1 s
         /// (standard deviation 0.58 s). So 12 s hold on average 1 + 5 + (12 − 1.55) / 1 ≈ 16 attempts, with a
