@@ -364,9 +364,24 @@ public final class Connection {
             let message = connectionMessage(connection)
             let where_ = describe(connection)
             PQfinish(connection)
-            throw PostgresError(.connectFailed, message: "cannot connect to \(where_): \(message)")
+            throw PostgresError(
+                .connectFailed,
+                message: "cannot connect to \(where_): \(message)" + passwordFileHint(pairs, message: message))
         }
         return connection
+    }
+
+    /// When libpq found no password, a password file that group or others may read is the usual reason: libpq
+    /// skips such a file with a warning on stderr only. Says so, with the fix; empty otherwise.
+    private static func passwordFileHint(_ pairs: [(String, String)], message: String) -> String {
+        guard message.contains("no password supplied") else { return "" }
+        let path =
+            pairs.first(where: { $0.0 == "passfile" })?.1
+            ?? getenv("PGPASSFILE").map { String(cString: $0) }
+            ?? getenv("HOME").map { String(cString: $0) + "/.pgpass" }
+        var info = stat()
+        guard let path, stat(path, &info) == 0, info.st_mode & 0o077 != 0 else { return "" }
+        return "; the password file \(path) is readable by group or others, so libpq ignored it: chmod 0600 \(path)"
     }
 
     private static func describe(_ connection: OpaquePointer) -> String {

@@ -46,12 +46,16 @@ struct AuthenticationTests {
         #expect(try connection.execute("SELECT current_user").text(0, 0) == "pw")
         #expect(connection.target == "pw@\(cluster.socketDirectory):\(cluster.port)/\(database.name)")
 
-        // Row P19: libpq ignores a pgpass file that others can read (it warns on stderr only).
+        // Row P19: libpq ignores a pgpass file that others can read (it warns on stderr only); our message says so.
         try #require(chmod(pgpass, 0o644) == 0)
         let loose = try #require(postgresError { try Connection(settings(passfile: pgpass)) })
         print("pgpass with mode 0644: \(loose)")
         #expect(loose.kind == .connectFailed)
         #expect(loose.message.contains("no password supplied"))
+        #expect(
+            loose.message.contains(
+                "the password file \(pgpass) is readable by group or others, so libpq ignored it: chmod 0600 \(pgpass)")
+        )
         #expect(!loose.description.contains(right))
 
         // A password written into the conninfo (never do this outside a test) is not echoed either.
