@@ -6,9 +6,14 @@
 /// - a row is read only once its inserting transaction is older than the snapshot's xmin, so it is final;
 /// - that alone is not enough (a transaction that took its xid before another took its key commits the larger key
 ///   first), so the source also keeps a *settled* key: every row up to it is final and has its verdict. A range
-///   of keys read earlier settles once every transaction that was in progress then has ended (checked against
-///   the snapshot's xmin). If the range now holds more final rows than were read from it, the late ones are swept
-///   up (rows with no verdict and no dead letter) in the same transaction that moves the settled key.
+///   of keys read earlier gets a barrier: the xid of this source's first transaction that starts at least
+///   ``barrierDelay`` after the read, so every transaction writing at the time of the read has a smaller xid. The
+///   range settles once the snapshot's xmin passes the barrier. If the range then holds more rows than were read
+///   from it, the late ones are swept up (rows with no verdict and no dead letter) in the same transaction that
+///   moves the settled key.
+///
+/// A snapshot's xmax cannot serve as the barrier: it is one past the last *completed* xid, and a transaction that
+/// took its xid after that but before the read is neither in the snapshot nor below its xmax.
 ///
 /// This relies on keys being drawn when the row is written and growing with time (a sequence default, an identity
 /// column, an insertion timestamp): a transaction that starts after a key was read takes a larger key. Keys
@@ -16,15 +21,16 @@
 public final class WatermarkSource: PostgresSource {
     /// The checked source table.
     public let table: ResolvedSource
-    /// Batches read but not yet settled, oldest first: each batch's last key, the snapshot xmax just before its
-    /// COMMIT, and how many rows it read (nil when unknown, after a restart or a rewind).
-    private var unsettled: [(key: String, xmax: UInt64, rows: Int?)] = []
+    /// Batches read but not yet settled, oldest first: each batch's last key, when it was read, its barrier xid
+    /// once assigned, and how many rows it read (nil when unknown, after a restart or a rewind).
+    private var unsettled: [(key: String, readAt: ContinuousClock.Instant, barrier: UInt64?, rows: Int?)] = []
     /// The watermark as this source last saw it, to notice a rewind by `vaewatch backfill`.
     private var lastKeySeen: String?
-    /// The snapshot xmax `advance` saw, for `committed`.
-    private var advancedXmax: UInt64?
     /// A settled key the claim found, for `advance` to store with the watermark.
     private var settledKey: String?
+    /// How long after a read its barrier xid is taken: a transaction that drew its key just before the read gets
+    /// its xid within microseconds (in the same INSERT), well inside this margin.
+    static let barrierDelay: Duration = .milliseconds(50)
 
     /// A watermark source over `table`.
     public init(table: ResolvedSource) { self.table = table }
@@ -44,12 +50,9 @@ public final class WatermarkSource: PostgresSource {
         try connection.execute(
             "INSERT INTO vaewatch.watermarks (source) VALUES (\(.text(table.name))) ON CONFLICT (source) DO NOTHING")
         let row = try connection.execute(
-            """
-            SELECT last_key, pg_snapshot_xmax(pg_current_snapshot())::text
-            FROM vaewatch.watermarks WHERE source = \(.text(table.name))
-            """)
+            "SELECT last_key FROM vaewatch.watermarks WHERE source = \(.text(table.name))")
         lastKeySeen = row.text(0, 0)
-        unsettled = lastKeySeen.map { [($0, UInt64(row.text(0, 1) ?? "") ?? .max, nil)] } ?? []
+        unsettled = lastKeySeen.map { [($0, .now, nil, nil)] } ?? []
     }
 
     /// Settles what it can, sweeping up late rows when a settling range holds more rows than were read from it,
@@ -59,22 +62,27 @@ public final class WatermarkSource: PostgresSource {
     public func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
         let state = try connection.execute(
             """
-            SELECT last_key, safe_key, pg_snapshot_xmin(pg_current_snapshot())::text,
-                   pg_snapshot_xmax(pg_current_snapshot())::text
+            SELECT last_key, safe_key, pg_snapshot_xmin(pg_current_snapshot())::text, pg_current_xact_id()::text
             FROM vaewatch.watermarks WHERE source = \(.text(table.name)) FOR UPDATE
             """)
         let lastKey = state.text(0, 0)
         let safeKey = state.text(0, 1)
         let xmin = UInt64(state.text(0, 2) ?? "") ?? 0
-        let xmax = UInt64(state.text(0, 3) ?? "") ?? .max
+        let ownXid = UInt64(state.text(0, 3) ?? "") ?? .max
         if lastKey != lastKeySeen {
             // Rewound (or moved) by someone else: what was unsettled no longer applies.
-            unsettled = lastKey.map { [($0, xmax, nil)] } ?? []
+            unsettled = lastKey.map { [($0, .now, nil, nil)] } ?? []
             lastKeySeen = lastKey
+        }
+        // This transaction's xid is the barrier of every read made long enough ago: whatever was writing then
+        // has a smaller xid.
+        let now = ContinuousClock.now
+        for index in unsettled.indices where unsettled[index].barrier == nil {
+            if unsettled[index].readAt.duration(to: now) >= Self.barrierDelay { unsettled[index].barrier = ownXid }
         }
         var parts: [Query] = []
         var settle: (index: Int, key: String)?
-        if let index = unsettled.lastIndex(where: { $0.xmax <= xmin }) {
+        if let index = unsettled.lastIndex(where: { $0.barrier.map { $0 < xmin } ?? false }) {
             let settling = unsettled[index].key
             let read = unsettled[...index].reduce(0 as Int?) { total, batch in
                 guard let total, let rows = batch.rows else { return nil }
@@ -124,14 +132,12 @@ public final class WatermarkSource: PostgresSource {
     public func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {
         guard let key = batch.lastKey else { return try storeSettledKey(on: connection) }
         let settled: QueryValue = settledKey.map { .text($0) } ?? .null
-        let result = try connection.execute(
+        try connection.execute(
             """
             UPDATE vaewatch.watermarks
             SET last_key = \(.text(key)), safe_key = coalesce(\(settled)::text, safe_key), updated_at = now()
             WHERE source = \(.text(table.name))
-            RETURNING pg_snapshot_xmax(pg_current_snapshot())::text
             """)
-        advancedXmax = UInt64(result.text(0, 0) ?? "")
         settledKey = nil
     }
 
@@ -142,11 +148,10 @@ public final class WatermarkSource: PostgresSource {
         self.settledKey = nil
     }
 
-    /// Remembers the committed batch's range as unsettled until the transactions in progress just before its
-    /// COMMIT have ended.
+    /// Remembers the committed batch's range as unsettled until its barrier has passed.
     public func committed(_ batch: SourceBatch) {
         guard let key = batch.lastKey else { return }
-        unsettled.append((key, advancedXmax ?? .max, batch.paged))
+        unsettled.append((key, .now, nil, batch.paged))
         lastKeySeen = key
     }
 
