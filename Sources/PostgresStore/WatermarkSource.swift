@@ -90,12 +90,14 @@ public final class WatermarkSource: PostgresSource {
             }
             // A row deleted from the range since could hide a late one in this count; a mismatch either way
             // sweeps.
-            if let read, try finalRows(above: safeKey, upTo: settling, on: connection) == read {
-                settle = (index, settling)
+            let complete: Bool
+            if let read {
+                complete = try finalRows(above: safeKey, upTo: settling, on: connection) == read
             } else {
-                parts.append(lateRows(above: safeKey, upTo: settling, limit: limit))
-                settle = (index, settling)
+                complete = false
             }
+            if !complete { parts.append(lateRows(above: safeKey, upTo: settling, limit: limit)) }
+            settle = (index, settling)
         }
         let after: Query =
             lastKey.map { "s.\(identifier: table.key) > \(.text($0))::text::\(table.keyTypeSQL) AND " } ?? ""
