@@ -124,21 +124,6 @@ final class Child {
     }
 }
 
-/// The bytes of the file at `path`.
-func fileBytes(_ path: String) throws -> [UInt8] {
-    let descriptor = open(path, O_RDONLY)
-    try #require(descriptor >= 0, "open \(path): errno \(errno)")
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        try #require(count >= 0, "read \(path): errno \(errno)")
-        if count == 0 { return bytes }
-        bytes += chunk[..<count]
-    }
-}
-
 /// The outcome of a finished `vaewatch` run.
 struct RunResult {
     var status: Int32?

@@ -151,7 +151,7 @@ struct ReadmeQueryTests {
     /// The ```sql blocks of README.md's "Use with PostgreSQL".
     static func readmeQueries() throws -> [String] {
         let path = String(#filePath.prefix(upTo: #filePath.firstRange(of: "/Tests/")!.lowerBound)) + "/README.md"
-        let text = String(decoding: try fileBytes(path), as: UTF8.self)
+        let text = String(decoding: try readFile(path), as: UTF8.self)
         let section = try #require(text.firstRange(of: "## Use with PostgreSQL"))
         var rest = text[section.upperBound...]
         if let next = rest.firstRange(of: "\n## ") { rest = rest[..<next.lowerBound] }

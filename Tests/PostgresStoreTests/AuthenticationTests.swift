@@ -19,7 +19,7 @@ struct AuthenticationTests {
         let wrong = "Wr0ng-S3cret-xyzzy"
         try cluster.psql("CREATE ROLE pw LOGIN PASSWORD '\(right)'")
         let hba = cluster.dataDirectory + "/pg_hba.conf"
-        let original = try TestDirectory.read(hba)
+        let original = String(decoding: try readFile(hba), as: UTF8.self)
         try writeFile(hba, "local all pw scram-sha-256\n" + original, mode: 0o600)
         try cluster.psql("SELECT pg_reload_conf()")
 
@@ -30,7 +30,9 @@ struct AuthenticationTests {
         func settings(passfile: String) -> ConnectionSettings {
             ConnectionSettings(conninfo: cluster.conninfo(database: database.name) + " user=pw passfile=\(passfile)")
         }
-        let reloaded = waitUntil(within: 10) { (try? Connection(settings(passfile: files.file("none")))) == nil }
+        let reloaded = eventually(within: .seconds(10)) {
+            (try? Connection(settings(passfile: files.file("none")))) == nil
+        }
         try #require(reloaded, "the server never started asking pw for a password")
 
         try writeFile(pgpass, "*:*:*:pw:\(wrong)\n", mode: 0o600)

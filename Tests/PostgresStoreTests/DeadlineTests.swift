@@ -36,7 +36,7 @@ struct DeadlineTests {
 
         let fresh = try database.connect(settings)
         #expect(try fresh.execute("SELECT 1").text(0, 0) == "1")
-        let gone = waitUntil(within: 5) {
+        let gone = eventually(within: .seconds(5)) {
             (try? fresh.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE pid = \(.integer(Int64(connection.backendPID)))"
             )
@@ -59,7 +59,7 @@ struct DeadlineTests {
         #expect(elapsed >= 1.0 && elapsed < 2.0)
         #expect(!connection.isOpen)
         let observer = try database.connect()
-        let ended = waitUntil(within: 5) {
+        let ended = eventually(within: .seconds(5)) {
             (try? observer.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = \(.integer(Int64(pid)))")
                 .text(0, 0)) == "0"
         }

@@ -54,7 +54,7 @@ struct LeastPrivilegeTests {
         // Rows show only below the cluster-wide snapshot xmin, which open transactions of other tests on the
         // shared cluster hold back for a moment: claim until all 11 rows are visible.
         var claims: [SourceBatch] = []
-        _ = try waitUntil(within: 10) {
+        _ = try eventually(within: .seconds(10)) {
             try app.execute("BEGIN")
             claims.append(try watermark.claim(app, limit: 20))
             if claims.last?.claimed == 11 { return true }

@@ -103,19 +103,11 @@ struct MigrationTests {
 
     @Test("Migration.all names exactly the numbered files in sql/, in order, with their contents")
     func embeddedFilesMatchDirectory() throws {
-        let directory = try #require(opendir(Self.sqlDirectory), "opendir \(Self.sqlDirectory): errno \(errno)")
-        defer { closedir(directory) }
-        var numbered: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
+        let names = try #require(directoryEntries(Self.sqlDirectory), "opendir \(Self.sqlDirectory): errno \(errno)")
+        var numbered = names.filter { name in
             let characters = Array(name)
-            if characters.count > 8, characters[0..<3].allSatisfy(\.isASCII), characters[0..<3].allSatisfy(\.isNumber),
-                characters[3] == "_", name.hasSuffix(".sql")
-            {
-                numbered.append(name)
-            }
+            return characters.count > 8 && characters[0..<3].allSatisfy(\.isASCII)
+                && characters[0..<3].allSatisfy(\.isNumber) && characters[3] == "_" && name.hasSuffix(".sql")
         }
         numbered.sort()
         #expect(!numbered.isEmpty)
@@ -123,10 +115,11 @@ struct MigrationTests {
         for (index, migration) in Migration.all.enumerated() {
             #expect(migration.version == index + 1)
             #expect(migration.version == Int(migration.name.prefix(3)))
-            let file = try TestDirectory.read(Self.sqlDirectory + "/" + migration.name)
+            let file = String(decoding: try readFile(Self.sqlDirectory + "/" + migration.name), as: UTF8.self)
             #expect(migration.sql == file, "\(migration.name) is embedded as it is on disk")
         }
-        #expect(Migration.rolesScript == (try TestDirectory.read(Self.sqlDirectory + "/roles.sql")))
+        #expect(
+            Migration.rolesScript == String(decoding: try readFile(Self.sqlDirectory + "/roles.sql"), as: UTF8.self))
     }
 
     @Test("a schema newer than this vaewatch is refused with a configuration error that says to upgrade")

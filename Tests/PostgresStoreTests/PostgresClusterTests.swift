@@ -14,15 +14,6 @@ private func processStatus(_ pid: Int32, _ field: String) throws -> String {
     return line.dropFirst(field.count + 1).trimmingPrefix(while: \.isWhitespace).description
 }
 
-/// Waits up to `seconds` for `condition`, polling every 20 ms.
-private func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-    for _ in 0..<Int(seconds * 50) {
-        if try condition() { return true }
-        usleep(20_000)
-    }
-    return try condition()
-}
-
 @Suite struct PostgresClusterTests {
     @Test func startsQueriesIsolatesStopsAndRestarts() throws {
         let cluster = try PostgresCluster.start(purpose: "cluster-lifecycle")
@@ -88,14 +79,14 @@ private func eventually(within seconds: Double, _ condition: () throws -> Bool) 
             "SELECT pg_sleep(60)",
         ])
         var pids: [Int32] = []
-        let found = try eventually(within: 10) {
+        let found = try eventually(within: .seconds(10)) {
             pids = try cluster.signalBackends(applicationName: name, SIGSTOP)
             return !pids.isEmpty
         }
         #expect(found)
         #expect(pids.count == 1)
         for pid in pids {
-            #expect(eventually(within: 5) { (try? processStatus(pid, "State"))?.hasPrefix("T") == true })
+            #expect(eventually(within: .seconds(5)) { (try? processStatus(pid, "State"))?.hasPrefix("T") == true })
         }
         #expect(try cluster.signalBackends(applicationName: name, SIGCONT) == pids)
         #expect(try cluster.signalBackends(applicationName: name, SIGTERM) == pids)

@@ -37,16 +37,6 @@ func postgresError<T>(
     }
 }
 
-/// Polls `condition` every 20 ms for up to `seconds`; whether it became true.
-func waitUntil(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-    let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < end {
-        if try condition() { return true }
-        usleep(20_000)
-    }
-    return try condition()
-}
-
 /// The repository's root folder, found from this file's path (`<root>/Tests/PostgresStoreTests/TestHelpers.swift`),
 /// so that the tests work in a clone anywhere.
 func repositoryRoot(_ file: String = #filePath) -> String {
@@ -79,21 +69,4 @@ extension Result {
 final class Collected: Sendable {
     /// The strings, in arrival order.
     let items = Mutex<[String]>([])
-}
-
-extension TestDirectory {
-    /// The whole content of the file at `path`, as UTF-8 text.
-    static func read(_ path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        try #require(descriptor >= 0, "open \(path): errno \(errno)")
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            try #require(count >= 0, "read \(path): errno \(errno)")
-            if count == 0 { return String(decoding: bytes, as: UTF8.self) }
-            bytes += chunk[..<count]
-        }
-    }
 }

@@ -31,19 +31,7 @@ public struct TestDirectory: Sendable {
     }
 
     /// The whole content of the file `name`.
-    public func contents(of name: String) throws -> [UInt8] {
-        let descriptor = open(file(name), O_RDONLY)
-        try #require(descriptor >= 0, "open \(name): errno \(errno)")
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            try #require(count >= 0, "read \(name): errno \(errno)")
-            if count == 0 { return bytes }
-            bytes += chunk[..<count]
-        }
-    }
+    public func contents(of name: String) throws -> [UInt8] { try readFile(file(name)) }
 
     /// The permission bits of `name`.
     public func mode(of name: String) throws -> mode_t {
@@ -57,7 +45,7 @@ public struct TestDirectory: Sendable {
 }
 
 /// Removes `path` and, for a directory, everything in it; symbolic links are removed, not followed.
-func removeTree(_ path: String) {
+public func removeTree(_ path: String) {
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
     if info.st_mode & S_IFMT == S_IFDIR {
@@ -70,7 +58,7 @@ func removeTree(_ path: String) {
 
 /// Names in the directory at `path`, without `.` and `..`, in the order `readdir` gives; nil when it cannot be
 /// opened.
-func directoryEntries(_ path: String) -> [String]? {
+public func directoryEntries(_ path: String) -> [String]? {
     guard let stream = opendir(path) else { return nil }
     defer { closedir(stream) }
     var names: [String] = []
@@ -81,4 +69,19 @@ func directoryEntries(_ path: String) -> [String]? {
         if name != "." && name != ".." { names.append(name) }
     }
     return names
+}
+
+/// The whole content of the file at `path`.
+public func readFile(_ path: String) throws -> [UInt8] {
+    let descriptor = open(path, O_RDONLY)
+    try #require(descriptor >= 0, "open \(path): errno \(errno)")
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        try #require(count >= 0, "read \(path): errno \(errno)")
+        if count == 0 { return bytes }
+        bytes += chunk[..<count]
+    }
 }
