@@ -25,6 +25,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
             case load = "load model file"
             /// ``ModelFileStore/removeStaleTemporaryFiles(in:forBaseName:)``.
             case cleanUp = "remove stale temporary files in"
+            /// ``CheckpointDirectory``'s listing, creating and pruning.
+            case manage = "manage the checkpoint folder"
         }
 
         /// What the caller asked for.

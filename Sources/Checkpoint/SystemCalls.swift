@@ -100,6 +100,13 @@ enum SystemCalls {
         return info.st_mode & S_IFMT == S_IFREG
     }
 
+    /// `mkdir(2)`; an existing directory is fine.
+    static func makeDirectory(_ path: String, mode: mode_t) throws(SystemCallError) {
+        guard Glibc.mkdir(path, mode) == 0 || Glibc.errno == EEXIST else {
+            throw SystemCallError(call: "mkdir", errno: Glibc.errno)
+        }
+    }
+
     /// `opendir(3)` and `readdir(3)`: the names of every entry of the directory except `.` and `..`.
     static func entryNames(ofDirectoryAt path: String) throws(SystemCallError) -> [String] {
         guard let stream = opendir(path) else { throw SystemCallError(call: "opendir", errno: Glibc.errno) }
