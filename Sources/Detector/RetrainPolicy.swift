@@ -32,6 +32,17 @@ public struct RetrainPolicy: Sendable, Equatable {
         self.lastRetrainAt = now
     }
 
+    /// The same policy with new triggers (a configuration reload); the counters and any request carry over.
+    ///
+    /// - Throws: as ``init(everyRecords:everySeconds:startingAt:)``.
+    public func rescheduled(everyRecords: Int?, everySeconds: Double?) throws(DetectorError) -> RetrainPolicy {
+        var policy = try RetrainPolicy(
+            everyRecords: everyRecords, everySeconds: everySeconds, startingAt: lastRetrainAt)
+        policy.recordsSinceRetrain = recordsSinceRetrain
+        policy.isRequested = isRequested
+        return policy
+    }
+
     /// Counts `n` more scored records.
     public mutating func recordsScored(_ n: Int) {
         precondition(n >= 0, "RetrainPolicy: \(n) records scored")
@@ -47,6 +58,11 @@ public struct RetrainPolicy: Sendable, Equatable {
     public func isDue(now: Double) -> Bool {
         let next = nextDue(now: now)
         return isRequested || next.records == 0 || next.seconds == 0
+    }
+
+    /// Forgets a request without resetting the counters: requests that arrive while a retrain runs fold into it.
+    public mutating func withdrawRequest() {
+        isRequested = false
     }
 
     /// Records that a retrain happened at `now`: both counters and any request start over.

@@ -43,15 +43,9 @@ struct ModelsCommand: ParsableCommand {
         do {
             if let push {
                 let detector = try ModelFiles.load(push)
-                let bytes = try ModelFileFormat.encode(header: detector.header, weights: detector.model.parameters)
-                let checksum = bytes.suffix(ModelFileFormat.checksumLength).reversed().map { (byte: UInt8) -> String in
-                    let hex = String(byte, radix: 16)
-                    return hex.count == 1 ? "0" + hex : hex
-                }.joined()
-                let summary =
-                    detector.header.training.map {
-                        "{\"training_rows\":\($0.trainingRows),\"epochs\":\($0.epochs),\"loss\":\($0.trainingLoss)}"
-                    } ?? "{}"
+                let bytes = try detector.fileBytes()
+                let checksum = Detector.checksumText(ofFile: bytes)
+                let summary = detector.trainingSummaryJSON
                 try ModelRegistry.save(
                     source: source, version: detector.version, bytes: bytes, checksum: checksum,
                     metrics: summary, on: connection)

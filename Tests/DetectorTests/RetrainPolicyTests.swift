@@ -63,4 +63,20 @@ struct RetrainPolicyTests {
             }
         }
     }
+
+    @Test("a reload reschedules without losing counts or requests; a request during a retrain folds into it")
+    func rescheduleAndFold() throws {
+        var policy = try RetrainPolicy(everyRecords: 1000, everySeconds: 60, startingAt: 10)
+        policy.recordsScored(400)
+        policy.requestNow()
+        var changed = try policy.rescheduled(everyRecords: 500, everySeconds: nil)
+        #expect(changed.recordsSinceRetrain == 400)
+        #expect(changed.isRequested)
+        #expect(changed.lastRetrainAt == 10)
+        #expect(changed.nextDue(now: 20) == (records: 100, seconds: nil))
+        changed.withdrawRequest()
+        #expect(!changed.isDue(now: 20))
+        #expect(changed.recordsSinceRetrain == 400)
+        #expect(throws: DetectorError.self) { try policy.rescheduled(everyRecords: 0, everySeconds: nil) }
+    }
 }
