@@ -15,7 +15,10 @@ let package = Package(
         .executable(name: "vaewatch-bench", targets: ["vaewatch-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, each imported by exactly one Swift module.
@@ -52,10 +55,15 @@ let package = Package(
             resources: [.embedInCode("sql")],
             swiftSettings: strictSettings
         ),
-        // The long-running parts: the streaming score loop with background retraining.
+        // The service: configuration, pipelines, retraining, signals, systemd notification, status.
         .target(
             name: "Daemon",
-            dependencies: ["Compute", "VAE", "Detector", "RecordIO", "PostgresStore"],
+            dependencies: [
+                "CSystemd", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -65,12 +73,13 @@ let package = Package(
             dependencies: [
                 "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "vaewatch-bench",
-            dependencies: ["Compute", "VAE", "Detector", "RecordIO", "PostgresStore", "Daemon"],
+            dependencies: ["Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon"],
             swiftSettings: strictSettings
         ),
 
@@ -101,13 +110,16 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "PostgresStore", "Detector", "VAE", "Compute", "TestSupport"],
+            dependencies: [
+                "Daemon", "PostgresStore", "Checkpoint", "Detector", "VAE", "Compute", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // Runs the built `vaewatch` executable as a child process, as users do.
         .testTarget(
             name: "CLITests",
-            dependencies: ["vaewatch", "TestSupport"],
+            dependencies: ["vaewatch", "vaewatch-bench", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,0 +1,120 @@
+import Detector
+import VAE
+
+/// Every setting of `vaewatch serve` in one table, and how they are read: defaults, then the YAML file, then
+/// `VAEWATCH_…` environment variables, then `--set name=value` (each overriding the one before).
+///
+/// `vaewatch check-config` validates and prints them; the README's settings table is
+/// ``markdownTable()``.
+public enum Settings {
+    /// Every setting, in the order the example configuration and the settings table show them.
+    public static let all: [Setting] = [
+        .choice(
+            "source.kind", \.sourceKind,
+            "where records come from: a PostgreSQL table, or standard input (CSV or JSON lines)"),
+        .text(
+            "source.table", \.sourceTable,
+            "the table to score, schema.table or table; needed with source.kind postgres",
+            check: { $0.contains("\u{0}") ? "a table name cannot contain a NUL character" : nil }),
+        .text(
+            "source.key", \.sourceKey, "the table's unique, increasing key column",
+            check: { $0.isEmpty ? "the key column cannot be empty; name the table's unique key, such as id" : nil }),
+        .texts(
+            "source.columns", \.sourceColumns,
+            "feature columns; empty means the model's, or at warm-up every numeric column but the key",
+            check: { columns in
+                var seen: Set<String> = []
+                for column in columns where !seen.insert(column).inserted {
+                    return "column \(YAMLText.quoted(column)) is listed twice; list each feature once"
+                }
+                return nil
+            }),
+        .text(
+            "source.name", \.sourceName, defaultNote: "schema.table",
+            "the name verdicts are filed under in vaewatch.scores.source; empty means schema.table"),
+        .choice(
+            "source.mode", \.sourceMode,
+            "queue (a trigger queues new keys; daemons may share the table) or watermark (pages by key, one daemon)"),
+        .integer("source.batch", \.batchSize, 1...100_000, "most records per transaction"),
+        .number(
+            "source.poll", \.pollSeconds, 0.01...3600, seconds: true, "seconds an idle pipeline waits between polls"),
+        .integer(
+            "source.workers", \.workers, 0...64,
+            "pipelines on the table at once; 0 means 2 in queue mode, 1 in watermark mode"),
+        .choice("source.format", \.inputFormat, "the format of standard input"),
+        .text(
+            "database.url", \.databaseURL,
+            "libpq conninfo or URI without a password; empty uses the PG* environment",
+            check: ConnectionText.passwordProblem),
+        .choice(
+            "sink.kind", \.sinkKind, defaultNote: "postgres (stdout with source.kind stdin)",
+            "where verdicts go: vaewatch.scores (with the source position), or standard output"),
+        .boolean(
+            "sink.only_anomalies", \.onlyAnomalies, "on standard output, write only flagged records"
+        ),
+        .text(
+            "model.path", \.modelPath,
+            "a model file to start from; empty means the newest checkpoint, then the registry, then warm-up"),
+        .integers(
+            "model.hidden", \.detector.hiddenWidths, 1...4096, maximumCount: 16,
+            "widths of the encoder's hidden layers, outermost first; the decoder mirrors them"),
+        .integer("model.latent", \.detector.latentWidth, 1...4096, "number of latent units"),
+        Setting(
+            "model.beta", .number, bounds: .numbers(0...10), reloadable: false,
+            "weight of the KL term in the loss and the score",
+            read: { .number(Double(String($0.detector.beta)) ?? Double($0.detector.beta)) },
+            write: { configuration, value in
+                if case .number(let number) = value { configuration.detector.beta = Float(number) }
+            }),
+        .integer("model.top_features", \.detector.topFeatureCount, 1...100, "features named in each verdict"),
+        .number(
+            "threshold.quantile", \.detector.thresholdQuantile, 0.5...0.999999, reloadable: true,
+            "fraction of the training records scored at or below the threshold (applied at the next retrain)"),
+        .integer(
+            "training.warmup", \.warmupRecords, 10...10_000_000,
+            "records learned from before scoring starts when there is no model"),
+        .integer(
+            "training.window", \.windowCapacity, 100...10_000_000, "most recent normal records kept for retraining"),
+        .integer(
+            "training.every_records", \.retrainEveryRecords, 0...1_000_000_000, reloadable: true,
+            "retrain after this many records scored; 0 turns this trigger off"),
+        .number(
+            "training.every_seconds", \.retrainEverySeconds, 0...2_592_000, seconds: true, reloadable: true,
+            "retrain after this many seconds; 0 turns this trigger off"),
+        .integer(
+            "training.epochs", \.detector.training.epochs, 1...10_000, reloadable: true,
+            "most passes over the window in one training"),
+        .integer(
+            "training.threads", \.trainingThreads, 1...256, reloadable: true,
+            "threads of the training pool (scoring has its own)"),
+        Setting(
+            "training.seed", .integer, bounds: .integers(0...Int.max), reloadable: false,
+            "seed for shuffling, the validation split and sampled noise",
+            read: { .integer(Int(truncatingIfNeeded: $0.detector.training.seed)) },
+            write: { configuration, value in
+                if case .integer(let seed) = value { configuration.detector.training.seed = UInt64(seed) }
+            }),
+        .text(
+            "state.directory", \.stateDirectory, defaultNote: "$STATE_DIRECTORY, else /var/lib/vaewatch",
+            "checkpoints; an absolute path", check: { absolutePathProblem($0) }),
+        .integer("state.keep", \.keepCheckpoints, 1...1000, reloadable: true, "checkpoints kept, newest first"),
+        .text(
+            "state.runtime_directory", \.runtimeDirectory, defaultNote: "$RUNTIME_DIRECTORY, else /run/vaewatch",
+            "the pid file and the status file; an absolute path", check: { absolutePathProblem($0) }),
+        .choice("log.level", \.logLevel, reloadable: true, "the least severe message logged"),
+        .number(
+            "systemd.start_timeout", \.startTimeoutSeconds, 1...3600, seconds: true,
+            "seconds a start may take; a slower start asks systemd for more (EXTEND_TIMEOUT_USEC)"),
+    ]
+
+    /// The settings by name.
+    static let byName: [String: Setting] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    /// The setting called `name`, such as `source.table`.
+    public static func named(_ name: String) -> Setting? { byName[name] }
+
+    /// What is wrong with `path` as a directory setting, or nil when it is absolute.
+    static func absolutePathProblem(_ path: String) -> String? {
+        path.hasPrefix("/") ? nil : "\(YAMLText.quoted(path)) is not an absolute path; give one that starts with /"
+    }
+}

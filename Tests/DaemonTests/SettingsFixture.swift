@@ -1,0 +1,91 @@
+import Daemon
+import TestSupport
+import Testing
+
+/// A configuration file `vaewatch.yaml` in a fresh directory, loaded as `vaewatch serve` would load it.
+struct SettingsFile {
+    /// The directory holding the file.
+    let directory: TestDirectory
+    /// The file's absolute path.
+    let path: String
+
+    /// Writes `yaml` to `vaewatch.yaml` in a fresh directory.
+    init(_ yaml: String) throws {
+        directory = try TestDirectory("settings")
+        try directory.write(Array(yaml.utf8), to: "vaewatch.yaml")
+        path = directory.file("vaewatch.yaml")
+    }
+
+    /// Loads the file with `environment` and `overrides`.
+    func load(environment: [String: String] = [:], overrides: [String] = []) throws(ConfigurationError)
+        -> ServeConfiguration
+    {
+        try Settings.load(file: path, environment: environment, overrides: overrides)
+    }
+
+    /// Loads the file, also returning the origins.
+    func resolve(environment: [String: String] = [:], overrides: [String] = []) throws(ConfigurationError)
+        -> ResolvedConfiguration
+    {
+        try Settings.resolve(file: path, environment: environment, overrides: overrides)
+    }
+
+    /// The problems loading reports, each as printed, with the directory left out so that they read
+    /// `vaewatch.yaml:7:3: …`; empty when the configuration is valid.
+    func problems(environment: [String: String] = [:], overrides: [String] = []) -> [String] {
+        do {
+            _ = try load(environment: environment, overrides: overrides)
+            return []
+        } catch {
+            return error.problems.map { $0.description.replacing(directory.path + "/", with: "") }
+        }
+    }
+
+    /// Removes the directory.
+    func remove() { directory.remove() }
+}
+
+/// YAML for `assignments` (dotted name, YAML value), nested by section in the order given.
+func settingsYAML(_ assignments: [(name: String, value: String)]) -> String {
+    var sections: [(name: String, lines: [String])] = []
+    for (name, value) in assignments {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        let line = "  \(parts[1]): \(value)"
+        if let index = sections.firstIndex(where: { $0.name == parts[0] }) {
+            sections[index].lines.append(line)
+        } else {
+            sections.append((parts[0], [line]))
+        }
+    }
+    return sections.map { ([$0.name + ":"] + $0.lines).joined(separator: "\n") }.joined(separator: "\n") + "\n"
+}
+
+/// A valid value for `setting` that differs from its default.
+func nonDefaultValue(_ setting: Setting) -> SettingValue {
+    switch (setting.kind, setting.defaultValue, setting.bounds) {
+    case (.integer, .integer(let value), .integers(let range)?):
+        return .integer(value + 1 <= range.upperBound ? value + 1 : value - 1)
+    case (_, .number(let value), .numbers(let range)?):
+        return .number(value + 1 <= range.upperBound ? value + 1 : (range.lowerBound + value) / 2)
+    case (.integerList, .integers(let values), _):
+        return .integers(values == [48] ? [40] : [48])
+    case (.textList, _, _):
+        return .texts(["cpu", "memory"])
+    case (.boolean, .boolean(let value), _):
+        return .boolean(!value)
+    case (.choice(let values), .text(let value), _):
+        return .text(values.first { $0 != value }!)
+    default:
+        return .text("/srv/other")
+    }
+}
+
+/// Settings that must accompany `setting` at a non-default value for the configuration to be valid: a
+/// PostgreSQL table, and standard input for a stdout sink.
+func companions(of setting: Setting) -> [(name: String, value: String)] {
+    switch setting.name {
+    case "sink.kind": [("source.kind", "stdin")]
+    case "source.table", "source.kind": []
+    default: [("source.table", "public.metrics")]
+    }
+}
