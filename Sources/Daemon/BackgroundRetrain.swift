@@ -21,7 +21,8 @@ final class BackgroundRetrain: Sendable {
         let started = BackgroundThread {
             let pool = ThreadPool(threadCount: threads)
             let result = Result { () throws(DetectorError) in
-                try detector.retrained(on: window, options: options, pool: pool, createdAt: createdAt)
+                try detector.retrained(
+                    on: window, options: options, pool: pool, createdAt: createdAt, refitsScaler: true)
             }
             slot.value.withLock { $0 = result }
         }

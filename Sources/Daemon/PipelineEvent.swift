@@ -12,6 +12,8 @@ public enum PipelineEvent: Sendable {
     case retrying(attempt: Int, error: PostgresError, retryIn: Duration)
     /// Another daemon holds the watermark of this source; the pipeline waits and tries again.
     case sourceBusy(PostgresError)
+    /// The source had nothing to claim: every row so far has its verdict.
+    case caughtUp
     /// A batch committed: its records, their verdicts (row for row), and what the sink did.
     case committed(records: RecordBatch, verdicts: Verdicts, report: VerdictSink.Report, claimed: Int)
 }

@@ -32,6 +32,8 @@ public final class PostgresPipeline {
     /// Between attempts to reopen the LISTEN connection.
     private var listenerBackoff: Backoff
     private var listenerRetryAt = ContinuousClock.now
+    /// This worker's proof of progress for the watchdog.
+    private let heartbeat: Heartbeat?
 
     /// A pipeline scoring with whatever model `detector` returns at each batch (so a retrain can swap it), on
     /// `pool`.
@@ -48,6 +50,7 @@ public final class PostgresPipeline {
     ) {
         self.worker = worker
         self.gate = gate
+        heartbeat = options.heartbeats?.register("ingest-\(worker)")
         self.options = options
         self.detector = detector
         self.pool = pool
@@ -62,8 +65,11 @@ public final class PostgresPipeline {
         defer {
             connection?.close()
             listener?.close()
+            if let heartbeat { options.heartbeats?.remove(heartbeat) }
         }
         while !stop.isStopped {
+            heartbeat?.beat()
+            options.fault?.ingestIteration()
             if connection == nil, let gate, !gate.mayAttempt(worker) {
                 sleep(.milliseconds(50), until: stop)
                 continue
@@ -75,6 +81,7 @@ public final class PostgresPipeline {
                 if batch.isEmpty {
                     try connection.execute("COMMIT")
                     retryBackoff.reset()
+                    events(.caughtUp)
                     waitForRows(until: stop)
                     continue
                 }
@@ -176,6 +183,7 @@ public final class PostgresPipeline {
             return
         }
         while !stop.isStopped {
+            heartbeat?.beat()
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return }
             guard let (listener, fresh) = openListener() else {
@@ -234,6 +242,7 @@ public final class PostgresPipeline {
         while !stop.isStopped {
             let left = ContinuousClock.now.duration(to: end)
             guard left > .zero else { return }
+            heartbeat?.beat()
             let slice = min(left, .milliseconds(50))
             let (seconds, attoseconds) = slice.components
             var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))

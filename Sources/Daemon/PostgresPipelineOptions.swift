@@ -26,6 +26,11 @@ public struct PostgresPipelineOptions: Sendable {
     /// reliability matrix allows 15), and flags flow again within about 20 s once it is back.
     public var backoffCap: Duration = .seconds(20)
 
+    /// Where each worker records its progress for the watchdog (nil: nobody watches).
+    public var heartbeats: Heartbeats?
+    /// A debug-build fault to inject (see ``FaultHook``); nil in release builds.
+    public var fault: FaultHook?
+
     /// Options for `source` on the database `connection` reaches, with the defaults above.
     public init(connection: ConnectionSettings, source: SourceTable) {
         self.connection = connection

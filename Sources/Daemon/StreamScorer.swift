@@ -21,6 +21,7 @@ public final class StreamScorer {
     private var window: TrainingWindow?
     private var policy: RetrainPolicy?
     private var retrain: BackgroundRetrain?
+    private let hooks: StreamHooks
 
     /// Creates a scorer.
     ///
@@ -28,9 +29,12 @@ public final class StreamScorer {
     ///   - detector: the model to score with from the first record; nil to learn one from the first records.
     ///   - pool: the threads that parse, score and format.
     ///   - message: receives progress and problems, one line each, for stderr.
+    ///   - hooks: how a daemon steers the run (see ``StreamHooks``).
     public init(
-        options: StreamOptions, detector: Detector?, pool: ThreadPool, message: @escaping (String) -> Void
+        options: StreamOptions, detector: Detector?, pool: ThreadPool, hooks: StreamHooks = StreamHooks(),
+        message: @escaping (String) -> Void
     ) {
+        self.hooks = hooks
         self.options = options
         self.detector = detector
         self.pool = pool
@@ -64,6 +68,7 @@ public final class StreamScorer {
             path: options.input, format: options.inputFormat, selection: options.columns,
             modelFeatures: detector?.featureNames, strict: options.strict,
             maximumLineBytes: options.maximumLineBytes, batchDeadline: options.batchDeadline)
+        input.whileIdle = hooks.shouldContinue
         let rejects = try RejectLog(strict: options.strict, rejectsPath: options.rejectsPath, writeMessage: message)
         let early = try input.start()
         guard let parser = input.parser else { return }
@@ -89,7 +94,7 @@ public final class StreamScorer {
         if detector == nil {
             message("vaewatch: no model given; learning from the first \(options.warmup) records")
         }
-        while let (parsed, batch) = try input.next(pool: pool) {
+        while hooks.shouldContinue?() ?? true, let (parsed, batch) = try input.next(pool: pool) {
             do {
                 try rejects.record(parsed)
             } catch {
@@ -131,9 +136,12 @@ public final class StreamScorer {
             message("vaewatch: only \(batch.count) records to learn from; scores will be rough (100 or more help)")
         }
         let started = ContinuousClock.now
+        let keepGoing = hooks.shouldContinue
         let result = try Detector.train(
-            featureNames: names, on: batch, options: options.detector, pool: pool, createdAt: Int64(time(nil)))
+            featureNames: names, on: batch, options: options.detector, pool: pool, createdAt: Int64(time(nil))
+        ) { _ in (keepGoing?() ?? true) ? .proceed : .stop }
         detector = result.detector
+        hooks.learned?(result)
         let seconds = (ContinuousClock.now - started).seconds
         message(
             "vaewatch: model version 1 learned from \(batch.count) records in \(Self.format(seconds)) s: "
@@ -152,12 +160,14 @@ public final class StreamScorer {
     private func score(
         _ parsed: ParsedLines, bytes: UnsafeRawPointer, writer: VerdictWriter, to output: OutputStream
     ) throws(RecordIOError) {
+        if let newer = hooks.model?() { detector = newer }
         guard let detector else { return }
         let batch = parsed.recordBatch(width: detector.inputWidth)
         let verdicts = detector.score(batch, pool: pool)
         try writer.write(parsed, bytes: bytes, verdicts: verdicts, pool: pool, to: output)
         summary.records += verdicts.count
         summary.anomalies += verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
+        hooks.scored?(batch, verdicts, summary.rejects)
         guard var window, var policy else { return }
         window.offer(batch, verdicts: verdicts)
         policy.recordsScored(verdicts.count)

@@ -1,8 +1,28 @@
 import ArgumentParser
+import Daemon
+import Dispatch
+import Logging
+
+/// The process entry: `vaewatch serve` takes over its signals before anything else runs. The entry is synchronous
+/// on purpose: an `async` main starts the concurrency runtime's threads before its first statement, and a thread
+/// created before the signals are blocked would run their default action (measured: SIGUSR1 killed the daemon).
+/// Logging goes to stderr with journald priorities.
+@main
+enum Entry {
+    static func main() {
+        if CommandLine.arguments.dropFirst().first == "serve" { ControlSignals.takeOver() }
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            await VAEWatch.main()
+            finished.signal()
+        }
+        finished.wait()
+    }
+}
 
 /// The `vaewatch` command: a streaming anomaly detector built on a variational autoencoder.
-@main
-struct VAEWatch: ParsableCommand {
+struct VAEWatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vaewatch",
         abstract: "Score numeric records for anomalies with a variational autoencoder.",
@@ -21,6 +41,11 @@ struct VAEWatch: ParsableCommand {
               vaewatch init-db --database 'dbname=metrics' --source public.metrics --key id
               vaewatch backfill --database 'dbname=metrics' --source public.metrics --key id
 
+            Run as a service (see `vaewatch serve --help`), then watch and steer it:
+              vaewatch serve --config /etc/vaewatch/vaewatch.yaml
+              vaewatch status
+              vaewatch retrain
+
             Exit status: 0 done; 64 bad options; 65 bad input data (--strict, too many bad lines, a header \
             that does not fit); 66 an input or model that cannot be opened; 69 the database cannot be reached; \
             70 training failed; 74 an output that cannot be written; 77 the database refused for lack of \
@@ -28,7 +53,8 @@ struct VAEWatch: ParsableCommand {
             """,
         subcommands: [
             ScoreCommand.self, TrainCommand.self, InspectCommand.self, SampleCommand.self, InitDBCommand.self,
-            BackfillCommand.self, ModelsCommand.self,
+            BackfillCommand.self, ModelsCommand.self, ServeCommand.self, CheckConfigCommand.self,
+            StatusCommand.self, RetrainCommand.self,
         ]
     )
 }

@@ -27,6 +27,12 @@ package final class LineReader {
     private var nextLineNumber = 1
     /// An oversize line being skipped: its number, bytes so far, and whether it began as an unclosed quote.
     private var skipping: OversizeLine?
+    /// Called about every 250 ms while the reader waits for a complete line; when it returns false the reader
+    /// stops as if the input had ended, dropping an unfinished last line (a daemon asked to stop, or beating a
+    /// watchdog heartbeat while its input is idle). Nil waits without a limit.
+    package var whileIdle: (() -> Bool)?
+    /// Set once `whileIdle` returned false.
+    private var stopped = false
 
     /// Creates a reader of `descriptor` (which it does not close).
     ///
@@ -59,6 +65,7 @@ package final class LineReader {
             split(into: &batch)
             if !batch.lines.isEmpty || !batch.oversize.isEmpty { return batch }
             if atEndOfInput && start == end && skipping == nil { return nil }
+            if stopped { return nil }
         }
     }
 
@@ -83,6 +90,13 @@ package final class LineReader {
                 let left = batchDeadline - (SystemCalls.monotonicSeconds() - firstLineAt)
                 guard left > 0, SystemCalls.waitReadable(descriptor, milliseconds: Int32((left * 1000).rounded(.up)))
                 else { return }
+            } else if let whileIdle {
+                while !SystemCalls.waitReadable(descriptor, milliseconds: 250) {
+                    guard whileIdle() else {
+                        stopped = true
+                        return
+                    }
+                }
             }
             let before = end
             try fill()

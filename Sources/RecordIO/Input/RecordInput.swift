@@ -23,6 +23,11 @@ package final class RecordInput {
     private var pending: LineBatch?
     /// The number of the last line read.
     package private(set) var lastLine = 0
+    /// See ``LineReader/whileIdle``: called while the input is idle; returning false ends the input.
+    package var whileIdle: (() -> Bool)? {
+        get { reader.whileIdle }
+        set { reader.whileIdle = newValue }
+    }
 
     /// Opens `path` (nil or `-` for stdin).
     package init(

@@ -1,0 +1,139 @@
+import Checkpoint
+import Detector
+import Glibc
+import Logging
+import ServiceLifecycle
+import Synchronization
+import VAE
+
+/// Control: the signals. TERM/INT stop gracefully, HUP reloads the configuration and the newest model, USR1 asks
+/// for a retrain now, USR2 writes a checkpoint and logs a status dump.
+struct ControlService: Service {
+    let context: DaemonContext
+    let signals: AsyncStream<CInt>
+
+    func run() async {
+        for await signal in signals.cancelOnGracefulShutdown() {
+            switch signal {
+            case SIGTERM, SIGINT:
+                context.logger.notice(
+                    "stopping: finishing the batch in hand", metadata: ["signal": "\(ControlSignals.name(signal))"])
+                context.status.withLock { $0.state = .stopping }
+                context.notifier.stopping(status: "stopping: finishing the batch in hand")
+                context.stopping.stop()  // The ingest service finishes its batch and ends, which ends the group.
+            case SIGHUP:
+                reload()
+            case SIGUSR1:
+                context.policy.withLock { $0.requestNow() }
+                let running = context.status.withLock { $0.retraining }
+                context.logger.notice(
+                    running ? "retrain requested while one runs; it folds into the running one" : "retrain requested",
+                    metadata: ["signal": "USR1"])
+            case SIGUSR2:
+                dump()
+            default:
+                continue
+            }
+        }
+    }
+
+    /// SIGHUP: RELOADING=1, read the configuration again, apply what can change while running, load a newer
+    /// checkpoint if there is one, READY=1. A configuration that does not load keeps the old one in force.
+    private func reload() {
+        context.notifier.reloading()
+        let previous = context.status.withLock { status -> DaemonStatus.State in
+            defer { status.state = .reloading }
+            return status.state
+        }
+        context.logger.notice("reloading the configuration", metadata: ["signal": "HUP"])
+        let request = context.request
+        var line: String
+        do {
+            let fresh = try Settings.load(
+                file: request.configurationPath, environment: request.environment, overrides: request.overrides)
+            let old = context.settings
+            let changes = Settings.reloadableDifferences(from: old, to: fresh)
+            var merged = old
+            merged.logLevel = fresh.logLevel
+            merged.retrainEveryRecords = fresh.retrainEveryRecords
+            merged.retrainEverySeconds = fresh.retrainEverySeconds
+            merged.detector.training.epochs = fresh.detector.training.epochs
+            merged.trainingThreads = fresh.trainingThreads
+            merged.detector.thresholdQuantile = fresh.detector.thresholdQuantile
+            merged.keepCheckpoints = fresh.keepCheckpoints
+            let policy = try context.policy.withLock { (policy) throws(DetectorError) in
+                try policy.rescheduled(
+                    everyRecords: merged.retrainEveryRecords > 0 ? merged.retrainEveryRecords : nil,
+                    everySeconds: merged.retrainEverySeconds > 0 ? merged.retrainEverySeconds : nil)
+            }
+            context.policy.withLock { $0 = policy }
+            context.configuration.withLock { $0 = merged }
+            JournalLogHandler.setLevel(Logger.Level(rawValue: merged.logLevel.rawValue) ?? .info)
+            context.logger.notice(
+                "configuration reloaded",
+                metadata: [
+                    "settings.changed": "\(changes.applied.isEmpty ? "none" : changes.applied.joined(separator: ","))"
+                ])
+            if !changes.needRestart.isEmpty {
+                context.logger.warning(
+                    """
+                    some changed settings take effect only after a restart (systemctl restart vaewatch); \
+                    the old values stay until then
+                    """,
+                    metadata: ["settings.need_restart": "\(changes.needRestart.joined(separator: ","))"])
+            }
+            loadNewerCheckpoint()
+            line = context.status.withLock {
+                $0.state = previous
+                return $0.line
+            }
+        } catch let error as ConfigurationError {
+            line = "reload rejected: " + error.summary
+            context.logger.error("\(line)")
+            context.status.withLock {
+                $0.state = previous
+                $0.record(error: line, at: Int64(time(nil)))
+            }
+        } catch {
+            line = "reload rejected: \(error)"
+            context.logger.error("\(line)")
+            context.status.withLock {
+                $0.state = previous
+                $0.record(error: line, at: Int64(time(nil)))
+            }
+        }
+        context.notifier.send(["READY=1", "STATUS=\(line)"])
+    }
+
+    /// Puts the newest checkpoint in use if it is newer than the model in use (another process, or an operator,
+    /// may have put one there).
+    private func loadNewerCheckpoint() {
+        guard let current = context.models.detector else { return }
+        do {
+            guard let newest = try context.checkpoints.versions().first, newest.version > current.version else {
+                return
+            }
+            let detector = try ModelFiles.detector(atPath: newest.path, expectedFeatures: current.featureNames)
+            if context.models.replaceIfNewer(with: detector) {
+                context.use(detector)
+                context.logger.notice("newer checkpoint in use", metadata: ["model.version": "\(detector.version)"])
+            }
+        } catch {
+            context.problem("cannot load the newest checkpoint, the model in use stays: \(error)")
+        }
+    }
+
+    /// SIGUSR2: checkpoint the model in use and log the whole status.
+    private func dump() {
+        if let detector = context.models.detector { context.checkpoint(detector) }
+        let status = context.status.withLock { $0 }
+        context.logger.notice(
+            "status: \(status.line)",
+            metadata: [
+                "status.state": "\(status.state.rawValue)", "status.records": "\(status.records)",
+                "status.anomalies": "\(status.anomalies)", "status.rejects": "\(status.rejects)",
+                "status.model_version": "\(status.modelVersion.map(String.init) ?? "none")",
+                "status.retrains": "\(status.retrains)", "status.last_error": "\(status.lastError ?? "none")",
+            ])
+    }
+}

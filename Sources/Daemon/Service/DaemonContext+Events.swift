@@ -1,0 +1,125 @@
+import Detector
+import Glibc
+import Logging
+import PostgresStore
+import Synchronization
+
+extension DaemonContext {
+    /// Turns a pipeline event into counters, the training window, status and log lines.
+    func handle(_ event: PipelineEvent, worker: Int) {
+        switch event {
+        case .committed(let records, let verdicts, let report, let claimed):
+            scored(records, verdicts: verdicts, rejects: report.refused.count + report.unscorable)
+            let batchSize = settings.batchSize
+            behindSince.withLock { since in
+                if claimed >= batchSize {
+                    if since == nil { since = .now }
+                } else {
+                    since = nil
+                }
+            }
+            updateLag()
+        case .caughtUp:
+            behindSince.withLock { $0 = nil }
+            updateLag()
+            status.withLock {
+                if $0.state == .waitingForDatabase || $0.state == .starting {
+                    $0.state = .running
+                    $0.detail = nil
+                }
+            }
+        case .connected(let target, let source):
+            resolvedSourceName.withLock { $0 = source.name }
+            logger.info(
+                "connected",
+                metadata: ["db.target": "\(target)", "source.name": "\(source.name)", "worker": "\(worker)"])
+            status.withLock {
+                if $0.state == .waitingForDatabase || $0.state == .starting {
+                    $0.state = .running
+                    $0.detail = nil
+                }
+            }
+        case .waitingForDatabase(let attempt, let error, let retryIn):
+            logger.warning(
+                "database unreachable; retrying",
+                metadata: [
+                    "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
+                    "worker": "\(worker)",
+                ])
+            status.withLock {
+                $0.state = .waitingForDatabase
+                $0.detail = "attempt \(attempt): \(error.description)"
+                $0.record(error: error.description, at: Int64(time(nil)))
+            }
+        case .retrying(let attempt, let error, let retryIn):
+            logger.warning(
+                "batch failed; retrying",
+                metadata: [
+                    "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
+                    "worker": "\(worker)",
+                ])
+            status.withLock { $0.record(error: error.description, at: Int64(time(nil))) }
+        case .sourceBusy(let error):
+            logger.warning("source busy", metadata: ["db.error": "\(error.description)"])
+            status.withLock { $0.detail = "waiting: \(error.description)" }
+        }
+    }
+
+    /// Seconds behind, from `behindSince`, into the status.
+    private func updateLag() {
+        let lag = behindSince.withLock { $0.map { (ContinuousClock.now - $0).seconds } } ?? 0
+        status.withLock { $0.lagSeconds = lag }
+    }
+
+    /// With a PostgreSQL sink: stores `detector` in the registry, and records the retrain that made it in
+    /// `vaewatch.retrains` when `retrain` is given. Failures are logged and shown; the model stays in use.
+    func publish(_ detector: Detector?, retrain: RetrainRecord? = nil) {
+        let settings = self.settings
+        guard settings.sinkKind == .postgres, settings.sourceKind == .postgres else { return }
+        guard let source = resolvedSourceName.withLock({ $0 }) else {
+            problem("cannot write the model registry yet: the source table was not resolved")
+            return
+        }
+        do throws(PostgresError) {
+            let connection = try Connection(
+                ConnectionSettings(conninfo: settings.databaseURL, applicationName: "vaewatch-trainer"))
+            defer { connection.close() }
+            if let detector {
+                let bytes: [UInt8]
+                do {
+                    bytes = try detector.fileBytes()
+                } catch {
+                    problem("cannot store model version \(detector.version) in the registry: \(error)")
+                    return
+                }
+                try ModelRegistry.save(
+                    source: source, version: detector.version, bytes: bytes,
+                    checksum: Detector.checksumText(ofFile: bytes), metrics: detector.trainingSummaryJSON,
+                    on: connection)
+            }
+            if let retrain {
+                try RetrainLog.record(
+                    source: source, startedAt: retrain.startedAt, reason: retrain.reason, records: retrain.records,
+                    fromVersion: retrain.fromVersion, toVersion: detector?.version, outcome: retrain.outcome,
+                    metrics: detector?.trainingSummaryJSON, on: connection)
+            }
+        } catch {
+            problem(
+                "cannot write the model registry or the retrains table (the model stays in use): \(error.description)")
+        }
+    }
+}
+
+/// A retrain, as a row of `vaewatch.retrains`.
+struct RetrainRecord: Sendable {
+    /// Seconds since 1970.
+    var startedAt: Int64
+    /// `records`, `schedule`, `signal` or `command`.
+    var reason: String
+    /// Window records trained on.
+    var records: Int
+    /// The version it started from.
+    var fromVersion: Int?
+    /// `ok`, or the error.
+    var outcome: String
+}

@@ -1,0 +1,133 @@
+import Checkpoint
+import Compute
+import Detector
+import Glibc
+import Logging
+import PostgresStore
+import Synchronization
+
+/// What the daemon's services share: the configuration in force, the model slot, the training window and
+/// schedule, the status, the heartbeats, and the stop flag. Every mutable part sits behind a lock.
+final class DaemonContext: Sendable {
+    /// The configuration file and overrides, to read again on SIGHUP.
+    let request: ServeRequest
+    /// The configuration in force (a reload replaces the reloadable settings).
+    let configuration: Mutex<ServeConfiguration>
+    let models = ModelSlot()
+    let heartbeats = Heartbeats()
+    let notifier: SystemdNotifier
+    let logger: Logger
+    let checkpoints: CheckpointDirectory
+    let fault: FaultHook?
+    /// Raised on SIGTERM/SIGINT: loops finish the work in hand and return.
+    let stopping = StopSignal()
+    /// The status, for STATUS=, the status file and the log.
+    let status = Mutex(DaemonStatus())
+    /// Recent normal records, for the next retrain; nil until the first model fixes the width.
+    let window = Mutex<TrainingWindow?>(nil)
+    /// When to retrain next.
+    let policy: Mutex<RetrainPolicy>
+    /// Why the daemon failed (it then stops), mapped to the exit status.
+    let failure = Mutex<DaemonError?>(nil)
+    /// The source's name in vaewatch's tables, once the catalog resolved it (`public.metrics` for `metrics`).
+    let resolvedSourceName = Mutex<String?>(nil)
+    /// When the source started being behind; nil while caught up.
+    let behindSince = Mutex<ContinuousClock.Instant?>(nil)
+    private let started = ContinuousClock.now
+
+    init(
+        request: ServeRequest, configuration: ServeConfiguration, notifier: SystemdNotifier, logger: Logger,
+        fault: FaultHook?
+    ) throws(DaemonError) {
+        self.request = request
+        self.configuration = Mutex(configuration)
+        self.notifier = notifier
+        self.logger = logger
+        self.fault = fault
+        checkpoints = CheckpointDirectory(path: configuration.stateDirectory + "/checkpoints")
+        do {
+            policy = Mutex(try Self.policy(for: configuration, now: 0))
+        } catch {
+            throw DaemonError(.configuration, error.description)
+        }
+        status.withLock {
+            $0.pid = getpid()
+            $0.source =
+                configuration.sourceKind == .stdin
+                ? "stdin" : "\(configuration.sourceTable) (\(configuration.sourceMode.rawValue))"
+        }
+    }
+
+    /// The retrain schedule `configuration` asks for.
+    static func policy(for configuration: ServeConfiguration, now: Double) throws(DetectorError) -> RetrainPolicy {
+        try RetrainPolicy(
+            everyRecords: configuration.retrainEveryRecords > 0 ? configuration.retrainEveryRecords : nil,
+            everySeconds: configuration.retrainEverySeconds > 0 ? configuration.retrainEverySeconds : nil,
+            startingAt: now)
+    }
+
+    /// Seconds since start, the retrain policy's clock.
+    var elapsed: Double { (ContinuousClock.now - started).seconds }
+
+    /// The configuration in force.
+    var settings: ServeConfiguration { configuration.withLock { $0 } }
+
+    /// Records a failure that stops the daemon (the first one wins) and asks every loop to stop.
+    func fail(_ error: DaemonError) {
+        failure.withLock { if $0 == nil { $0 = error } }
+        logger.critical("\(error.description)")
+        stopping.stop()
+    }
+
+    /// Notes an error that the daemon survives: logged, and in the status until the next one.
+    func problem(_ text: String) {
+        logger.error("\(text)")
+        status.withLock { $0.record(error: text, at: Int64(time(nil))) }
+    }
+
+    /// Puts `detector` in use, updating the status and starting the window when it is the first model.
+    func use(_ detector: Detector) {
+        models.replace(with: detector)
+        window.withLock { window in
+            if window == nil {
+                window = TrainingWindow(capacity: settings.windowCapacity, width: detector.inputWidth)
+            }
+        }
+        status.withLock {
+            $0.modelVersion = detector.version
+            $0.threshold = detector.threshold
+        }
+    }
+
+    /// Counts a scored batch, offers it to the training window and the retrain schedule.
+    func scored(_ batch: RecordBatch, verdicts: Verdicts, rejects: Int) {
+        let flagged = verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
+        window.withLock { $0?.offer(batch, verdicts: verdicts) }
+        policy.withLock { $0.recordsScored(verdicts.count) }
+        status.withLock {
+            $0.records += verdicts.count
+            $0.anomalies += flagged
+            $0.rejects += rejects
+            if $0.state == .warmingUp || $0.state == .starting || $0.state == .waitingForDatabase {
+                $0.state = .running
+                $0.detail = nil
+            }
+        }
+    }
+
+    /// Saves `detector` as a checkpoint in the state folder (keeping `state.keep`); a failure is logged and shown
+    /// in the status, and the previous checkpoints stay.
+    @discardableResult
+    func checkpoint(_ detector: Detector) -> Bool {
+        do {
+            let bytes = try detector.fileBytes()
+            let path = try checkpoints.save(bytes, version: detector.version, keep: settings.keepCheckpoints)
+            logger.info(
+                "checkpoint written", metadata: ["model.version": "\(detector.version)", "file.path": "\(path)"])
+            return true
+        } catch {
+            problem("checkpoint of model version \(detector.version) failed, the previous checkpoints stay: \(error)")
+            return false
+        }
+    }
+}

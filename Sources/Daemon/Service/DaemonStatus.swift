@@ -1,0 +1,123 @@
+/// What the daemon is doing, for STATUS=, the status file and `vaewatch status`.
+public struct DaemonStatus: Sendable, Equatable {
+    /// The daemon's phase.
+    public enum State: String, Sendable {
+        case starting
+        case warmingUp = "warming_up"
+        case running
+        case waitingForDatabase = "waiting_for_database"
+        case reloading
+        case stopping
+    }
+
+    /// The phase.
+    public var state: State = .starting
+    /// The daemon's process id.
+    public var pid: Int32 = 0
+    /// Where records come from, e.g. `public.metrics (queue)` or `stdin`.
+    public var source = ""
+    /// Records scored since start.
+    public var records = 0
+    /// Records flagged since start.
+    public var anomalies = 0
+    /// Input rows or lines rejected since start.
+    public var rejects = 0
+    /// Version of the model in use; nil before the first.
+    public var modelVersion: Int?
+    /// Its threshold.
+    public var threshold: Float?
+    /// Retrains finished and swapped in since start.
+    public var retrains = 0
+    /// Whether a retrain runs now.
+    public var retraining = false
+    /// When the last retrain finished, seconds since 1970.
+    public var lastRetrainAt: Int64?
+    /// Records left before the record-count trigger fires; nil when that trigger is off.
+    public var nextRetrainRecords: Int?
+    /// Seconds left before the time trigger fires; nil when that trigger is off.
+    public var nextRetrainSeconds: Double?
+    /// Seconds the source has been behind (claims returning full batches) without catching up; 0 when idle.
+    public var lagSeconds: Double = 0
+    /// The last error, with what to do; nil when none since start.
+    public private(set) var lastError: String?
+    /// When ``lastError`` was recorded, seconds since 1970: the STATUS line shows it for ``errorShownSeconds``.
+    public private(set) var lastErrorAt: Int64 = 0
+    /// How long the STATUS line repeats the last error.
+    public static let errorShownSeconds: Int64 = 300
+    /// A detail of the current state, such as the database error while waiting for it.
+    public var detail: String?
+    /// When this was last written, seconds since 1970.
+    public var updatedAt: Int64 = 0
+
+    /// A status with nothing counted yet.
+    public init() {}
+
+    /// Records `error` as the last error, at `now` (seconds since 1970).
+    public mutating func record(error: String, at now: Int64) {
+        lastError = error
+        lastErrorAt = now
+        updatedAt = max(updatedAt, now)
+    }
+
+    /// Share of scored records flagged, 0 before any.
+    public var anomalyRate: Double { records == 0 ? 0 : Double(anomalies) / Double(records) }
+
+    /// The one-line summary systemd shows as `Status:`.
+    public var line: String {
+        switch state {
+        case .starting: return detail ?? "starting"
+        case .warmingUp: return "warming up: " + (detail ?? "learning a first model")
+        case .waitingForDatabase: return "waiting for database" + (detail.map { " (\($0))" } ?? "")
+        case .reloading: return "reloading"
+        case .stopping: return "stopping"
+        case .running:
+            var parts = [
+                "\(Self.grouped(records)) records, \(Self.grouped(anomalies)) flagged (\(Self.percent(anomalyRate)))"
+            ]
+            if let modelVersion { parts.append("model v\(modelVersion)") }
+            if retraining {
+                parts.append("retraining")
+            } else if let next = nextRetrainText {
+                parts.append("next retrain \(next)")
+            }
+            if lagSeconds >= 1 { parts.append("behind by \(Int(lagSeconds)) s") }
+            if let detail { parts.append(detail) }
+            if let lastError, updatedAt - lastErrorAt < Self.errorShownSeconds { parts.append("error: \(lastError)") }
+            return "scoring \(source): " + parts.joined(separator: ", ")
+        }
+    }
+
+    /// "in 42 min", "after 1,200 records", or nil when no trigger is on.
+    var nextRetrainText: String? {
+        var parts: [String] = []
+        if let seconds = nextRetrainSeconds { parts.append("in \(Self.duration(seconds))") }
+        if let records = nextRetrainRecords { parts.append("after \(Self.grouped(records)) records") }
+        return parts.isEmpty ? nil : parts.joined(separator: " or ")
+    }
+
+    /// 12345 as "12,345".
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return (value < 0 ? "-" : "") + result
+    }
+
+    /// 0.01234 as "1.23%".
+    static func percent(_ fraction: Double) -> String {
+        let hundredths = Int((fraction * 10_000).rounded())
+        let fractional = hundredths % 100
+        return "\(hundredths / 100).\(fractional < 10 ? "0" : "")\(fractional)%"
+    }
+
+    /// Seconds as "45 s", "12 min" or "3 h 5 min".
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded(.up))
+        if whole < 60 { return "\(whole) s" }
+        if whole < 3600 { return "\((whole + 59) / 60) min" }
+        return "\(whole / 3600) h \((whole % 3600) / 60) min"
+    }
+}

@@ -1,0 +1,27 @@
+import Detector
+import Synchronization
+
+/// The model in use. Scoring reads it at every batch; a retrain or a reload replaces it with one assignment under
+/// a lock, so scoring never waits for training and never sees half a model.
+public final class ModelSlot: Sendable {
+    private let current = Mutex<Detector?>(nil)
+
+    /// An empty slot (warm-up has not produced a model yet).
+    public init() {}
+
+    /// The model in use, or nil before the first one.
+    public var detector: Detector? { current.withLock { $0 } }
+
+    /// Puts `detector` in use.
+    public func replace(with detector: Detector) { current.withLock { $0 = detector } }
+
+    /// Puts `detector` in use only if it is newer than the one in use (a reload must not go back in time);
+    /// returns whether it did.
+    public func replaceIfNewer(with detector: Detector) -> Bool {
+        current.withLock {
+            guard ($0?.version ?? 0) < detector.version else { return false }
+            $0 = detector
+            return true
+        }
+    }
+}

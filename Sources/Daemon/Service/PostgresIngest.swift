@@ -1,0 +1,138 @@
+import Compute
+import Glibc
+import Synchronization
+import Detector
+import Logging
+import PostgresStore
+import VAE
+
+/// PostgreSQL mode: makes sure there is a model (the newest checkpoint, else the registry's newest, else warm-up
+/// on the table's most recent rows), then runs the pipeline group until the daemon stops.
+struct PostgresIngest {
+    let context: DaemonContext
+
+    func run() {
+        let settings = context.settings
+        let connection = ConnectionSettings(conninfo: settings.databaseURL)
+        let source = SourceTable(
+            table: QualifiedName(parsing: settings.sourceTable), key: settings.sourceKey,
+            columns: settings.sourceColumns, name: settings.sourceName.isEmpty ? nil : settings.sourceName)
+        let heartbeat = context.heartbeats.register("ingest")
+        guard ensureModel(connection: connection, source: source, heartbeat: heartbeat) else {
+            context.heartbeats.remove(heartbeat)
+            return
+        }
+        context.heartbeats.remove(heartbeat)
+        var options = PostgresPipelineOptions(connection: connection, source: source)
+        options.mode = settings.sourceMode
+        options.batchSize = settings.batchSize
+        options.pollInterval = .milliseconds(Int64(settings.pollSeconds * 1000))
+        if settings.workers > 0 { options.workers = settings.workers }
+        options.heartbeats = context.heartbeats
+        options.fault = context.fault
+        let models = context.models
+        let group = PostgresPipelineGroup(options: options) { models.detector! }
+        let context = self.context
+        do {
+            try group.run(until: context.stopping) { worker, event in context.handle(event, worker: worker) }
+        } catch {
+            context.fail(DaemonError(.source, "\(error)"))
+        }
+    }
+
+    /// Waits until a model is in the slot; false when the daemon stopped (or failed) first.
+    private func ensureModel(connection settings: ConnectionSettings, source: SourceTable, heartbeat: Heartbeat)
+        -> Bool
+    {
+        var backoff = Backoff(base: .seconds(1), cap: .seconds(20))
+        while context.models.detector == nil {
+            guard !context.stopping.isStopped else { return false }
+            heartbeat.beat()
+            do throws(PostgresError) {
+                let connection = try Connection(settings)
+                defer { connection.close() }
+                backoff.reset()
+                let resolved = try ResolvedSource.resolve(source, on: connection)
+                context.resolvedSourceName.withLock { $0 = resolved.name }
+                if try loadFromRegistry(resolved, on: connection) { return true }
+                let wanted = context.settings.warmupRecords
+                let rows = try RecentRows.read(resolved, limit: wanted, on: connection)
+                guard rows.count >= wanted else {
+                    context.status.withLock {
+                        $0.state = .warmingUp
+                        $0.detail =
+                            "\(rows.count) of the \(wanted) records warm-up needs are in \(resolved.name); waiting "
+                            + "for more (or lower training.warmup)"
+                    }
+                    pause(.seconds(5), beating: heartbeat, until: context.stopping)
+                    continue
+                }
+                connection.close()
+                try warmUp(on: rows, names: resolved.columns, source: resolved.name, heartbeat: heartbeat)
+            } catch {
+                if error.kind == .configuration {
+                    context.fail(DaemonError(.source, "\(error)"))
+                    return false
+                }
+                let delay = backoff.nextDelay()
+                context.status.withLock {
+                    $0.state = .waitingForDatabase
+                    $0.detail = "attempt \(backoff.attempts): \(error.description)"
+                }
+                context.logger.warning(
+                    "database not ready for warm-up; retrying",
+                    metadata: ["db.attempt": "\(backoff.attempts)", "db.error": "\(error.description)"])
+                pause(delay, beating: heartbeat, until: context.stopping)
+            }
+        }
+        return true
+    }
+
+    /// Loads the registry's newest active model for the source; false when there is none that fits.
+    private func loadFromRegistry(_ source: ResolvedSource, on connection: Connection) throws(PostgresError) -> Bool {
+        guard let stored = try ModelRegistry.newestActive(source: source.name, on: connection) else { return false }
+        do {
+            let detector = try ModelFiles.detector(
+                from: stored.bytes, name: "registry model \(source.name) v\(stored.version)",
+                expectedFeatures: source.columns)
+            context.use(detector)
+            context.checkpoint(detector)
+            context.logger.info(
+                "model loaded from the registry", metadata: ["model.version": "\(detector.version)"])
+            return true
+        } catch {
+            context.problem("the registry's model is not usable, warming up instead: \(error)")
+            return false
+        }
+    }
+
+    /// Trains the first model on `rows`, puts it in use, checkpoints it and stores it in the registry.
+    private func warmUp(on rows: RecordBatch, names: [String], source: String, heartbeat: Heartbeat)
+        throws(PostgresError)
+    {
+        let settings = context.settings
+        context.status.withLock {
+            $0.state = .warmingUp
+            $0.detail = "learning from the \(rows.count) most recent records of \(source)"
+        }
+        context.logger.notice(
+            "no model yet: learning from the most recent rows", metadata: ["training.records": "\(rows.count)"])
+        let result: DetectorTrainingResult
+        do {
+            result = try Detector.train(
+                featureNames: names, on: rows, options: settings.detector,
+                pool: ThreadPool(threadCount: settings.trainingThreads), createdAt: Int64(time(nil))
+            ) { _ in
+                heartbeat.beat()
+                return context.stopping.isStopped ? .stop : .proceed
+            }
+        } catch {
+            context.fail(DaemonError(.model, "warm-up training failed: \(error)"))
+            return
+        }
+        guard !context.stopping.isStopped else { return }
+        context.use(result.detector)
+        context.checkpoint(result.detector)
+        context.publish(result.detector)
+    }
+}

@@ -1,0 +1,16 @@
+/// What `vaewatch serve` was started with: where its configuration comes from.
+public struct ServeRequest: Sendable {
+    /// The configuration file; nil for defaults, environment and overrides only.
+    public var configurationPath: String?
+    /// `--set NAME=VALUE` overrides, in order.
+    public var overrides: [String]
+    /// The process environment (`VAEWATCH_*` overrides, `STATE_DIRECTORY`, …).
+    public var environment: [String: String]
+
+    /// A request to serve with the configuration at `configurationPath`, `overrides` and `environment`.
+    public init(configurationPath: String?, overrides: [String], environment: [String: String]) {
+        self.configurationPath = configurationPath
+        self.overrides = overrides
+        self.environment = environment
+    }
+}

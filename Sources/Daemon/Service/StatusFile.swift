@@ -1,0 +1,89 @@
+import Glibc
+
+/// The status file the daemon keeps in its runtime folder (`status.json`): one flat JSON object, replaced
+/// atomically about once a second, read by `vaewatch status`.
+public enum StatusFile {
+    /// The file's name in the runtime folder.
+    public static let name = "status.json"
+
+    /// `status` as JSON: one object, keys in snake case, absent values as null.
+    public static func encode(_ status: DaemonStatus) -> String {
+        var fields: [(String, String)] = [
+            ("state", quoted(status.state.rawValue)),
+            ("status", quoted(status.line)),
+            ("pid", "\(status.pid)"),
+            ("source", quoted(status.source)),
+            ("records", "\(status.records)"),
+            ("anomalies", "\(status.anomalies)"),
+            ("rejects", "\(status.rejects)"),
+            ("anomaly_rate", "\(status.anomalyRate)"),
+            ("model_version", status.modelVersion.map { "\($0)" } ?? "null"),
+            ("threshold", status.threshold.map { $0.isFinite ? "\($0)" : "null" } ?? "null"),
+            ("retrains", "\(status.retrains)"),
+            ("retraining", status.retraining ? "true" : "false"),
+            ("last_retrain_at", status.lastRetrainAt.map { "\($0)" } ?? "null"),
+            ("next_retrain_records", status.nextRetrainRecords.map { "\($0)" } ?? "null"),
+            ("next_retrain_seconds", status.nextRetrainSeconds.map { "\(Int($0.rounded(.up)))" } ?? "null"),
+            ("lag_seconds", "\(Int(status.lagSeconds))"),
+            ("last_error", status.lastError.map(quoted) ?? "null"),
+            ("updated_at", "\(status.updatedAt)"),
+        ]
+        if let detail = status.detail { fields.append(("detail", quoted(detail))) }
+        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}\n"
+    }
+
+    /// Replaces `directory/status.json` with `status`: written to a temporary file, then renamed, so a reader
+    /// never sees half a file. The runtime folder is a tmpfs, so there is nothing to fsync.
+    public static func write(_ status: DaemonStatus, in directory: String) throws(DaemonError) {
+        let path = directory + "/" + name
+        let temporary = path + ".tmp.\(getpid())"
+        let bytes = Array(encode(status).utf8)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw DaemonError(.io, "cannot write the status file \(temporary): \(errorText())")
+        }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                let text = errorText()
+                close(descriptor)
+                unlink(temporary)
+                throw DaemonError(.io, "cannot write the status file \(temporary): \(text)")
+            }
+            written += n
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else {
+            let text = errorText()
+            unlink(temporary)
+            throw DaemonError(.io, "cannot replace the status file \(path): \(text)")
+        }
+    }
+
+    /// A JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+
+    /// The current `errno` as text.
+    static func errorText() -> String { String(cString: strerror(errno)) }
+}

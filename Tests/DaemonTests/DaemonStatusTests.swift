@@ -1,0 +1,86 @@
+import Testing
+
+@testable import Daemon
+
+/// The one-line STATUS and the status file's JSON.
+@Suite struct DaemonStatusTests {
+    /// A running daemon's status with everything set.
+    static func running() -> DaemonStatus {
+        var status = DaemonStatus()
+        status.state = .running
+        status.pid = 4242
+        status.source = "public.metrics (queue)"
+        status.records = 1_234_567
+        status.anomalies = 12_345
+        status.modelVersion = 7
+        status.threshold = 3.5
+        status.nextRetrainSeconds = 125
+        status.nextRetrainRecords = 1500
+        status.record(error: "cannot write \"x\"\nsecond line", at: 1000)
+        status.updatedAt = 1000 + DaemonStatus.errorShownSeconds
+        return status
+    }
+
+    @Test func runningLineSaysCountsRateModelAndNextRetrain() {
+        #expect(
+            Self.running().line
+                == "scoring public.metrics (queue): 1,234,567 records, 12,345 flagged (1.00%), model v7, "
+                + "next retrain in 3 min or after 1,500 records")
+    }
+
+    @Test func aRecentErrorIsRepeatedInTheLineForFiveMinutes() {
+        var status = Self.running()
+        status.record(error: "checkpoint failed: fsync: Input/output error", at: 5000)
+        #expect(status.line.hasSuffix(", error: checkpoint failed: fsync: Input/output error"))
+        status.updatedAt = 5000 + DaemonStatus.errorShownSeconds
+        #expect(!status.line.contains("error"))
+        #expect(status.lastError == "checkpoint failed: fsync: Input/output error")
+    }
+
+    @Test func otherStatesSayWhatTheDaemonWaitsFor() {
+        var status = DaemonStatus()
+        status.state = .waitingForDatabase
+        status.detail = "attempt 3: connection refused"
+        #expect(status.line == "waiting for database (attempt 3: connection refused)")
+        status.state = .warmingUp
+        status.detail = "120 of the 2000 records warm-up needs are in public.metrics"
+        #expect(status.line == "warming up: 120 of the 2000 records warm-up needs are in public.metrics")
+        status.state = .running
+        status.detail = nil
+        status.retraining = true
+        status.lagSeconds = 12.5
+        #expect(status.line == "scoring : 0 records, 0 flagged (0.00%), retraining, behind by 12 s")
+    }
+
+    @Test func durationsAndNumbersReadNaturally() {
+        #expect(DaemonStatus.duration(45) == "45 s")
+        #expect(DaemonStatus.duration(3599) == "60 min")
+        #expect(DaemonStatus.duration(3600) == "1 h 0 min")
+        #expect(DaemonStatus.duration(3725) == "1 h 2 min")
+        #expect(DaemonStatus.grouped(-1_000) == "-1,000")
+        #expect(DaemonStatus.grouped(999) == "999")
+        #expect(DaemonStatus.percent(0.00123) == "0.12%")
+    }
+
+    @Test func statusFileRoundTripsThroughTheReader() throws {
+        let status = Self.running()
+        let fields = try #require(StatusFile.fields(of: StatusFile.encode(status)))
+        let values = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
+        #expect(values["state"] == "running")
+        #expect(values["records"] == "1234567")
+        #expect(values["model_version"] == "7")
+        #expect(values["last_error"] == "cannot write \"x\"\nsecond line")
+        #expect(values["last_retrain_at"] == .some(nil))
+        #expect(values["next_retrain_seconds"] == "125")
+        #expect(values["status"] == status.line)
+        #expect(fields.first?.key == "state")
+    }
+
+    @Test func damagedStatusFilesAreRefused() {
+        #expect(StatusFile.fields(of: "") == nil)
+        #expect(StatusFile.fields(of: "{\"state\": ") == nil)
+        #expect(StatusFile.fields(of: "{\"state\" \"running\"}") == nil)
+        #expect(StatusFile.fields(of: "{\"a\": \"unterminated}") == nil)
+        #expect(StatusFile.fields(of: "{}")?.isEmpty == true)
+    }
+}
