@@ -11,7 +11,8 @@ import VAE
 // `vaewatch-bench generate ROWS PATH` writes the records benchmark's input; `vaewatch-bench parse N PATH` prints
 // the parse-only rate. scripts/bench runs both, and times `vaewatch score` on the file itself.
 // `vaewatch-bench postgres N CONNINFO` prints the PostgreSQL loop and latency figures (scripts/bench starts a
-// private cluster for it).
+// private cluster for it). `vaewatch-bench checkpoint DIR` prints checkpoint write latency and throughput; with
+// `--loop` it writes forever, for the kill test (C1).
 let arguments = CommandLine.arguments
 if arguments.count == 4, arguments[1] == "generate", let count = Int(arguments[2]) {
     try generateRecords(rows: count, to: arguments[3])
@@ -31,6 +32,7 @@ if arguments.count == 4, arguments[1] == "postgres", let runs = Int(arguments[2]
     try runPostgresBench(conninfo: arguments[3], runs: runs)
     exit(0)
 }
+if arguments.count >= 2, arguments[1] == "checkpoint" { exit(runCheckpointBench(Array(arguments.dropFirst(2)))) }
 
 func now() -> Double {
     var ts = timespec()
