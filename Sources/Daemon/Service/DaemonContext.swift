@@ -31,6 +31,9 @@ final class DaemonContext: Sendable {
     let failure = Mutex<DaemonError?>(nil)
     /// The source's name in vaewatch's tables, once the catalog resolved it (`public.metrics` for `metrics`).
     let resolvedSourceName = Mutex<String?>(nil)
+    /// Records the first model learned from that are still to be scored: the retrain schedule does not count
+    /// them, so the first retrain comes after `training.every_records` new records, not at once.
+    let warmUpRecordsToSkip = Mutex<Int>(0)
     /// When the source started being behind; nil while caught up.
     let behindSince = Mutex<ContinuousClock.Instant?>(nil)
     private let started = ContinuousClock.now
@@ -103,7 +106,11 @@ final class DaemonContext: Sendable {
     func scored(_ batch: RecordBatch, verdicts: Verdicts, rejects: Int) {
         let flagged = verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
         window.withLock { $0?.offer(batch, verdicts: verdicts) }
-        policy.withLock { $0.recordsScored(verdicts.count) }
+        let counted = warmUpRecordsToSkip.withLock { skip in
+            defer { skip = max(0, skip - verdicts.count) }
+            return max(0, verdicts.count - skip)
+        }
+        policy.withLock { $0.recordsScored(counted) }
         status.withLock {
             $0.records += verdicts.count
             $0.anomalies += flagged
@@ -113,6 +120,15 @@ final class DaemonContext: Sendable {
                 $0.detail = nil
             }
         }
+    }
+
+    /// Puts the model warm-up learned from `records` records in use: the retrain schedule starts now, and does
+    /// not count those records when they are scored.
+    func learned(_ detector: Detector, from records: Int) {
+        use(detector)
+        warmUpRecordsToSkip.withLock { $0 = records }
+        let now = elapsed
+        policy.withLock { $0.retrained(at: now) }
     }
 
     /// Saves `detector` as a checkpoint in the state folder (keeping `state.keep`); a failure is logged and shown

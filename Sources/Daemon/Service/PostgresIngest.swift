@@ -31,6 +31,7 @@ struct PostgresIngest {
         options.heartbeats = context.heartbeats
         options.fault = context.fault
         let models = context.models
+        // ensureModel filled the slot, and nothing ever empties it.
         let group = PostgresPipelineGroup(options: options) { models.detector! }
         let context = self.context
         do {
@@ -131,7 +132,7 @@ struct PostgresIngest {
             return
         }
         guard !context.stopping.isStopped else { return }
-        context.use(result.detector)
+        context.learned(result.detector, from: rows.count)
         context.checkpoint(result.detector)
         context.publish(result.detector)
     }

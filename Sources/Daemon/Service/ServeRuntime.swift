@@ -24,8 +24,10 @@ public enum ServeRuntime {
             configuration = try Settings.load(
                 file: request.configurationPath, environment: request.environment, overrides: request.overrides)
         } catch {
-            logger.critical("the configuration is not valid; nothing was started:\n\(error.description)")
-            notifier.status("configuration not valid: " + error.description.replacing("\n", with: "; "))
+            logger.critical(
+                "the configuration is not valid, nothing was started; fix it (check with `vaewatch check-config`):")
+            for problem in error.problems { logger.critical("\(problem.description)") }
+            notifier.status("configuration not valid: " + error.summary)
             return exitConfiguration
         }
         JournalLogHandler.setLevel(Logger.Level(rawValue: configuration.logLevel.rawValue) ?? .info)

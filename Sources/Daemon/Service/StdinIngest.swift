@@ -25,8 +25,9 @@ struct StdinIngest {
         defer { context.heartbeats.remove(heartbeat) }
         var hooks = StreamHooks()
         hooks.model = { context.models.detector }
+        let warmup = settings.warmupRecords
         hooks.learned = { result in
-            context.use(result.detector)
+            context.learned(result.detector, from: warmup)
             context.checkpoint(result.detector)
             context.logger.info(
                 "model version 1 learned at warm-up",
