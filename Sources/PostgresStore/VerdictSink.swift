@@ -143,7 +143,7 @@ public final class VerdictSink {
     func encode(keys: [String], verdicts: Verdicts, leading: Leading) -> [UInt8] {
         if fragmentNames != verdicts.featureNames {
             fragmentNames = verdicts.featureNames
-            fragments = fragmentNames.map { Array("{\"feature\":\(Self.jsonString($0)),\"share\":".utf8) }
+            fragments = fragmentNames.map { Array("{\"feature\":\(JSONText.quoted($0)),\"share\":".utf8) }
         }
         var encoder = BinaryCopyEncoder(capacity: 64 + keys.count * 160)
         var top: [UInt8] = []
@@ -200,32 +200,10 @@ public final class VerdictSink {
 
     /// One verdict as a JSON object, for the dead letters.
     private func json(_ verdict: Verdict) -> String {
-        let top = verdict.topFeatures.map { "{\"feature\":\(Self.jsonString($0.name)),\"share\":\($0.share)}" }
+        let top = verdict.topFeatures.map { "{\"feature\":\(JSONText.quoted($0.name)),\"share\":\($0.share)}" }
         return "{\"score\":\(verdict.score),\"recon\":\(verdict.recon),\"kl\":\(verdict.kl),"
             + "\"threshold\":\(verdict.threshold),\"is_anomaly\":\(verdict.isAnomaly),"
             + "\"model_version\":\(verdict.modelVersion),\"missing\":\(verdict.missingCount),"
             + "\"top_features\":[\(top.joined(separator: ","))]}"
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -58,19 +58,7 @@ final class ServeFixture {
 
     /// Replaces the configuration file with `settings` (dotted name, YAML value), nested by section.
     func writeConfiguration(_ settings: [(name: String, value: String)]) throws {
-        var sections: [(name: String, lines: [String])] = []
-        for (name, value) in settings {
-            let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
-            let line = "  \(parts[1]): \(value)"
-            if let index = sections.firstIndex(where: { $0.name == parts[0] }) {
-                sections[index].lines.append(line)
-            } else {
-                sections.append((parts[0], [line]))
-            }
-        }
-        try writeConfiguration(
-            text: sections.map { ([$0.name + ":"] + $0.lines).joined(separator: "\n") }
-                .joined(separator: "\n") + "\n")
+        try writeConfiguration(text: settingsYAML(settings))
     }
 
     /// Replaces the configuration file with `text`, atomically (a daemon reloading never reads half a file).

@@ -93,7 +93,9 @@ public final class DaemonProcess: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for descriptor in Self.inheritableDescriptors() { posix_spawn_file_actions_addclose(&actions, descriptor) }
+        for descriptor in SpawnedProcess.inheritableDescriptors() {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
         posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
@@ -407,21 +409,5 @@ public final class DaemonProcess: Sendable {
             _ = poll(&entry, 1, Int32(min(left, 1) * 1000) + 1)
         }
         return true
-    }
-
-    /// This process's descriptors above 2 that are not close-on-exec, so would leak into a child.
-    private static func inheritableDescriptors() -> [CInt] {
-        guard let directory = opendir("/proc/self/fd") else { return [] }
-        defer { closedir(directory) }
-        var descriptors: [CInt] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
-            guard let descriptor = CInt(name), descriptor > 2 else { continue }
-            let flags = fcntl(descriptor, F_GETFD)
-            if flags >= 0 && flags & FD_CLOEXEC == 0 { descriptors.append(descriptor) }
-        }
-        return descriptors
     }
 }

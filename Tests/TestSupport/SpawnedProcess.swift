@@ -174,7 +174,7 @@ public struct SpawnedProcess: Sendable {
     }
 
     /// This process's descriptors above 2 that are not close-on-exec, so would leak into a child.
-    private static func inheritableDescriptors() -> [CInt] {
+    static func inheritableDescriptors() -> [CInt] {
         guard let directory = opendir("/proc/self/fd") else { return [] }
         defer { closedir(directory) }
         var descriptors: [CInt] = []

@@ -1,27 +1,16 @@
+import Compute
 import Glibc
+import Synchronization
 
-/// Runs blocking `body` on a new detached thread and suspends the caller until it returns: CPU work and blocking
-/// I/O never occupy the cooperative pool.
+/// Runs blocking `body` on a new thread and suspends the caller until it returns: CPU work and blocking I/O never
+/// occupy the cooperative pool.
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-        let job = Unmanaged.passRetained(Job { continuation.resume(returning: body()) }).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { raw in
-                let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
-                job.run()
-                return nil
-            }, job)
-        precondition(rc == 0, "onOwnThread: pthread_create failed with error \(rc)")
-        pthread_detach(thread)
+    let thread = Mutex<BackgroundThread?>(nil)
+    let result = await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
+        thread.withLock { $0 = BackgroundThread { continuation.resume(returning: body()) } }
     }
-}
-
-/// A closure handed to a new thread.
-private final class Job {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
+    thread.withLock { $0?.join() }  // The thread has handed over its result: it ends at once.
+    return result
 }
 
 /// Sleeps `duration` in slices of at most 100 ms, beating `heartbeat` and returning early once `stop` is raised.

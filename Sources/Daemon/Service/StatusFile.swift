@@ -1,3 +1,4 @@
+import Detector
 import Glibc
 
 /// The status file the daemon keeps in its runtime folder (`status.json`): one flat JSON object, replaced
@@ -63,26 +64,7 @@ public enum StatusFile {
     }
 
     /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
     /// The current `errno` as text.
     static func errorText() -> String { String(cString: strerror(errno)) }
