@@ -1,9 +1,11 @@
 import ArgumentParser
 import Daemon
+import Dispatch
 import Logging
+import Synchronization
 
 /// `vaewatch serve`: the daemon.
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the daemon: score a PostgreSQL table (or stdin) continuously and retrain on a schedule.",
@@ -34,11 +36,20 @@ struct ServeCommand: AsyncParsableCommand {
         help: ArgumentHelp("Override one setting, e.g. --set source.batch=500 (repeatable).", valueName: "name=value"))
     var overrides: [String] = []
 
-    func run() async throws {
+    /// Runs the daemon's services on the concurrency runtime while the main thread waits for its exit status.
+    func run() throws {
         let logger = Logger(label: "vaewatch")
         let request = ServeRequest(
             configurationPath: configurationPath, overrides: overrides, environment: Settings.processEnvironment())
-        let status = await ServeRuntime.run(request, logger: logger)
-        if status != 0 { throw ExitCode(status) }
+        let status = Mutex<Int32>(0)
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            let code = await ServeRuntime.run(request, logger: logger)
+            status.withLock { $0 = code }
+            finished.signal()
+        }
+        finished.wait()
+        let code = status.withLock { $0 }
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,28 +1,22 @@
 import ArgumentParser
 import Daemon
-import Dispatch
 import Logging
 
-/// The process entry: `vaewatch serve` takes over its signals before anything else runs. The entry is synchronous
-/// on purpose: an `async` main starts the concurrency runtime's threads before its first statement, and a thread
-/// created before the signals are blocked would run their default action (measured: SIGUSR1 killed the daemon).
-/// Logging goes to stderr with journald priorities.
+/// The process entry: `vaewatch serve` takes over its signals before anything else runs, on the main thread before
+/// any thread of ours exists (threads inherit the blocked mask); logging goes to stderr with journald priorities.
+/// The entry is synchronous on purpose: an `async` main starts the concurrency runtime first, and a thread that
+/// started before the signals were blocked would run their default action (measured: SIGUSR1 killed the daemon).
 @main
 enum Entry {
     static func main() {
         if CommandLine.arguments.dropFirst().first == "serve" { ControlSignals.takeOver() }
         LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
-        let finished = DispatchSemaphore(value: 0)
-        Task.detached {
-            await VAEWatch.main()
-            finished.signal()
-        }
-        finished.wait()
+        VAEWatch.main()
     }
 }
 
 /// The `vaewatch` command: a streaming anomaly detector built on a variational autoencoder.
-struct VAEWatch: AsyncParsableCommand {
+struct VAEWatch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vaewatch",
         abstract: "Score numeric records for anomalies with a variational autoencoder.",

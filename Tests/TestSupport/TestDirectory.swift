@@ -71,16 +71,23 @@ public func directoryEntries(_ path: String) -> [String]? {
     return names
 }
 
+/// Why ``readFile(_:)`` failed: the call, the path and the errno. Thrown, not recorded, so that `try?` can probe for a
+/// file that may not exist yet; an uncaught one still fails the test with this text.
+public struct FileReadError: Error, CustomStringConvertible {
+    /// `open /path: errno 2`.
+    public let description: String
+}
+
 /// The whole content of the file at `path`.
 public func readFile(_ path: String) throws -> [UInt8] {
     let descriptor = open(path, O_RDONLY)
-    try #require(descriptor >= 0, "open \(path): errno \(errno)")
+    guard descriptor >= 0 else { throw FileReadError(description: "open \(path): errno \(errno)") }
     defer { close(descriptor) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65_536)
     while true {
         let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-        try #require(count >= 0, "read \(path): errno \(errno)")
+        guard count >= 0 else { throw FileReadError(description: "read \(path): errno \(errno)") }
         if count == 0 { return bytes }
         bytes += chunk[..<count]
     }
