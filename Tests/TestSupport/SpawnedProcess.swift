@@ -63,30 +63,17 @@ public struct SpawnedProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, error, 2)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] {
-            sigaddset(&defaults, signal)
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         let argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var child: pid_t = 0
         let rc: CInt
-        if let environment {
-            let envp = environment.map { strdup($0) } + [nil]
-            defer { for pointer in envp { free(pointer) } }
-            rc = posix_spawnp(&child, program, &actions, &attributes, argv, envp)
-        } else {
-            rc = posix_spawnp(&child, program, &actions, &attributes, argv, environ)
+        rc = withSpawnAttributes(blocking: []) { attributes in
+            if let environment {
+                let envp = environment.map { strdup($0) } + [nil]
+                defer { for pointer in envp { free(pointer) } }
+                return posix_spawnp(&child, program, &actions, &attributes, argv, envp)
+            }
+            return posix_spawnp(&child, program, &actions, &attributes, argv, environ)
         }
         guard rc == 0 else {
             close(output)

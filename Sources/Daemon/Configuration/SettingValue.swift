@@ -1,3 +1,5 @@
+import Detector
+
 /// A setting's value once parsed: what ``Setting`` reads from and writes into ``ServeConfiguration``.
 public enum SettingValue: Sendable, Equatable {
     /// A text value, or one of a choice's values.
@@ -44,27 +46,9 @@ enum YAMLText {
         return plain ? text : quoted(text)
     }
 
-    /// `text` in double quotes, with `"`, `\` and control characters escaped.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
+    /// `text` in double quotes, with `"`, `\` and control characters escaped (a JSON string is a YAML
+    /// double-quoted scalar).
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
     /// `90`, `0.995`, `1e-06`: whole numbers without a fraction, others as Swift writes a `Double`.
     static func number(_ value: Double) -> String {
