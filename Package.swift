@@ -67,11 +67,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Draws scored records as an SVG chart (score over time, threshold, flagged points, explaining features). No I/O.
+        .target(name: "Report", swiftSettings: strictSettings),
+
         // The command-line interface: thin commands over the modules above.
         .executableTarget(
             name: "vaewatch",
             dependencies: [
-                "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon",
+                "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,6 +106,7 @@ let package = Package(
             dependencies: ["RecordIO", "Detector", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "PostgresStoreTests",
             dependencies: ["PostgresStore", "Detector", "VAE", "Compute", "TestSupport"],

@@ -48,7 +48,7 @@ struct VAEWatch: ParsableCommand {
         subcommands: [
             ScoreCommand.self, TrainCommand.self, InspectCommand.self, SampleCommand.self, InitDBCommand.self,
             BackfillCommand.self, ModelsCommand.self, ServeCommand.self, CheckConfigCommand.self,
-            StatusCommand.self, RetrainCommand.self,
+            StatusCommand.self, RetrainCommand.self, ReportCommand.self,
         ]
     )
 }

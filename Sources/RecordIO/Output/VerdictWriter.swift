@@ -65,7 +65,8 @@ package struct VerdictWriter: Sendable {
         let workers = n >= 256 ? pool?.threadCount ?? 1 : 1
         let buffers = (0..<workers).map { _ in OutputBuffer(capacity: 64 * max(1, n / workers)) }
         let threshold = OutputBuffer()
-        threshold.append(verdicts.threshold, infinity: "inf")
+        // +∞ as JSON parsers read it in JSON lines, as `inf` in CSV (like the scores).
+        threshold.append(verdicts.threshold, infinity: output == .jsonl ? "1e999" : "inf")
         let thresholdText = UnsafeRawBufferPointer(start: threshold.bytes, count: threshold.count)
         let names = verdicts.featureNames.map { name in
             let buffer = OutputBuffer()

@@ -1,0 +1,50 @@
+/// The counts a report states in its title, which the command also prints: records, flagged records, their
+/// percentage, and the model versions that scored them.
+public struct ReportSummary: Sendable, Equatable {
+    /// Records in the report.
+    public let records: Int
+    /// Records flagged as anomalies.
+    public let flagged: Int
+    /// The lowest and highest model version among the records, when the input says.
+    public let modelVersions: ClosedRange<Int>?
+
+    /// Counts `points`.
+    public init(_ points: [ScoredPoint]) {
+        records = points.count
+        var flagged = 0
+        var lowest = Int.max
+        var highest = Int.min
+        for point in points {
+            if point.isAnomaly { flagged += 1 }
+            if let version = point.modelVersion {
+                lowest = min(lowest, version)
+                highest = max(highest, version)
+            }
+        }
+        self.flagged = flagged
+        modelVersions = lowest <= highest ? lowest...highest : nil
+    }
+
+    /// The flagged records as a percentage of all: `0.49%`.
+    public var flaggedPercent: String {
+        NumberText.percent(records > 0 ? Double(flagged) / Double(records) : 0)
+    }
+
+    /// `model versions 1–3`, `model version 2`, or nil when the input does not say.
+    public var versionText: String? {
+        guard let versions = modelVersions else { return nil }
+        return versions.count == 1
+            ? "model version \(versions.lowerBound)" : "model versions \(versions.lowerBound)–\(versions.upperBound)"
+    }
+
+    /// The parts of the summary: `12,345 records`, `61 flagged (0.49%)` and, when known, the model versions.
+    public var parts: [String] {
+        [
+            "\(NumberText.count(records)) record\(records == 1 ? "" : "s")",
+            "\(NumberText.count(flagged)) flagged (\(flaggedPercent))",
+        ] + (versionText.map { [$0] } ?? [])
+    }
+
+    /// `12,345 records, 61 flagged (0.49%), model versions 1–3`.
+    public var text: String { parts.joined(separator: ", ") }
+}

@@ -1,0 +1,254 @@
+import ArgumentParser
+import PostgresStore
+import RecordIO
+import Report
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `vaewatch report`: scored records in, one SVG picture out.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Draw scored records as an SVG chart: the score over time, the threshold, the flagged records.",
+        discussion: """
+            Reads verdicts, from a file written by `vaewatch score` or from vaewatch.scores in PostgreSQL, and \
+            draws one picture that any web browser opens: the score of every record over time on a log scale, \
+            the threshold as a step line (it moves when the model is retrained), every flagged record as a red \
+            dot, and below, bars of the features that explain the flags (each feature's mean share of the \
+            reconstruction error over the flagged records).
+
+            From a file. JSON lines carry the features behind each score; CSV output has \
+            none, so its report shows no feature bars:
+              vaewatch score --input m.csv --ignore label --output jsonl > scored.jsonl
+              vaewatch report --input scored.jsonl --out report.svg
+
+            From the database: the most recent 100,000 verdicts of one source (the only \
+            one, unless --source-name picks it), or the last N:
+              vaewatch report --database dbname=metrics --source-name public.metrics
+              vaewatch report --database dbname=metrics --last 5000 --out - > recent.svg
+
+            A million records still make a small file: the score line is drawn per pixel \
+            column (its first, lowest, highest and last score), and flagged records get a \
+            marker each up to 5,000, then one per pixel column; the caption says when \
+            either happens. One line on stderr says what was drawn:
+              vaewatch: wrote r.svg: 9,120 records, 41 flagged (0.45%), model versions 1–3
+
+            Exit status: 0 written; 64 bad options (give exactly one of --input and --database); 65 a file that \
+            is not the output of vaewatch score (the message says FILE:LINE: field: reason); 66 an input that \
+            cannot be opened; 69 the database cannot be reached; 74 the report cannot be written; 78 no \
+            verdicts for the source, or no schema vaewatch in the database.
+            """)
+
+    @Option(
+        help: ArgumentHelp(
+            "A file written by vaewatch score (CSV or JSON lines), or - for standard input.", valueName: "path"))
+    var input: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The input's format: csv or jsonl. Default: from the name (.csv; .jsonl, .ndjson), else from the "
+                + "first character ({ for JSON lines)."))
+    var format: FormatOption?
+
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "Read vaewatch.scores from this database: a libpq connection string or URI, e.g. 'dbname=metrics'; "
+                + "empty uses the PG* environment.", valueName: "conninfo"))
+    var conninfo: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --database: the source whose verdicts to draw, as vaewatch.scores names it (schema.table unless "
+                + "configured otherwise). Default: the only source with verdicts.", valueName: "name"))
+    var sourceName: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Draw only the most recent N records. Default: 100000 from the database, all of a file.",
+            valueName: "n"))
+    var last: Int?
+
+    @Option(help: ArgumentHelp("Where to write the SVG; - for standard output.", valueName: "path"))
+    var out = "vaewatch-report.svg"
+
+    @Option(help: ArgumentHelp("A title instead of \"vaewatch report: SOURCE\".", valueName: "text"))
+    var title: String?
+
+    /// The records drawn from the database when --last is not given.
+    static let defaultDatabaseRows = 100_000
+
+    func validate() throws {
+        switch (input, conninfo) {
+        case (nil, nil):
+            throw ValidationError(
+                "give --input FILE (the output of vaewatch score) or --database CONNINFO (with --source-name)")
+        case (.some, .some): throw ValidationError("give either --input or --database, not both")
+        default: break
+        }
+        if input != nil, sourceName != nil { throw ValidationError("--source-name goes with --database, not --input") }
+        if conninfo != nil, format != nil { throw ValidationError("--format goes with --input, not --database") }
+        if let last, last < 1 { throw ValidationError("--last must be at least 1, got \(last)") }
+        if out.isEmpty { throw ValidationError("--out must name a file, or - for standard output") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        var data = try input.map(fileData) ?? databaseData(conninfo ?? "")
+        data.title = title
+        let summary = ReportSummary(data.points)
+        guard try write(SVGReport.render(data), to: out) else {
+            Terminal.printError("vaewatch: the output was closed by its reader; the report is incomplete")
+            return
+        }
+        let written = out == "-" ? "the report to standard output" : out
+        Terminal.printError("vaewatch: wrote \(written): \(summary.text)")
+    }
+
+    /// The verdicts of a file written by vaewatch score, or exits 64, 65 or 66.
+    private func fileData(_ path: String) throws -> ReportData {
+        if path == "-", Terminal.stdinIsTerminal {
+            Terminal.printError("vaewatch: reading verdicts from the terminal; pipe in the output of vaewatch score")
+        }
+        let file: ScoredFile
+        do {
+            file = try ScoredFileReader.read(path: path, format: format?.format, last: last)
+        } catch {
+            throw fail(error.description, status: ExitStatus.of(error))
+        }
+        guard !file.records.isEmpty else {
+            throw fail(
+                "\(file.source) holds no records; it must be the output of vaewatch score", status: ExitStatus.data)
+        }
+        let points = file.records.map { record in
+            ScoredPoint(
+                x: Double(record.number), score: record.score, threshold: record.threshold,
+                isAnomaly: record.isAnomaly, modelVersion: record.modelVersion,
+                top: record.top.map { FeatureShare(feature: $0.feature, share: $0.share) })
+        }
+        var notes: [String] = []
+        if file.totalRecords > file.records.count {
+            notes.append(
+                "Showing the last \(Terminal.count(file.records.count)) of the \(Terminal.count(file.totalRecords)) "
+                    + "records of \(file.source) (--last).")
+        }
+        return ReportData(
+            source: file.source, xAxis: .recordNumber, points: points, hasFeatureShares: file.hasFeatureShares,
+            notes: notes)
+    }
+
+    /// The most recent verdicts of one source in vaewatch.scores, or exits 64, 69, 70, 77 or 78.
+    private func databaseData(_ conninfo: String) throws -> ReportData {
+        let connection: Connection
+        do {
+            // A report reads up to --last rows at once: more time than the daemon's short statements get.
+            connection = try Connection(
+                ConnectionSettings(
+                    conninfo: conninfo, applicationName: "vaewatch-cli", statementDeadline: .seconds(120),
+                    statementTimeout: .seconds(110)))
+        } catch {
+            throw fail(
+                "\(error.message)\nCheck --database (or PGHOST/PGDATABASE/PGUSER) and that the server is running.",
+                status: error.kind == .configuration ? ExitStatus.usage : ExitStatus.unavailable)
+        }
+        let source = try sourceName ?? onlySource(on: connection)
+        let limit = last ?? Self.defaultDatabaseRows
+        let history: ScoreHistory
+        do {
+            history = try ScoreHistory.read(source: source, last: limit, on: connection)
+        } catch {
+            throw fail(error, doing: "reading the verdicts of \(source)")
+        }
+        let points = history.rows.map { row in
+            ScoredPoint(
+                x: row.scoredAt, score: row.score, threshold: row.threshold, isAnomaly: row.isAnomaly,
+                modelVersion: row.modelVersion, top: row.top.map { FeatureShare(feature: $0.feature, share: $0.share) })
+        }
+        var notes: [String] = []
+        if history.totalRows > history.rows.count {
+            notes.append(
+                "Showing the most recent \(Terminal.count(history.rows.count)) of the "
+                    + "\(Terminal.count(history.totalRows)) verdicts of \(source) (--last).")
+        }
+        return ReportData(source: source, xAxis: .time, points: points, hasFeatureShares: true, notes: notes)
+    }
+
+    /// The one source with verdicts, when --source-name is not given; exits 64 when there are several, 78 when none.
+    private func onlySource(on connection: Connection) throws -> String {
+        let sources: [(name: String, rows: Int)]
+        do {
+            sources = try ScoreHistory.sources(on: connection)
+        } catch  where error.sqlState?.isUndefinedObject == true {
+            throw fail(
+                "this database has no vaewatch.scores; run vaewatch init-db on it first, or check --database",
+                status: ExitStatus.configuration)
+        } catch {
+            throw fail(error, doing: "listing the sources in vaewatch.scores")
+        }
+        switch sources.count {
+        case 0:
+            throw fail(
+                "vaewatch.scores holds no verdicts yet; score some first (vaewatch serve)",
+                status: ExitStatus.configuration)
+        case 1: return sources[0].name
+        default:
+            throw fail(
+                "give --source-name: vaewatch.scores holds verdicts of "
+                    + sources.map { "\($0.name) (\(Terminal.count($0.rows)))" }.joined(separator: ", "),
+                status: ExitStatus.usage)
+        }
+    }
+
+    /// Writes `svg` to `path` (a temporary file renamed into place, so a reader never sees half a report) or to
+    /// standard output for `-`; false when standard output was closed by its reader. Exits 74 when it cannot write.
+    private func write(_ svg: String, to path: String) throws -> Bool {
+        var bytes = Array(svg.utf8)
+        if path == "-" {
+            switch Self.writeAll(STDOUT_FILENO, &bytes) {
+            case nil: return true
+            case EPIPE: return false
+            case let code?:
+                throw fail(
+                    "cannot write the report to standard output: \(Self.reason(code))", status: ExitStatus.ioError)
+            }
+        }
+        let temporary = path + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw fail(
+                "cannot write \(path): \(Self.reason(errno)); check that its folder exists and is writable",
+                status: ExitStatus.ioError)
+        }
+        var failure = Self.writeAll(descriptor, &bytes)
+        if close(descriptor) != 0, failure == nil { failure = errno }
+        if failure == nil, rename(temporary, path) != 0 { failure = errno }
+        if let failure {
+            unlink(temporary)
+            throw fail("cannot write \(path): \(Self.reason(failure))", status: ExitStatus.ioError)
+        }
+        return true
+    }
+
+    /// Writes all of `bytes` to `descriptor`; the errno of the failure, or nil.
+    private static func writeAll(_ descriptor: CInt, _ bytes: inout [UInt8]) -> CInt? {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if count > 0 {
+                    offset += count
+                } else if count < 0, errno == EINTR {
+                    continue
+                } else {
+                    return count == 0 ? EIO : errno
+                }
+            }
+            return nil
+        }
+    }
+
+    /// The C library's text for `code`.
+    private static func reason(_ code: CInt) -> String { String(cString: strerror(code)) }
+}
