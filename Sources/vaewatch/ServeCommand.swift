@@ -12,7 +12,8 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Reads its settings from a YAML file, then VAEWATCH_* environment variables, then --set flags \
             (later ones win); `vaewatch check-config --markdown` lists every setting. Under systemd \
-            (Type=notify) it reports READY, STATUS and WATCHDOG; logs go to stderr with journald priorities.
+            (Type=notify) it reports READY, STATUS and WATCHDOG; logs go to stderr with journald priorities. \
+            Run by hand in a terminal, the status is the last line, rewritten every second, with the log above it.
 
             Signals: TERM/INT stop after the batch in hand; HUP reloads the configuration and the newest \
             checkpoint; USR1 retrains now (`vaewatch retrain`); USR2 writes a checkpoint and logs the status.
@@ -40,7 +41,8 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let logger = Logger(label: "vaewatch")
         let request = ServeRequest(
-            configurationPath: configurationPath, overrides: overrides, environment: Settings.processEnvironment())
+            configurationPath: configurationPath, overrides: overrides, environment: Settings.processEnvironment(),
+            terminal: TerminalStatusLine.standardError)
         let status = Mutex<Int32>(0)
         let finished = DispatchSemaphore(value: 0)
         Task.detached {

@@ -9,8 +9,10 @@ import Logging
 @main
 enum Entry {
     static func main() {
-        if CommandLine.arguments.dropFirst().first == "serve" { ControlSignals.takeOver() }
-        LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
+        let serving = CommandLine.arguments.dropFirst().first == "serve"
+        if serving { ControlSignals.takeOver() }
+        let terminal = serving ? TerminalStatusLine.standardError : nil
+        LoggingSystem.bootstrap { JournalLogHandler(label: $0, terminal: terminal) }
         VAEWatch.main()
     }
 }

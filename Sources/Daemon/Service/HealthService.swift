@@ -40,6 +40,7 @@ struct HealthService: Service {
                 reportedStale = stale
             }
             let status = refreshedStatus()
+            context.request.terminal?.show(status.line)
             if status.line != lastLine {
                 context.notifier.status(status.line)
                 lastLine = status.line

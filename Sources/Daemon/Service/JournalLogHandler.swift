@@ -7,7 +7,8 @@ import Synchronization
 /// priority (so `journalctl -p warning` works) and adds its own timestamp; by hand each line starts with a UTC
 /// timestamp and the level. Metadata follows the message as `key=value`, keys dotted (`retrain.version=3`).
 ///
-/// The level is shared by every logger of the process and can change while it runs (a reload).
+/// The level is shared by every logger of the process and can change while it runs (a reload). With a
+/// ``TerminalStatusLine``, lines are written above it.
 public struct JournalLogHandler: LogHandler {
     /// The level below which messages are dropped, for every logger (reloadable).
     public static let threshold = Atomic<UInt8>(UInt8(Logger.Level.info.rank))
@@ -16,12 +17,15 @@ public struct JournalLogHandler: LogHandler {
     public static func setLevel(_ level: Logger.Level) { threshold.store(UInt8(level.rank), ordering: .relaxed) }
 
     private let journal: Bool
+    private let terminal: TerminalStatusLine?
     /// Metadata of this logger.
     public var metadata: Logger.Metadata = [:]
 
-    /// A handler for `label`; `journal` chooses the priority prefixes (default: whether `$JOURNAL_STREAM` is set).
-    public init(label: String, journal: Bool = getenv("JOURNAL_STREAM") != nil) {
+    /// A handler for `label`; `journal` chooses the priority prefixes (default: whether `$JOURNAL_STREAM` is set);
+    /// lines go above `terminal`'s status line when there is one.
+    public init(label: String, journal: Bool = getenv("JOURNAL_STREAM") != nil, terminal: TerminalStatusLine? = nil) {
         self.journal = journal
+        self.terminal = terminal
     }
 
     /// The process-wide level; setting it changes every logger's.
@@ -39,6 +43,7 @@ public struct JournalLogHandler: LogHandler {
     /// Writes the message as one line (one `write`, so lines from several threads never interleave).
     public func log(event: LogEvent) {
         guard event.level.rank >= Int(Self.threshold.load(ordering: .relaxed)) else { return }
+        if let terminal { return terminal.writeAbove(line(for: event)) }
         var bytes = Array(line(for: event).utf8)
         bytes.withUnsafeMutableBytes { buffer in
             var offset = 0

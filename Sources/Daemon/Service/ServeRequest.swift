@@ -6,11 +6,18 @@ public struct ServeRequest: Sendable {
     public var overrides: [String]
     /// The process environment (`VAEWATCH_*` overrides, `STATE_DIRECTORY`, …).
     public var environment: [String: String]
+    /// The terminal line that shows the status when run by hand; nil under systemd or without a terminal.
+    public var terminal: TerminalStatusLine?
 
-    /// A request to serve with the configuration at `configurationPath`, `overrides` and `environment`.
-    public init(configurationPath: String?, overrides: [String], environment: [String: String]) {
+    /// A request to serve with the configuration at `configurationPath`, `overrides` and `environment`, showing the
+    /// status on `terminal` when there is one.
+    public init(
+        configurationPath: String?, overrides: [String], environment: [String: String],
+        terminal: TerminalStatusLine? = nil
+    ) {
         self.configurationPath = configurationPath
         self.overrides = overrides
         self.environment = environment
+        self.terminal = terminal
     }
 }
