@@ -122,11 +122,12 @@ final class DaemonContext: Sendable {
         }
     }
 
-    /// Puts the model warm-up learned from `records` records in use: the retrain schedule starts now, and does
-    /// not count those records when they are scored.
-    func learned(_ detector: Detector, from records: Int) {
+    /// Puts the model warm-up learned in use: the retrain schedule starts now, and does not count the
+    /// `rescored` records it learned from that are scored next (stdin mode scores them; PostgreSQL mode learns
+    /// from the table's history and scores only new rows).
+    func learned(_ detector: Detector, rescored: Int) {
         use(detector)
-        warmUpRecordsToSkip.withLock { $0 = records }
+        warmUpRecordsToSkip.withLock { $0 = rescored }
         let now = elapsed
         policy.withLock { $0.retrained(at: now) }
     }

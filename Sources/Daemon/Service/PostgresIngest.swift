@@ -22,6 +22,7 @@ struct PostgresIngest {
             context.heartbeats.remove(heartbeat)
             return
         }
+        seedWindow(connection: connection, source: source, heartbeat: heartbeat)
         context.heartbeats.remove(heartbeat)
         var options = PostgresPipelineOptions(connection: connection, source: source)
         options.mode = settings.sourceMode
@@ -89,6 +90,37 @@ struct PostgresIngest {
         return true
     }
 
+    /// Fills the training window from the table's most recent rows, judged by the model in use, so that the first
+    /// retrain after a start learns from as much history as a daemon that never stopped (the rows warm-up learned
+    /// from, or those scored before a restart), not only from the rows scored since. A failure leaves the window
+    /// to fill from new rows.
+    private func seedWindow(connection settings: ConnectionSettings, source: SourceTable, heartbeat: Heartbeat) {
+        guard let detector = context.models.detector, !context.stopping.isStopped else { return }
+        heartbeat.beat()
+        var modelSource = source
+        modelSource.columns = detector.featureNames
+        do throws(PostgresError) {
+            let connection = try Connection(settings)
+            defer { connection.close() }
+            let resolved = try ResolvedSource.resolve(modelSource, on: connection)
+            let rows = try RecentRows.read(resolved, limit: context.settings.windowCapacity, on: connection)
+            guard rows.count > 0 else { return }
+            heartbeat.beat()
+            let verdicts = detector.score(rows, pool: ThreadPool(threadCount: context.settings.trainingThreads))
+            let held = context.window.withLock { window -> Int in
+                window?.offer(rows, verdicts: verdicts)
+                return window?.count ?? 0
+            }
+            context.logger.info(
+                "training window filled from the table's recent rows",
+                metadata: ["window.offered": "\(rows.count)", "window.records": "\(held)"])
+        } catch {
+            context.logger.warning(
+                "could not fill the training window from the table; it fills from new rows instead",
+                metadata: ["db.error": "\(error.description)"])
+        }
+    }
+
     /// Loads the registry's newest active model for the source; false when there is none that fits.
     private func loadFromRegistry(_ source: ResolvedSource, on connection: Connection) throws(PostgresError) -> Bool {
         guard let stored = try ModelRegistry.newestActive(source: source.name, on: connection) else { return false }
@@ -132,7 +164,18 @@ struct PostgresIngest {
             return
         }
         guard !context.stopping.isStopped else { return }
-        context.learned(result.detector, from: rows.count)
+        context.learned(result.detector, rescored: 0)
+        context.logger.notice(
+            "first model learned; scoring new rows",
+            metadata: [
+                "model.version": "\(result.detector.version)", "model.threshold": "\(result.detector.threshold)",
+                "training.records": "\(rows.count)",
+            ])
+        // The rows learned from are history, not new rows: scoring starts with the next row the source gives.
+        context.status.withLock {
+            $0.state = .running
+            $0.detail = nil
+        }
         context.checkpoint(result.detector)
         context.publish(result.detector)
     }
