@@ -28,6 +28,13 @@ import Testing
                 + "next retrain in 3 min or after 1,500 records")
     }
 
+    @Test func stoppedLineSaysWhatWasDone() {
+        var stopping = Self.running()
+        stopping.state = .stopping
+        #expect(stopping.stoppedLine == "stopped: 1,234,567 records, 12,345 flagged (1.00%), model v7")
+        #expect(DaemonStatus().stoppedLine == "stopped: 0 records, 0 flagged (0.00%)")
+    }
+
     @Test func aRecentErrorIsRepeatedInTheLineForFiveMinutes() {
         var status = Self.running()
         status.record(error: "checkpoint failed: fsync: Input/output error", at: 5000)

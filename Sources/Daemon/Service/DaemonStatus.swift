@@ -87,6 +87,12 @@ public struct DaemonStatus: Sendable, Equatable {
         }
     }
 
+    /// What a stopped daemon did: `stopped: 1,260 records, 320 flagged (25.40%), model v4`.
+    public var stoppedLine: String {
+        "stopped: \(Self.grouped(records)) records, \(Self.grouped(anomalies)) flagged (\(Self.percent(anomalyRate)))"
+            + (modelVersion.map { ", model v\($0)" } ?? "")
+    }
+
     /// "in 42 min", "after 1,200 records", or nil when no trigger is on.
     var nextRetrainText: String? {
         var parts: [String] = []

@@ -84,7 +84,7 @@ public enum ServeRuntime {
             context.fail(DaemonError(.io, "the service group failed: \(error)"))
         }
         let final = context.status.withLock { status -> DaemonStatus in
-            request.terminal?.finish(with: status.line)
+            request.terminal?.finish(with: status.stoppedLine)
             status.state = .stopping
             return status
         }
