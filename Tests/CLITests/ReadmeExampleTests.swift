@@ -66,7 +66,8 @@ struct ReadmeExampleTests {
             let printed = lines.last == "" ? Array(lines.dropLast()) : lines
             #expect(
                 printed.count == step.output.count,
-                "`\(step.command)` printed \(printed.count) lines, the README shows \(step.output.count):\n\(result.stdout)")
+                "`\(step.command)` printed \(printed.count) lines, the README shows \(step.output.count):\n\(result.stdout)"
+            )
             for (expected, actual) in zip(step.output, printed) {
                 if let problem = mismatch(expected: expected, actual: actual) {
                     Issue.record(Comment(rawValue: "`\(step.command)`: \(problem)"))

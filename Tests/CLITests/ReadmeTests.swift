@@ -25,9 +25,10 @@ struct ReadmeTests {
         let commands = try ReadmeText.load().commands
         let subcommands = Set(commands.filter { $0[0] == "vaewatch" && $0.count > 1 }.map { $0[1] })
         // The README shows them all, at least once each.
-        for expected in ["score", "train", "inspect", "sample", "report", "init-db", "backfill", "models", "serve",
-            "check-config", "status", "retrain"]
-        {
+        for expected in [
+            "score", "train", "inspect", "sample", "report", "init-db", "backfill", "models", "serve",
+            "check-config", "status", "retrain",
+        ] {
             #expect(subcommands.contains(expected), "the README never shows vaewatch \(expected)")
         }
         var help: [String: String] = [:]
