@@ -204,14 +204,14 @@ struct ReportCommand: ParsableCommand {
     /// Writes `svg` to `path` (a temporary file renamed into place, so a reader never sees half a report) or to
     /// standard output for `-`; false when standard output was closed by its reader. Exits 74 when it cannot write.
     private func write(_ svg: String, to path: String) throws -> Bool {
-        var bytes = Array(svg.utf8)
+        let bytes = Array(svg.utf8)
         if path == "-" {
-            switch Self.writeAll(STDOUT_FILENO, &bytes) {
-            case nil: return true
-            case EPIPE: return false
-            case let code?:
-                throw fail(
-                    "cannot write the report to standard output: \(Self.reason(code))", status: ExitStatus.ioError)
+            do throws(RecordIOError) {
+                try OutputStream(descriptor: STDOUT_FILENO, name: "standard output").write(bytes)
+                return true
+            } catch {
+                if error.code == .outputClosed { return false }
+                throw fail("cannot write the report: \(error.description)", status: ExitStatus.ioError)
             }
         }
         let temporary = path + ".tmp-\(getpid())"
@@ -221,34 +221,20 @@ struct ReportCommand: ParsableCommand {
                 "cannot write \(path): \(Self.reason(errno)); check that its folder exists and is writable",
                 status: ExitStatus.ioError)
         }
-        var failure = Self.writeAll(descriptor, &bytes)
-        if close(descriptor) != 0, failure == nil { failure = errno }
-        if failure == nil, rename(temporary, path) != 0 { failure = errno }
+        var failure: String?
+        do throws(RecordIOError) {
+            try OutputStream(descriptor: descriptor, name: path).write(bytes)
+        } catch {
+            failure = error.description
+        }
+        if close(descriptor) != 0, failure == nil { failure = "cannot write \(path): \(Self.reason(errno))" }
+        if failure == nil, rename(temporary, path) != 0 { failure = "cannot write \(path): \(Self.reason(errno))" }
         if let failure {
             unlink(temporary)
-            throw fail("cannot write \(path): \(Self.reason(failure))", status: ExitStatus.ioError)
+            throw fail(failure, status: ExitStatus.ioError)
         }
         return true
     }
 
-    /// Writes all of `bytes` to `descriptor`; the errno of the failure, or nil.
-    private static func writeAll(_ descriptor: CInt, _ bytes: inout [UInt8]) -> CInt? {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if count > 0 {
-                    offset += count
-                } else if count < 0, errno == EINTR {
-                    continue
-                } else {
-                    return count == 0 ? EIO : errno
-                }
-            }
-            return nil
-        }
-    }
-
-    /// The C library's text for `code`.
     private static func reason(_ code: CInt) -> String { String(cString: strerror(code)) }
 }

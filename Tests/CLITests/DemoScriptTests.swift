@@ -37,7 +37,7 @@ import Testing
         let directory = try TestDirectory("demo")
         defer { directory.remove() }
         let folder = directory.path + "/demo"
-        let script = ExternalTool.repositoryRoot() + "/scripts/demo"
+        let script = repositoryRoot() + "/scripts/demo"
         // Without PG* variables the demo starts its own server, as on a fresh machine.
         let environment = SpawnedProcess.environment(removingPrefixes: ["PG"])
         for run in 1...2 {

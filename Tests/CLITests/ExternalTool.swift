@@ -5,13 +5,6 @@ import Testing
 /// Programs the CLI tests run besides `vaewatch`: system tools found on `PATH`, the repository's scripts and the
 /// built `vaewatch-bench`.
 enum ExternalTool {
-    /// The repository's root folder, from this file's path (`<root>/Tests/CLITests/ExternalTool.swift`).
-    static func repositoryRoot(_ file: String = #filePath) -> String {
-        var parts = file.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)
-        return parts.joined(separator: "/")
-    }
-
     /// The absolute path of `name` on `PATH`; records a failure that says how to install it when it is missing
     /// (a missing tool fails the test, it never skips it).
     static func require(_ name: String, package: String, sourceLocation: SourceLocation = #_sourceLocation) throws

@@ -7,7 +7,7 @@ import Testing
 @Suite("scripts/install: staged install of the binary, the unit and the configuration")
 struct InstallScriptTests {
     /// `scripts/install` in this checkout.
-    static var script: String { ExternalTool.repositoryRoot() + "/scripts/install" }
+    static var script: String { repositoryRoot() + "/scripts/install" }
 
     /// Runs `scripts/install` with `arguments`, with `PREFIX`/`DESTDIR` cleared, a `systemctl` on `PATH` that
     /// only records its calls in `<fake>/systemctl.calls`, and `extra` environment variables.
@@ -39,7 +39,7 @@ struct InstallScriptTests {
         let result = try Self.install(
             ["--dest-dir", stage.path, "--skip-build", "--binary", Child.executable], fake: fake)
         try #require(result.succeeded, "\(result.ending)\n\(result.stdout)\n\(result.stderr)")
-        let root = ExternalTool.repositoryRoot()
+        let root = repositoryRoot()
         let binary = stage.file("usr/local/bin/vaewatch")
         #expect(try Self.mode(binary) == 0o755)
         #expect(try readFile(binary) == (try readFile(Child.executable)), "the installed binary differs")
@@ -85,7 +85,7 @@ struct InstallScriptTests {
         #expect(try stage.contents(of: "etc/vaewatch/pgpass") == password, "the password file was overwritten")
         #expect(
             try stage.contents(of: "etc/vaewatch/vaewatch.yaml.example")
-                == (try readFile(ExternalTool.repositoryRoot() + "/systemd/vaewatch.yaml")))
+                == (try readFile(repositoryRoot() + "/systemd/vaewatch.yaml")))
         #expect(again.stdout.contains("vaewatch.yaml kept"))
     }
 

@@ -87,7 +87,7 @@ struct ReadmeExampleTests {
         defer { directory.remove() }
         let work = directory.path + "/work"
         try #require(mkdir(work, 0o755) == 0)
-        try #require(symlink(ExternalTool.repositoryRoot() + "/../shared", directory.path + "/shared") == 0)
+        try #require(symlink(repositoryRoot() + "/../shared", directory.path + "/shared") == 0)
         try Self.run(stdinExample, in: work)
         try Self.run(reportExample, in: work)
         let svg = String(decoding: try readFile(work + "/report.svg"), as: UTF8.self)

@@ -41,7 +41,7 @@ struct ReadmeTests {
             } else {
                 key = program
                 #expect(
-                    access(ExternalTool.repositoryRoot() + "/" + program, X_OK) == 0,
+                    access(repositoryRoot() + "/" + program, X_OK) == 0,
                     "the README shows \(program), which is not an executable script")
                 // scripts/test passes its arguments to `swift test`.
                 if program == "scripts/test" { continue }
@@ -52,7 +52,7 @@ struct ReadmeTests {
                     #expect(result.status == 0, "vaewatch \(key) --help: \(result.stderr)")
                     help[key] = result.stdout
                 } else {
-                    let result = try SpawnedProcess.run([ExternalTool.repositoryRoot() + "/" + program, "--help"])
+                    let result = try SpawnedProcess.run([repositoryRoot() + "/" + program, "--help"])
                     #expect(result.status == 0, "\(program) --help: \(result.ending)")
                     help[key] = result.stdout + result.stderr
                 }

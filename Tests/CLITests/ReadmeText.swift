@@ -8,7 +8,7 @@ struct ReadmeText {
 
     /// The repository's README.md.
     static func load() throws -> ReadmeText {
-        ReadmeText(text: String(decoding: try readFile(ExternalTool.repositoryRoot() + "/README.md"), as: UTF8.self))
+        ReadmeText(text: String(decoding: try readFile(repositoryRoot() + "/README.md"), as: UTF8.self))
     }
 
     /// The lines of each fenced block, without the fences.

@@ -10,17 +10,7 @@ struct ReportCommandTests {
     /// The first `rows` records of the shared `synthetic_shift.csv` (../shared/data next to the repository), with its
     /// header; fails the test with a hint when the file is missing.
     static func shiftData(rows: Int) throws -> [UInt8] {
-        let path = ExternalTool.repositoryRoot() + "/../shared/data/synthetic_shift.csv"
-        let bytes: [UInt8]
-        do {
-            bytes = try readFile(path)
-        } catch {
-            let hint =
-                "\(path) is missing: it is the shared development data (../shared/data next to the repository); "
-                + "restore it there to run the report tests"
-            Issue.record(Comment(rawValue: hint))
-            throw error
-        }
+        let bytes = try readSharedData("synthetic_shift.csv", purpose: "the report tests")
         var newlines = 0
         let end = bytes.firstIndex { byte in
             if byte == 0x0A { newlines += 1 }

@@ -6,7 +6,7 @@ import Testing
 @Suite("systemd/vaewatch.service: verify, security, comments (RELIABILITY.md S11)")
 struct UnitFileTests {
     /// The unit file as the repository holds it.
-    static var unitPath: String { ExternalTool.repositoryRoot() + "/systemd/vaewatch.service" }
+    static var unitPath: String { repositoryRoot() + "/systemd/vaewatch.service" }
 
     /// The ExecStart= binary of the unit as committed; replaced by the built binary before `verify` runs.
     static let installedBinary = "/usr/local/bin/vaewatch"

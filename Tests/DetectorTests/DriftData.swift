@@ -11,9 +11,6 @@ struct DriftData {
     static let shiftIndex = 10_000
     /// Feature count.
     static let width = 8
-    /// Where the file is: `../shared/data` next to the repository.
-    static let path = repositoryRoot() + "/../shared/data/synthetic_shift.csv"
-
     /// Raw values, row-major. `[count, width]`
     let values: [Float]
     /// Whether each row is a planted anomaly. `[count]`
@@ -25,20 +22,12 @@ struct DriftData {
     var count: Int { labels.count }
 
     /// The file, read and parsed once per test run.
-    static let shared = Result(catching: { try DriftData(path: path) })
+    static let shared = Result(catching: {
+        try DriftData(bytes: readSharedData("synthetic_shift.csv", purpose: "the drift and poisoning tests"))
+    })
 
-    /// Reads and parses the file at `path`; fails the test with a hint when it is missing or malformed.
-    init(path: String) throws {
-        let bytes: [UInt8]
-        do {
-            bytes = try readFile(path)
-        } catch {
-            let hint =
-                "\(path) is missing: it is the shared development data (../shared/data next to the repository); "
-                + "restore it there to run the drift and poisoning tests"
-            Issue.record(Comment(rawValue: hint))
-            throw error
-        }
+    /// Parses the file's bytes; fails the test when they are malformed.
+    init(bytes: [UInt8]) throws {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
         let header = try #require(lines.first).split(separator: ",").map(String.init)
         try #require(header.count == Self.width + 1 && header.last == "label", "unexpected header \(header)")
@@ -48,9 +37,11 @@ struct DriftData {
         values.reserveCapacity((lines.count - 1) * Self.width)
         for (number, line) in lines.dropFirst().enumerated() {
             let fields = line.split(separator: ",")
-            try #require(fields.count == Self.width + 1, "line \(number + 2) of \(path) has \(fields.count) fields")
+            try #require(
+                fields.count == Self.width + 1, "line \(number + 2) of synthetic_shift.csv has \(fields.count) fields")
             for field in fields.prefix(Self.width) {
-                values.append(try #require(Float(field), "line \(number + 2) of \(path): \(field) is not a number"))
+                values.append(
+                    try #require(Float(field), "line \(number + 2) of synthetic_shift.csv: \(field) is not a number"))
             }
             labels.append(fields[Self.width] == "1")
         }
@@ -72,8 +63,4 @@ struct DriftData {
             keys: rows.map { "row\($0)" }, features: Matrix(rows: rows.count, cols: Self.width, storage: storage))
     }
 
-    /// The repository's root folder, found from this file's path.
-    static func repositoryRoot(_ file: String = #filePath) -> String {
-        String(file[..<file.firstRange(of: "/Tests/")!.lowerBound])
-    }
 }

@@ -37,14 +37,6 @@ func postgresError<T>(
     }
 }
 
-/// The repository's root folder, found from this file's path (`<root>/Tests/PostgresStoreTests/TestHelpers.swift`),
-/// so that the tests work in a clone anywhere.
-func repositoryRoot(_ file: String = #filePath) -> String {
-    var parts = file.split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}
-
 /// Writes `text` to a new file at `path` with permission bits `mode` (applied with chmod, so the umask does not
 /// interfere).
 func writeFile(_ path: String, _ text: String, mode: mode_t) throws {
