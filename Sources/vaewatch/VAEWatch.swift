@@ -33,6 +33,10 @@ struct VAEWatch: ParsableCommand {
               vaewatch train --input history.csv --out model.vaew
               cat today.csv | vaewatch score --model model.vaew --only-anomalies
 
+            See the scores, the threshold and what explains the flags, as an SVG:
+              vaewatch score --input metrics.csv --output jsonl > scored.jsonl
+              vaewatch report --input scored.jsonl --out report.svg
+
             Keep verdicts in PostgreSQL: create the schema and the trigger, then queue the existing rows:
               vaewatch init-db --database 'dbname=metrics' --source public.metrics --key id
               vaewatch backfill --database 'dbname=metrics' --source public.metrics --key id
