@@ -33,6 +33,9 @@ if arguments.count == 4, arguments[1] == "postgres", let runs = Int(arguments[2]
     exit(0)
 }
 if arguments.count >= 2, arguments[1] == "checkpoint" { exit(runCheckpointBench(Array(arguments.dropFirst(2)))) }
+// `vaewatch-bench eval-split …` and `eval-metrics …`: the evaluation protocol's split and figures (scripts/eval).
+if arguments.count >= 2, arguments[1] == "eval-split" { exit(runEvalSplit(Array(arguments.dropFirst(2)))) }
+if arguments.count >= 2, arguments[1] == "eval-metrics" { exit(runEvalMetrics(Array(arguments.dropFirst(2)))) }
 
 func now() -> Double {
     var ts = timespec()
