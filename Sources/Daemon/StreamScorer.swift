@@ -12,11 +12,18 @@ import VAE
 /// Without a model it first holds back `warmup` records, learns from them, then scores them and streams on.
 /// With `retrainEvery`, it keeps a window of recent normal records and retrains in the background, warm, on a
 /// pool of its own; the new model takes over between two batches, so output never pauses.
+///
+/// A model whose threshold was set for a target false-alarm rate (peaks over threshold) has it moved by every
+/// batch's scores (``Detector/updatingThreshold(with:)``): the next batch is compared with the new threshold, which
+/// each verdict carries. A quantile threshold stays put.
 public final class StreamScorer {
     private let options: StreamOptions
     private let pool: ThreadPool
     private let message: (String) -> Void
     private var detector: Detector?
+    /// The model `hooks.model` gave last: a different one replaces ours, the same one leaves ours (whose threshold
+    /// may have moved since) in use.
+    private var offered: Detector?
     private var summary = StreamSummary()
     private var window: TrainingWindow?
     private var policy: RetrainPolicy?
@@ -111,7 +118,7 @@ public final class StreamScorer {
                 held.append(parsed, from: batch)
                 if held.count >= options.warmup {
                     try learn(from: held, names: plan.featureNames)
-                    try score(held, writer: writer, to: output)
+                    try score(held, learnedFrom: options.warmup, writer: writer, to: output)
                     held = HeldRecords()
                 }
                 continue
@@ -124,7 +131,7 @@ public final class StreamScorer {
                 throw RecordIOError(.data, "\(input.source): no records to learn from")
             }
             try learn(from: held, names: plan.featureNames)
-            try score(held, writer: writer, to: output)
+            try score(held, learnedFrom: options.warmup, writer: writer, to: output)
         }
     }
 
@@ -145,22 +152,32 @@ public final class StreamScorer {
         let seconds = (ContinuousClock.now - started).seconds
         message(
             "vaewatch: model version 1 learned from \(batch.count) records in \(Self.format(seconds)) s: "
-                + "threshold \(result.detector.threshold), "
+                + "threshold \(result.detector.threshold)\(Self.moving(result.detector)), "
                 + "\(result.summary.activeLatentUnits) of \(options.detector.latentWidth) latent units active")
     }
 
-    private func score(_ held: HeldRecords, writer: VerdictWriter, to output: OutputStream) throws {
+    /// Scores the held records, the first `learnedFrom` of which the model was calibrated on: their scores are
+    /// not counted again by a moving threshold.
+    private func score(
+        _ held: HeldRecords, learnedFrom: Int, writer: VerdictWriter, to output: OutputStream
+    ) throws {
         try held.bytes.withUnsafeBytes { raw in
             try score(
-                held.parsed, bytes: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, writer: writer, to: output)
+                held.parsed, bytes: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, writer: writer, to: output,
+                learnedFrom: learnedFrom)
         }
     }
 
-    /// Scores and writes one batch, feeds the training window, and swaps in a finished retrain.
+    /// Scores and writes one batch, moves a peaks-over-threshold threshold by its scores (all but the first
+    /// `learnedFrom`), feeds the training window, and swaps in a finished retrain.
     private func score(
-        _ parsed: ParsedLines, bytes: UnsafeRawPointer, writer: VerdictWriter, to output: OutputStream
+        _ parsed: ParsedLines, bytes: UnsafeRawPointer, writer: VerdictWriter, to output: OutputStream,
+        learnedFrom: Int = 0
     ) throws(RecordIOError) {
-        if let newer = hooks.model?() { detector = newer }
+        if let newer = hooks.model?(), newer !== offered {
+            offered = newer
+            detector = newer
+        }
         guard let detector else { return }
         let batch = parsed.recordBatch(width: detector.inputWidth)
         let verdicts = detector.score(batch, pool: pool)
@@ -168,6 +185,10 @@ public final class StreamScorer {
         summary.records += verdicts.count
         summary.anomalies += verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
         hooks.scored?(batch, verdicts, summary.rejects)
+        if detector.header.thresholdTail != nil {
+            self.detector = detector.updatingThreshold(
+                with: learnedFrom > 0 ? Array(verdicts.score.dropFirst(learnedFrom)) : verdicts.score)
+        }
         guard var window, var policy else { return }
         window.offer(batch, verdicts: verdicts)
         policy.recordsScored(verdicts.count)
@@ -193,7 +214,8 @@ public final class StreamScorer {
             detector = result.detector
             summary.retrains += 1
             message(
-                "vaewatch: model version \(result.detector.version) in use: threshold \(result.detector.threshold)")
+                "vaewatch: model version \(result.detector.version) in use: threshold \(result.detector.threshold)"
+                    + Self.moving(result.detector))
         case .failure(let error):
             message("vaewatch: retrain failed, the current model stays: \(error)")
         }
@@ -203,6 +225,13 @@ public final class StreamScorer {
 
     /// Seconds since the scorer was created, for the retrain policy.
     private func elapsed() -> Double { (ContinuousClock.now - started).seconds }
+
+    /// ` (extreme value, target rate 0.001, moves with the scores)` for a model whose threshold moves; empty
+    /// otherwise.
+    static func moving(_ detector: Detector) -> String {
+        guard let tail = detector.header.thresholdTail else { return "" }
+        return " (extreme value, target rate \(tail.rate), moves with the scores)"
+    }
 
     static func format(_ seconds: Double) -> String {
         String(Double(Int((seconds * 10).rounded())) / 10)

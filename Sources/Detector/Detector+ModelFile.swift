@@ -3,9 +3,11 @@ import VAE
 extension Detector {
     /// A detector from a model file's decoded header and weights.
     ///
-    /// - Throws: ``DetectorError`` when the weights do not fit the header's network or the header lacks a scaler
-    ///   or threshold.
+    /// - Throws: ``DetectorError`` when the weights do not fit the header's network, the header lacks a scaler or
+    ///   threshold, or its extreme-value threshold state is out of range. A header without that state (every file
+    ///   written before it existed) has a quantile threshold.
     public convenience init(header: ModelHeader, weights: [Float]) throws(DetectorError) {
+        if let tail = header.thresholdTail { _ = try ExtremeValueThreshold(tail: tail) }
         let model: VAEModel
         do {
             model = try VAEModel(architecture: header.architecture, parameters: weights)

@@ -18,8 +18,13 @@ public struct DetectorOptions: Sendable, Equatable {
     public var beta: Float = 0.5
     /// Optimizer, batching, stopping and seed.
     public var training = TrainingConfiguration()
-    /// Fraction of the training records whose score falls at or below the threshold, in (0, 1).
+    /// Fraction of the training records whose score falls at or below the threshold, in (0, 1); used unless
+    /// `thresholdRate` is set.
     public var thresholdQuantile = ThresholdCalibration.defaultQuantile
+    /// Target false-alarm rate r in (0, 0.5): when set, the threshold is fitted by peaks over threshold to the tail
+    /// of the training scores so that about r of normal records score above it, and moves with the scores as they
+    /// stream (``ExtremeValueThreshold``); nil for the `thresholdQuantile` quantile.
+    public var thresholdRate: Double?
     /// Features named in each verdict, at least 1.
     public var topFeatureCount = 3
 
@@ -40,6 +45,11 @@ public struct DetectorOptions: Sendable, Equatable {
             throw DetectorError(
                 .invalidOptions,
                 "the threshold quantile is \(thresholdQuantile); choose a value between 0 and 1, such as 0.995")
+        }
+        if let rate = thresholdRate, !(rate > 0 && rate < 0.5) {
+            throw DetectorError(
+                .invalidOptions,
+                "the threshold rate is \(rate); choose a target false-alarm rate between 0 and 0.5, such as 0.001")
         }
         guard topFeatureCount >= 1 else {
             throw DetectorError(

@@ -13,9 +13,10 @@ public struct DetectorTrainingResult: Sendable {
 
 extension Detector {
     /// Trains a detector from scratch on `batch`: fits the scaler on its observed values, trains a freshly
-    /// initialized network (seeded by `options.training.seed`), and calibrates the threshold as the
-    /// `options.thresholdQuantile` quantile of the scores of every row of `batch`. For the same inputs, seed and
-    /// pool thread count the result is bit-identical.
+    /// initialized network (seeded by `options.training.seed`), and calibrates the threshold on the scores of every
+    /// row of `batch` (``ThresholdCalibration/calibrate(_:options:)``: their `options.thresholdQuantile` quantile,
+    /// or peaks over threshold for `options.thresholdRate`). For the same inputs, seed and pool thread count the
+    /// result is bit-identical.
     ///
     /// - Parameters:
     ///   - featureNames: one name per column of `batch`.
@@ -115,7 +116,7 @@ extension Detector {
             throw DetectorError(code, "training failed: \(error.description)")
         }
         let scores = result.model.score(x, mask: mask, pool: pool)
-        let threshold = ThresholdCalibration.quantile(scores.score, options.thresholdQuantile)
+        let (threshold, tail) = try ThresholdCalibration.calibrate(scores.score, options: options)
         guard threshold.isFinite else {
             throw DetectorError(
                 .trainingFailed,
@@ -125,7 +126,7 @@ extension Detector {
         let header = ModelHeader(
             featureNames: featureNames, architecture: model.architecture, scaler: scaler.statistics,
             threshold: threshold, training: result.summary, seed: options.training.seed, createdAt: createdAt,
-            version: version)
+            version: version, thresholdTail: tail)
         let detector = try Detector(model: result.model, header: header, topFeatureCount: options.topFeatureCount)
         return DetectorTrainingResult(detector: detector, summary: result.summary, history: result.history)
     }

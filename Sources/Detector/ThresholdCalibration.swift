@@ -1,5 +1,22 @@
-/// Calibration of the anomaly threshold on the scores of the training records.
+import VAE
+
+/// Calibration of the anomaly threshold on the scores of the training records: a quantile of them, or an
+/// extreme-value fit to their tail for a target false-alarm rate (``ExtremeValueThreshold``).
 public enum ThresholdCalibration {
+    /// The threshold `options` ask for on the training records' `scores`: the ``DetectorOptions/thresholdQuantile``
+    /// quantile, or, with a ``DetectorOptions/thresholdRate``, the peaks-over-threshold threshold for that rate and
+    /// the tail state scoring goes on updating.
+    ///
+    /// - Throws: ``DetectorError/Code/trainingFailed`` when an extreme-value threshold has no finite score to
+    ///   start from.
+    public static func calibrate(
+        _ scores: [Float], options: DetectorOptions
+    ) throws(DetectorError) -> (threshold: Float, tail: ThresholdTail?) {
+        guard let rate = options.thresholdRate else { return (quantile(scores, options.thresholdQuantile), nil) }
+        let moving = try ExtremeValueThreshold(calibratingOn: scores, rate: rate)
+        return (moving.threshold, moving.tail)
+    }
+
     /// The quantile of the training scores used as threshold unless configured otherwise: about 1 training
     /// record in 200 scores above it.
     public static let defaultQuantile = 0.995

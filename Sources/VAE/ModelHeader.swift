@@ -13,6 +13,10 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var scaler: ScalerStatistics?
     /// Score above which a record is an anomaly, if calibrated.
     public var threshold: Float?
+    /// How `threshold` goes on moving with the scores when it was set by an extreme-value fit (peaks over
+    /// threshold) for a target false-alarm rate; nil when it is a quantile of the training scores, as in files
+    /// written before this field existed.
+    public var thresholdTail: ThresholdTail?
     /// What the training run that produced the weights reported.
     public var training: TrainingSummary?
     /// Seed of the training run.
@@ -31,7 +35,8 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         training: TrainingSummary? = nil,
         seed: UInt64,
         createdAt: Int64,
-        version: Int = 1
+        version: Int = 1,
+        thresholdTail: ThresholdTail? = nil
     ) {
         self.featureNames = featureNames
         self.architecture = architecture
@@ -41,6 +46,53 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         self.seed = seed
         self.createdAt = createdAt
         self.version = version
+        self.thresholdTail = thresholdTail
+    }
+}
+
+/// The state of a threshold set by peaks over threshold: the target false-alarm rate, the scores above an initial
+/// threshold (the peaks) with the records they span, and the generalized Pareto fit to their excesses. Plain data;
+/// the `Detector` module fits and updates it.
+public struct ThresholdTail: Codable, Sendable, Equatable {
+    /// Target false-alarm rate r: the fraction of normal records expected above the threshold, in (0, 0.5).
+    public var rate: Double
+    /// The initial threshold t (a high quantile of the training scores): scores above it are peaks.
+    public var peakThreshold: Float
+    /// Shape γ of the generalized Pareto distribution fitted to the excesses (peak − t).
+    public var shape: Double
+    /// Scale σ > 0 of that distribution.
+    public var scale: Double
+    /// The most recent peaks, oldest first, at most `capacity` of them. `[N_t]`
+    public var peaks: [Float]
+    /// Per peak, the records counted from the one after the previous peak up to this peak, both included: the
+    /// records the peaks span are `gaps.sum + recordsSinceLastPeak`. `[N_t]`
+    public var gaps: [Int]
+    /// Records counted since the most recent peak.
+    public var recordsSinceLastPeak: Int
+    /// Of the records the peaks span, those counted while streaming (compared with the threshold) rather than at
+    /// calibration: the scores above the threshold among them were not kept, so the fit takes r of them as lying
+    /// above it.
+    public var scoredRecords: Int
+    /// Peaks added since the distribution was last fitted.
+    public var peaksSinceFit: Int
+    /// Most peaks kept; the oldest go first, and the records before them with them.
+    public var capacity: Int
+
+    /// Creates a tail state; `peaks` and `gaps` have one entry per peak.
+    public init(
+        rate: Double, peakThreshold: Float, shape: Double, scale: Double, peaks: [Float], gaps: [Int],
+        recordsSinceLastPeak: Int, scoredRecords: Int, peaksSinceFit: Int, capacity: Int
+    ) {
+        self.rate = rate
+        self.peakThreshold = peakThreshold
+        self.shape = shape
+        self.scale = scale
+        self.peaks = peaks
+        self.gaps = gaps
+        self.recordsSinceLastPeak = recordsSinceLastPeak
+        self.scoredRecords = scoredRecords
+        self.peaksSinceFit = peaksSinceFit
+        self.capacity = capacity
     }
 }
 

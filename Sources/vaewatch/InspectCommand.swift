@@ -34,6 +34,15 @@ struct InspectCommand: ParsableCommand {
                 + "\(a.reconstruction == .gaussian ? "Gaussian NLL" : "squared error") + \(a.beta)·KL")
         lines.append("parameters   \(Terminal.count(a.parameterCount))")
         lines.append("threshold    \(detector.threshold)")
+        lines.append("method       \(detector.thresholdMethodDescription)")
+        if let moving = detector.extremeValueThreshold {
+            let fit = moving.distribution
+            lines.append(
+                "tail         \(Terminal.count(moving.peakCount)) peaks above \(moving.peakThreshold) in "
+                    + "\(Terminal.count(moving.recordCount)) records (at most \(Terminal.count(moving.tail.capacity))"
+                    + " kept); generalized Pareto shape \(Terminal.figure(fit.shape)), "
+                    + "scale \(Terminal.figure(fit.scale))")
+        }
         if let s = header.training {
             var training = "\(Terminal.count(s.trainingRows)) records (+\(Terminal.count(s.validationRows)) held out), "
             training += "\(s.epochs) epochs, best \(s.bestEpoch)\(s.stoppedEarly ? " (stopped early)" : ""), "

@@ -24,6 +24,13 @@ struct ModelOptions: ParsableArguments {
     var quantile = ThresholdCalibration.defaultQuantile
 
     @Option(
+        help: ArgumentHelp(
+            "Target false-alarm rate: set the threshold by an extreme-value fit to the tail of the training scores "
+                + "(peaks over threshold) so that about R of normal records are flagged, e.g. 1e-3; default: the "
+                + "--quantile. While scoring, the threshold follows the tail of the scores.", valueName: "R"))
+    var thresholdRate: Double?
+
+    @Option(
         help: ArgumentHelp("Most passes over the training records (early stopping may end sooner).", valueName: "n"))
     var epochs = 100
 
@@ -66,11 +73,19 @@ struct ModelOptions: ParsableArguments {
         options.activation = Activation(rawValue: activation) ?? .relu
         options.beta = beta
         options.thresholdQuantile = quantile
+        options.thresholdRate = thresholdRate
         options.training.epochs = epochs
         options.training.batchSize = batch
         options.training.learningRate = learningRate
         options.training.seed = seed
         return options
+    }
+
+    /// How the threshold is set, for a summary line: `at quantile 0.995` or `for a false-alarm rate of 0.001 (peaks
+    /// over threshold)`.
+    var thresholdDescription: String {
+        guard let thresholdRate else { return "at quantile \(quantile)" }
+        return "for a false-alarm rate of \(thresholdRate) (peaks over threshold)"
     }
 
     /// The thread count to use.

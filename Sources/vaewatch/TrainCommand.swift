@@ -14,7 +14,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model on records from a file or standard input.",
         discussion: """
-            The records should be mostly normal: the threshold is the --quantile of their scores. A tenth of \
+            The records should be mostly normal: the threshold is the --quantile of their scores, or, with \
+            --threshold-rate R, set by an extreme-value fit to their tail so that about R of normal records \
+            are flagged (the threshold then moves with the scores as `vaewatch score` streams). A tenth of \
             them is held out to stop training when it no longer improves. On a terminal a progress bar shows \
             the epoch, the loss, the speed and the time left; a summary follows.
 
@@ -95,7 +97,7 @@ struct TrainCommand: ParsableCommand {
         text += s.stoppedEarly ? ", stopped early)" : ")"
         text += ", loss \(Terminal.figure(Double(s.trainingLoss)))"
         if let validation = s.validationLoss { text += " (validation \(Terminal.figure(Double(validation))))" }
-        text += ", threshold \(Terminal.figure(Double(result.detector.threshold))) at quantile \(modelOptions.quantile)"
+        text += ", threshold \(Terminal.figure(Double(result.detector.threshold))) \(modelOptions.thresholdDescription)"
         text += ", \(s.activeLatentUnits) of \(modelOptions.latent) latent units active; saved to \(out)"
         return text
     }

@@ -51,7 +51,9 @@ func nonDefaultValue(_ setting: Setting) -> SettingValue {
     case (.integer, .integer(let value), .integers(let range)?):
         return .integer(value + 1 <= range.upperBound ? value + 1 : value - 1)
     case (_, .number(let value), .numbers(let range)?):
-        return .number(value + 1 <= range.upperBound ? value + 1 : (range.lowerBound + value) / 2)
+        if value + 1 <= range.upperBound { return .number(value + 1) }
+        // A default at the lower bound (threshold.rate's 0) moves up, any other one down.
+        return .number(value > range.lowerBound ? (range.lowerBound + value) / 2 : (value + range.upperBound) / 2)
     case (.integerList, .integers(let values), _):
         return .integers(values == [48] ? [40] : [48])
     case (.textList, _, _):

@@ -70,6 +70,14 @@ public enum Settings {
         .number(
             "threshold.quantile", \.detector.thresholdQuantile, 0.5...0.999999, reloadable: true,
             "fraction of the training records scored at or below the threshold (applied at the next retrain)"),
+        Setting(
+            "threshold.rate", .number, bounds: .numbers(0...0.49), reloadable: true,
+            "target false-alarm rate; above 0 the threshold is fitted to the tail of the training scores (peaks over "
+                + "threshold) instead of threshold.quantile (applied at the next retrain)",
+            read: { .number($0.detector.thresholdRate ?? 0) },
+            write: { configuration, value in
+                if case .number(let rate) = value { configuration.detector.thresholdRate = rate > 0 ? rate : nil }
+            }),
         .integer(
             "training.warmup", \.warmupRecords, 10...10_000_000,
             "records learned from before scoring starts when there is no model"),

@@ -60,6 +60,7 @@ struct ControlService: Service {
             merged.detector.training.epochs = fresh.detector.training.epochs
             merged.trainingThreads = fresh.trainingThreads
             merged.detector.thresholdQuantile = fresh.detector.thresholdQuantile
+            merged.detector.thresholdRate = fresh.detector.thresholdRate
             merged.keepCheckpoints = fresh.keepCheckpoints
             let policy = try context.policy.withLock { (policy) throws(DetectorError) in
                 try policy.rescheduled(
