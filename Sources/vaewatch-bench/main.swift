@@ -1,7 +1,9 @@
 // vaewatch-bench: the speed figures of the compute core, one line each: name, value, unit.
 //
-// Reference model: d = 32, hidden [64, 32], k = 8, batch 256. Run through `scripts/bench` (release build).
+// Reference model: the default network for d = 32 (hidden [64, 32], k = 8, learned variances), batch 256. Run
+// through `scripts/bench` (release build).
 import Compute
+import Detector
 import VAE
 
 #if canImport(Glibc)
@@ -53,7 +55,7 @@ func report(_ name: String, _ value: Double, _ unit: String) {
 }
 
 let repeats = Int(arguments.dropFirst().first ?? "") ?? 5
-let architecture = Architecture(inputWidth: 32, hiddenWidths: [64, 32], latentWidth: 8)
+let architecture = DetectorOptions().architecture(inputWidth: 32)
 var rng = SeededGenerator(seed: 1)
 let rows = 65_536
 let data = Matrix(rows: rows, cols: 32) { _, _ in NormalSampler.next(&rng) }
@@ -106,3 +108,19 @@ if cores > 2 {
         "samples/s")
 }
 report("score.records_per_s.threads_1", median((0..<repeats).map { _ in scoringRun() }), "records/s")
+
+/// Milliseconds to fit the feature scaler (mean, deviation, percentiles) on 100,000 records of 32 features: the
+/// first step of every training and of a retrain that refits the scaler.
+func scalerFitRun() -> Double {
+    let count = 100_000
+    var generator = SeededGenerator(seed: 2)
+    let batch = RecordBatch(
+        keys: (0..<count).map(String.init),
+        features: Matrix(rows: count, cols: 32) { _, _ in NormalSampler.next(&generator) })
+    let start = now()
+    let scaler = FeatureScaler.fit(batch)
+    let milliseconds = (now() - start) * 1e3
+    precondition(scaler.width == 32)
+    return milliseconds
+}
+report("scaler.fit.ms.records_100000", median((0..<repeats).map { _ in scalerFitRun() }), "ms")

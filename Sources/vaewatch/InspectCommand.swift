@@ -31,7 +31,8 @@ struct InspectCommand: ParsableCommand {
         lines.append(
             "network      \(a.inputWidth) → \(a.hiddenWidths.map(String.init).joined(separator: " → ")) → "
                 + "latent \(a.latentWidth) (μ, log σ²) → mirrored decoder; \(a.activation.rawValue); "
-                + "\(a.reconstruction == .gaussian ? "Gaussian NLL" : "squared error") + \(a.beta)·KL")
+                + "\(a.reconstruction == .gaussian ? "Gaussian with learned variances" : "squared error") + \(a.beta)·KL"
+        )
         lines.append("parameters   \(Terminal.count(a.parameterCount))")
         lines.append("threshold    \(detector.threshold)")
         lines.append("method       \(detector.thresholdMethodDescription)")

@@ -50,6 +50,27 @@ struct FeatureScalerTests {
         #expect(mask == nil)
     }
 
+    @Test("a sparse feature is scaled by half its tail spread, so its usual rare values stay a few scales away")
+    func sparseFeatureFloor() {
+        // 95 zeros and 5 tens: σ = 10·√(0.05·0.95) ≈ 2.18, but the 99th percentile is 10 and the median 0, so the
+        // scale is 10 / 2 = 5 and a ten standardizes to 1.9 rather than 4.4.
+        let rows: [[Float]] = Array(repeating: [0], count: 95) + Array(repeating: [10], count: 5)
+        let scaler = FeatureScaler.fit(batch(rows))
+        expectClose(scaler.statistics.mean, [0.5])
+        expectClose(scaler.statistics.scale, [5])
+        let (x, _) = scaler.standardize(batch([[10]]))
+        expectClose(x.storage, [1.9])
+    }
+
+    @Test("one value beyond the 99th percentile leaves σ as the scale; the lower tail counts like the upper")
+    func tailSpreadSides() {
+        // Feature 0: 199 zeros and one 1,000 above the 99th percentile: the spread is 0 and σ ≈ 70.5 stays.
+        // Feature 1: 180 sixteens and 20 zeros (a lower tail): the spread is 16 − 0, so the scale is 8 > σ = 4.8.
+        let rows: [[Float]] = (0..<200).map { i in [i == 0 ? 1_000 : 0, i < 20 ? 0 : 16] }
+        let scaler = FeatureScaler.fit(batch(rows))
+        expectClose(scaler.statistics.scale, [Float((0.005 * 0.995).squareRoot() * 1_000), 8])
+    }
+
     @Test("standardize: (x − mean) / scale, 0 and mask 0 where missing")
     func standardize() {
         let scaler = FeatureScaler(statistics: ScalerStatistics(mean: [1, -2, 0], scale: [2, 0.5, 4]))
