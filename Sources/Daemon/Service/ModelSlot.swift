@@ -15,6 +15,21 @@ public final class ModelSlot: Sendable {
     /// Puts `detector` in use.
     public func replace(with detector: Detector) { current.withLock { $0 = detector } }
 
+    /// Moves the extreme-value threshold of the model in use by `scores`, the scores of a batch just committed,
+    /// which were compared with that model's threshold (``Detector/updatingThreshold(with:)``).
+    ///
+    /// Workers commit concurrently, so each move applies to the model in the slot at that moment, under the lock:
+    /// no batch's move is lost to another's. A batch scored by another version (a retrain or a reload came in
+    /// between) moves nothing, since the new model's tail was fitted on its own training scores. A quantile
+    /// threshold never moves.
+    public func moveThreshold(with scores: [Float], scoredBy version: Int) {
+        current.withLock { detector in
+            guard let inUse = detector, inUse.version == version else { return }
+            // The detector itself when its threshold is a quantile.
+            detector = inUse.updatingThreshold(with: scores)
+        }
+    }
+
     /// Puts `detector` in use only if it is newer than the one in use (a reload must not go back in time);
     /// returns whether it did.
     public func replaceIfNewer(with detector: Detector) -> Bool {
