@@ -10,8 +10,11 @@ struct DetectorOptionsTests {
         let options = DetectorOptions()
         try options.validate()
         #expect(options.thresholdQuantile == 0.995 && options.topFeatureCount == 3)
-        // The VAE's textbook β is 1; the detector's default is 0.5 (see DetectorOptions.beta for the measurements).
-        #expect(options.architecture(inputWidth: 12) == Architecture(inputWidth: 12, beta: 0.5))
+        // The VAE's textbook β is 1 and its plain loss squared error; the detector's defaults are β = 0.5 and
+        // learned per-feature variances (see DetectorOptions.beta and .reconstruction for the measurements).
+        #expect(
+            options.architecture(inputWidth: 12)
+                == Architecture(inputWidth: 12, reconstruction: .gaussian, beta: 0.5))
     }
 
     @Test("each bad option is refused with its name")
