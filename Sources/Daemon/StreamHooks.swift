@@ -8,6 +8,11 @@ public struct StreamHooks: Sendable {
     public var model: (@Sendable () -> Detector?)?
     /// Receives the model warm-up training produced.
     public var learned: (@Sendable (DetectorTrainingResult) -> Void)?
+    /// Moves the threshold of the model in `model`'s slot, given the scores that count (not those of the records
+    /// warm-up learned from) and the version that scored them; when set, the scorer leaves its own copy of the
+    /// model alone and takes the moved one from `model` before the next batch. Called only for a model whose
+    /// threshold moves (peaks over threshold).
+    public var moveThreshold: (@Sendable ([Float], Int) -> Void)?
     /// Receives each scored batch, its verdicts, and the rejects counted so far.
     public var scored: (@Sendable (RecordBatch, Verdicts, Int) -> Void)?
     /// Asked between batches and about every 250 ms while the input is idle; false ends the run as if the input

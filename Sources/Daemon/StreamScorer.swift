@@ -15,7 +15,8 @@ import VAE
 ///
 /// A model whose threshold was set for a target false-alarm rate (peaks over threshold) has it moved by every
 /// batch's scores (``Detector/updatingThreshold(with:)``): the next batch is compared with the new threshold, which
-/// each verdict carries. A quantile threshold stays put.
+/// each verdict carries. A quantile threshold stays put. Under a daemon (``StreamHooks/moveThreshold``) the move
+/// happens in the daemon's model slot instead, and the moved model comes back through ``StreamHooks/model``.
 public final class StreamScorer {
     private let options: StreamOptions
     private let pool: ThreadPool
@@ -186,8 +187,12 @@ public final class StreamScorer {
         summary.anomalies += verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
         hooks.scored?(batch, verdicts, summary.rejects)
         if detector.header.thresholdTail != nil {
-            self.detector = detector.updatingThreshold(
-                with: learnedFrom > 0 ? Array(verdicts.score.dropFirst(learnedFrom)) : verdicts.score)
+            let counted = learnedFrom > 0 ? Array(verdicts.score.dropFirst(learnedFrom)) : verdicts.score
+            if let move = hooks.moveThreshold {
+                move(counted, detector.version)
+            } else {
+                self.detector = detector.updatingThreshold(with: counted)
+            }
         }
         guard var window, var policy else { return }
         window.offer(batch, verdicts: verdicts)

@@ -33,10 +33,11 @@ struct ModelSlotTests {
         let tail = try #require(trained.extremeValueThreshold)
         let t = tail.peakThreshold
         let scores = (0..<2_000).map { t + (trained.threshold - t) * Float($0 % 100) / 100 }
-        slot.moveThreshold(with: scores, scoredBy: trained.version)
+        let returned = slot.moveThreshold(with: scores, scoredBy: trained.version)
         let moved = try #require(slot.detector)
         let expected = trained.updatingThreshold(with: scores)
         #expect(moved.threshold == expected.threshold)
+        #expect(returned == moved.threshold, "the move returns the threshold now in use")
         #expect(moved.threshold != trained.threshold, "a batch of 2,000 peaks refits the tail")
         #expect(moved.extremeValueThreshold?.recordCount == tail.recordCount + scores.count)
         #expect(moved.version == trained.version)
@@ -47,13 +48,17 @@ struct ModelSlotTests {
         let trained = try Self.detector(rate: 1e-2)
         let slot = ModelSlot()
         slot.replace(with: trained)
-        slot.moveThreshold(with: [Float](repeating: trained.threshold * 0.9, count: 500), scoredBy: trained.version + 1)
+        let other = slot.moveThreshold(
+            with: [Float](repeating: trained.threshold * 0.9, count: 500), scoredBy: trained.version + 1)
         #expect(slot.detector === trained)
+        #expect(other == nil)
 
         let quantile = try Self.detector(rate: nil)
         slot.replace(with: quantile)
-        slot.moveThreshold(with: [Float](repeating: quantile.threshold * 0.9, count: 500), scoredBy: quantile.version)
+        let fixed = slot.moveThreshold(
+            with: [Float](repeating: quantile.threshold * 0.9, count: 500), scoredBy: quantile.version)
         #expect(slot.detector === quantile)
+        #expect(fixed == nil)
     }
 
     @Test("moves from several threads at once are all counted")

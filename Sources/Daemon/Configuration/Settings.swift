@@ -73,8 +73,8 @@ public enum Settings {
         Setting(
             "threshold.rate", .number, bounds: .numbers(0...0.49), reloadable: true,
             "target false-alarm rate; above 0 the threshold is fitted to the tail of the training scores (peaks over "
-                + "threshold) instead of threshold.quantile, and moves with the scores of every batch (applied at "
-                + "the next retrain)",
+                + "threshold) instead of threshold.quantile, and moves with the scores of every batch; a clean stop "
+                + "checkpoints the moved threshold for the next start (applied at the next retrain)",
             read: { .number($0.detector.thresholdRate ?? 0) },
             write: { configuration, value in
                 if case .number(let rate) = value { configuration.detector.thresholdRate = rate > 0 ? rate : nil }

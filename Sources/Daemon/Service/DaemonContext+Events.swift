@@ -10,7 +10,7 @@ extension DaemonContext {
         switch event {
         case .committed(let records, let verdicts, let report, let claimed):
             // The next batches are compared with a threshold that has seen this one (peaks over threshold).
-            models.moveThreshold(with: verdicts.score, scoredBy: verdicts.modelVersion)
+            moveThreshold(with: verdicts.score, scoredBy: verdicts.modelVersion)
             scored(records, verdicts: verdicts, rejects: report.refused.count + report.unscorable)
             let batchSize = settings.batchSize
             behindSince.withLock { since in

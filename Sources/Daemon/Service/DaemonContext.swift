@@ -5,6 +5,7 @@ import Glibc
 import Logging
 import PostgresStore
 import Synchronization
+import VAE
 
 /// What the daemon's services share: the configuration in force, the model slot, the training window and
 /// schedule, the status, the heartbeats, and the stop flag. Every mutable part sits behind a lock.
@@ -100,6 +101,21 @@ final class DaemonContext: Sendable {
             $0.modelVersion = detector.version
             $0.threshold = detector.threshold
         }
+    }
+
+    /// Moves the extreme-value threshold of the model in use by the scores of a batch that `version` scored
+    /// (``ModelSlot/moveThreshold(with:scoredBy:)``), and shows the new threshold in the status.
+    func moveThreshold(with scores: [Float], scoredBy version: Int) {
+        guard let threshold = models.moveThreshold(with: scores, scoredBy: version) else { return }
+        status.withLock { $0.threshold = threshold }
+    }
+
+    /// Checkpoints the model in use when its threshold moves with the scores, so that a restart goes on from the
+    /// threshold the stream has taught it instead of the one fitted at training. Called once the services have
+    /// ended, after a clean stop.
+    func checkpointMovedThreshold() {
+        guard let detector = models.detector, detector.header.thresholdTail != nil else { return }
+        checkpoint(detector)
     }
 
     /// Counts a scored batch, offers it to the training window and the retrain schedule.

@@ -1,5 +1,6 @@
 import Detector
 import Synchronization
+import VAE
 
 /// The model in use. Scoring reads it at every batch; a retrain or a reload replaces it with one assignment under
 /// a lock, so scoring never waits for training and never sees half a model.
@@ -22,11 +23,17 @@ public final class ModelSlot: Sendable {
     /// no batch's move is lost to another's. A batch scored by another version (a retrain or a reload came in
     /// between) moves nothing, since the new model's tail was fitted on its own training scores. A quantile
     /// threshold never moves.
-    public func moveThreshold(with scores: [Float], scoredBy version: Int) {
-        current.withLock { detector in
-            guard let inUse = detector, inUse.version == version else { return }
-            // The detector itself when its threshold is a quantile.
-            detector = inUse.updatingThreshold(with: scores)
+    ///
+    /// - Returns: the new threshold when it moved; nil when nothing moved.
+    @discardableResult
+    public func moveThreshold(with scores: [Float], scoredBy version: Int) -> Float? {
+        current.withLock { detector -> Float? in
+            guard let inUse = detector, inUse.version == version, inUse.header.thresholdTail != nil else {
+                return nil
+            }
+            let moved = inUse.updatingThreshold(with: scores)
+            detector = moved
+            return moved.threshold
         }
     }
 

@@ -83,6 +83,7 @@ public enum ServeRuntime {
         } catch {
             context.fail(DaemonError(.io, "the service group failed: \(error)"))
         }
+        if context.failure.withLock({ $0 }) == nil { context.checkpointMovedThreshold() }
         let final = context.status.withLock { status -> DaemonStatus in
             request.terminal?.finish(with: status.stoppedLine)
             status.state = .stopping

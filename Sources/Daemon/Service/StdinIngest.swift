@@ -36,6 +36,8 @@ struct StdinIngest {
                     "training.records": "\(result.summary.trainingRows)",
                 ])
         }
+        // The slot's model moves, so that a checkpoint (SIGUSR2, stop) and the status carry the moved threshold.
+        hooks.moveThreshold = { scores, version in context.moveThreshold(with: scores, scoredBy: version) }
         hooks.scored = { batch, verdicts, rejects in
             heartbeat.beat()
             let before = context.status.withLock { $0.rejects }
