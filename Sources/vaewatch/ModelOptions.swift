@@ -14,6 +14,12 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Non-linearity of the hidden layers: relu, tanh or elu.", valueName: "name"))
     var activation = "relu"
 
+    @Option(
+        help: ArgumentHelp(
+            "How reconstruction error is measured: gaussian learns a variance per feature, so that a noisy feature "
+                + "does not drown the others; squared-error is the plain ½·Σ(x − x̂)².", valueName: "name"))
+    var loss = DetectorOptions().reconstruction.optionName
+
     @Option(help: ArgumentHelp("Weight of the KL term in the score (recon + beta·kl).", valueName: "beta"))
     var beta: Float = DetectorOptions().beta
 
@@ -52,6 +58,9 @@ struct ModelOptions: ParsableArguments {
         guard Activation(rawValue: activation) != nil else {
             throw ValidationError("--activation must be relu, tanh or elu, got \(activation)")
         }
+        guard ReconstructionLoss(optionName: loss) != nil else {
+            throw ValidationError("--loss must be gaussian or squared-error, got \(loss)")
+        }
         guard widths != nil else {
             throw ValidationError("--hidden must be positive widths separated by commas, such as 64,32; got \(hidden)")
         }
@@ -71,6 +80,7 @@ struct ModelOptions: ParsableArguments {
         options.hiddenWidths = widths ?? options.hiddenWidths
         options.latentWidth = latent
         options.activation = Activation(rawValue: activation) ?? .relu
+        options.reconstruction = ReconstructionLoss(optionName: loss) ?? options.reconstruction
         options.beta = beta
         options.thresholdQuantile = quantile
         options.thresholdRate = thresholdRate

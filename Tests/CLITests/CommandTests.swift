@@ -32,6 +32,29 @@ struct CommandTests {
         #expect(damaged.stderr.contains("damaged.vaew"))
     }
 
+    @Test("--loss chooses how reconstruction error is measured; inspect names it; an unknown loss is refused")
+    func lossOption() throws {
+        let directory = try TestDirectory("cli-loss")
+        defer { directory.remove() }
+        let input = Array(SyntheticStream(rows: 500, seed: 4).csv.utf8)
+        for (loss, named) in [
+            (nil, "Gaussian with learned variances"), ("gaussian", "Gaussian with learned variances"),
+            ("squared-error", "squared error"),
+        ] {
+            let model = directory.file("\(loss ?? "default").vaew")
+            let trained = try vaewatch(
+                ["train", "--out", model, "--ignore", "label", "--epochs", "2"] + (loss.map { ["--loss", $0] } ?? []),
+                input: input, in: directory)
+            #expect(trained.status == 0, "\(trained.stderr)")
+            let shown = try vaewatch(["inspect", model], in: directory)
+            #expect(shown.stdout.contains("\(named) + 0.5·KL"), "--loss \(loss ?? "(default)"):\n\(shown.stdout)")
+        }
+        let refused = try vaewatch(
+            ["train", "--out", directory.file("x.vaew"), "--loss", "mse"], input: input, in: directory)
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--loss must be gaussian or squared-error, got mse"), "\(refused.stderr)")
+    }
+
     @Test("sample writes N records in the model's features, CSV or JSON lines, the same for the same seed")
     func sample() throws {
         let directory = try TestDirectory("cli")

@@ -60,6 +60,16 @@ public enum Settings {
             "widths of the encoder's hidden layers, outermost first; the decoder mirrors them"),
         .integer("model.latent", \.detector.latentWidth, 1...4096, "number of latent units"),
         Setting(
+            "model.loss", .choice(ReconstructionLoss.allCases.map(\.optionName)), reloadable: false,
+            "how reconstruction error is measured: gaussian learns a variance per feature, so that a noisy feature "
+                + "does not drown the others; squared-error is the plain ½·Σ(x − x̂)²",
+            read: { .text($0.detector.reconstruction.optionName) },
+            write: { configuration, value in
+                if case .text(let name) = value, let loss = ReconstructionLoss(optionName: name) {
+                    configuration.detector.reconstruction = loss
+                }
+            }),
+        Setting(
             "model.beta", .number, bounds: .numbers(0...10), reloadable: false,
             "weight of the KL term in the loss and the score",
             read: { .number(Double(String($0.detector.beta)) ?? Double($0.detector.beta)) },
