@@ -61,22 +61,36 @@ import Testing
                 sections.indices.contains(index + 1) ? sections[index + 1] : nil, "no table after the \(name) title")
             let lines = table.split(separator: "\n")
             #expect(lines.first?.hasPrefix("dataset") == true, "\(name): \(table)")
+            // Each dataset's AUROC and AUPRC: (mean, sd) over the 2 seeds.
+            var perDataset: [[(mean: Double, sd: Double)]] = []
             for (dataset, rows) in [("alpha", 150), ("synthetic_beta", 120)] {
                 let line = try #require(lines.first { $0.hasPrefix(dataset + " ") }, "\(name) has no \(dataset)")
                 let words = line.split(separator: " ")
                 #expect(words[1] == "\(rows)" && words[2] == "4" && words[3].hasSuffix("%"), "\(line)")
                 let figures = Self.numbers(words.dropFirst(4))
-                #expect(figures.count == 8, "\(name) \(dataset): mean and sd of 4 figures: \(line)")
+                try #require(figures.count == 8, "\(name) \(dataset): mean and sd of 4 figures: \(line)")
                 #expect(figures.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(line)")
+                perDataset.append([(figures[0], figures[1]), (figures[2], figures[3])])
                 if name == "semi" && dataset == "alpha" {
                     // The anomalies lie 8 units off in every feature: any working model ranks them on top.
                     #expect(figures[0] >= 0.9, "semi AUROC of alpha: \(line)")
                 }
             }
-            for label in ["mean, real sets (1)", "mean, all sets (2)"] {
+            // The mean rows: the mean of the datasets' means ± its standard error, √(Σ sd² / seeds) / datasets,
+            // from the rounded cells above (so within a rounding step).
+            for (label, sets) in [
+                ("mean, real sets (1)", perDataset.prefix(1)), ("mean, all sets (2)", perDataset[...]),
+            ] {
                 let line = try #require(lines.first { $0.hasPrefix(label) }, "\(name) has no '\(label)'")
                 let figures = Self.numbers(line.dropFirst(label.count).split(separator: " "))
-                #expect(figures.count == 2 && figures.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(line)")
+                try #require(figures.count == 4, "mean ± se of AUROC and AUPRC: \(line)")
+                for metric in 0..<2 {
+                    let mean = sets.map { $0[metric].mean }.reduce(0, +) / Double(sets.count)
+                    let error =
+                        sets.map { $0[metric].sd * $0[metric].sd / 2 }.reduce(0, +).squareRoot() / Double(sets.count)
+                    #expect(abs(figures[2 * metric] - mean) <= 0.0015, "\(line): mean \(mean)")
+                    #expect(abs(figures[2 * metric + 1] - error) <= 0.0015, "\(line): standard error \(error)")
+                }
             }
             #expect(!table.contains("notes"), "the unlabelled CSV is no dataset")
         }
