@@ -9,9 +9,11 @@ extension DaemonContext {
     func handle(_ event: PipelineEvent, worker: Int) {
         switch event {
         case .committed(let records, let verdicts, let report, let claimed):
-            // The next batches are compared with a threshold that has seen this one (peaks over threshold).
-            moveThreshold(with: verdicts.score, scoredBy: verdicts.modelVersion)
-            scored(records, verdicts: verdicts, rejects: report.refused.count + report.unscorable)
+            let isNew = scored(records, verdicts: verdicts, rejects: report.refused.count + report.unscorable)
+            // The next batches are compared with a threshold that has seen this one (peaks over threshold), except
+            // for the rows warm-up learned from: the tail was fitted on their scores already.
+            let newScores = zip(verdicts.score, isNew).compactMap { score, new in new ? score : nil }
+            if !newScores.isEmpty { moveThreshold(with: newScores, scoredBy: verdicts.modelVersion) }
             let batchSize = settings.batchSize
             behindSince.withLock { since in
                 if claimed >= batchSize {

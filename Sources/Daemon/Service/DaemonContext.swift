@@ -33,8 +33,9 @@ final class DaemonContext: Sendable {
     /// The source's name in vaewatch's tables, once the catalog resolved it (`public.metrics` for `metrics`).
     let resolvedSourceName = Mutex<String?>(nil)
     /// Records the first model learned from that are still to be scored: the retrain schedule does not count
-    /// them, so the first retrain comes after `training.every_records` new records, not at once.
-    let warmUpRecordsToSkip = Mutex<Int>(0)
+    /// them, so the first retrain comes after `training.every_records` new records, not at once, and in
+    /// PostgreSQL mode their scores do not move the threshold again.
+    let warmUpRecords = Mutex(WarmUpRecords())
     /// When the source started being behind; nil while caught up.
     let behindSince = Mutex<ContinuousClock.Instant?>(nil)
     private let started = ContinuousClock.now
@@ -118,14 +119,14 @@ final class DaemonContext: Sendable {
         checkpoint(detector)
     }
 
-    /// Counts a scored batch, offers it to the training window and the retrain schedule.
-    func scored(_ batch: RecordBatch, verdicts: Verdicts, rejects: Int) {
+    /// Counts a scored batch, offers it to the training window and the retrain schedule; returns, record by
+    /// record, whether it is new (not one the first model learned from, ``WarmUpRecords``).
+    @discardableResult
+    func scored(_ batch: RecordBatch, verdicts: Verdicts, rejects: Int) -> [Bool] {
         let flagged = verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
         window.withLock { $0?.offer(batch, verdicts: verdicts) }
-        let counted = warmUpRecordsToSkip.withLock { skip in
-            defer { skip = max(0, skip - verdicts.count) }
-            return max(0, verdicts.count - skip)
-        }
+        let isNew = warmUpRecords.withLock { $0.newRecords(among: batch.keys) }
+        let counted = isNew.reduce(0) { $0 + ($1 ? 1 : 0) }
         policy.withLock { $0.recordsScored(counted) }
         status.withLock {
             $0.records += verdicts.count
@@ -136,14 +137,15 @@ final class DaemonContext: Sendable {
                 $0.detail = nil
             }
         }
+        return isNew
     }
 
-    /// Puts the model warm-up learned in use: the retrain schedule starts now, and does not count the
-    /// `rescored` records it learned from that are scored next (stdin mode scores them; PostgreSQL mode learns
-    /// from the table's history and scores only new rows).
-    func learned(_ detector: Detector, rescored: Int) {
+    /// Puts the model warm-up learned in use: the retrain schedule starts now, and does not count the records it
+    /// learned from when they are scored (stdin mode scores them next; PostgreSQL mode learns from the table's
+    /// most recent rows, which the source gives later).
+    func learned(_ detector: Detector, from records: WarmUpRecords) {
         use(detector)
-        warmUpRecordsToSkip.withLock { $0 = rescored }
+        warmUpRecords.withLock { $0 = records }
         let now = elapsed
         policy.withLock { $0.retrained(at: now) }
     }

@@ -164,14 +164,15 @@ struct PostgresIngest {
             return
         }
         guard !context.stopping.isStopped else { return }
-        context.learned(result.detector, rescored: 0)
+        context.learned(result.detector, from: .keys(rows.keys))
         context.logger.notice(
             "first model learned; scoring new rows",
             metadata: [
                 "model.version": "\(result.detector.version)", "model.threshold": "\(result.detector.threshold)",
                 "training.records": "\(rows.count)",
             ])
-        // The rows learned from are history, not new rows: scoring starts with the next row the source gives.
+        // The source gives the rows learned from like any other; their verdicts are written, but they neither move
+        // the threshold nor count toward the retrain schedule (`WarmUpRecords`).
         context.status.withLock {
             $0.state = .running
             $0.detail = nil

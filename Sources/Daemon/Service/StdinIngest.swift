@@ -27,7 +27,7 @@ struct StdinIngest {
         hooks.model = { context.models.detector }
         let warmup = settings.warmupRecords
         hooks.learned = { result in
-            context.learned(result.detector, rescored: warmup)
+            context.learned(result.detector, from: .leading(warmup))
             context.checkpoint(result.detector)
             context.logger.info(
                 "model version 1 learned at warm-up",
