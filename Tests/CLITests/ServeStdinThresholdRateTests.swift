@@ -25,7 +25,7 @@ struct ServeStdinThresholdRateTests {
         }
     }
 
-    @Test("three batches move the threshold; the stop checkpoint and the status hold the last move; a restart uses it")
+    @Test("the stop checkpoint, the status and a restart hold the last move; an idle stop writes no checkpoint")
     func movedThresholdOutlivesTheDaemon() throws {
         let directory = try TestDirectory("serve-stdin-rate")
         defer { directory.remove() }
@@ -74,5 +74,14 @@ struct ServeStdinThresholdRateTests {
         try #require(scored, "\(scoredLines(restarted).count) lines\n\(restarted.errorText)")
         #expect(Self.thresholds(scoredLines(restarted)).first == saved)
         #expect(restarted.stop()?.status == 0, "\(restarted.errorText)")
+        #expect(restarted.errorText.contains("checkpoint written"), "its 100 rows moved the threshold again")
+
+        // A daemon that scores nothing leaves the checkpoint it started from as it is.
+        let idle = try fixture.start()
+        defer { idle.kill() }
+        try fixture.awaitReady(idle)
+        #expect(idle.write(ServeRows.header))
+        #expect(idle.stop()?.status == 0, "\(idle.errorText)")
+        #expect(!idle.errorText.contains("checkpoint written"), "nothing moved: \(idle.errorText)")
     }
 }

@@ -36,6 +36,9 @@ final class DaemonContext: Sendable {
     /// them, so the first retrain comes after `training.every_records` new records, not at once, and in
     /// PostgreSQL mode their scores do not move the threshold again.
     let warmUpRecords = Mutex(WarmUpRecords())
+    /// The version and threshold tail of the model last written to the checkpoints folder or read from it: a clean
+    /// stop writes a checkpoint only when the threshold in use has moved since.
+    private let saved = Mutex<(version: Int, tail: ThresholdTail?)?>(nil)
     /// When the source started being behind; nil while caught up.
     let behindSince = Mutex<ContinuousClock.Instant?>(nil)
     private let started = ContinuousClock.now
@@ -111,12 +114,19 @@ final class DaemonContext: Sendable {
         status.withLock { $0.threshold = threshold }
     }
 
-    /// Checkpoints the model in use when its threshold moves with the scores, so that a restart goes on from the
-    /// threshold the stream has taught it instead of the one fitted at training. Called once the services have
-    /// ended, after a clean stop.
+    /// Checkpoints the model in use when its threshold moves with the scores and has moved since the checkpoint
+    /// written or read last, so that a restart goes on from the threshold the stream has taught it instead of the
+    /// one fitted at training. Called once the services have ended, after a clean stop.
     func checkpointMovedThreshold() {
-        guard let detector = models.detector, detector.header.thresholdTail != nil else { return }
+        guard let detector = models.detector, let tail = detector.header.thresholdTail else { return }
+        let unchanged = saved.withLock { $0.map { $0.version == detector.version && $0.tail == tail } ?? false }
+        guard !unchanged else { return }
         checkpoint(detector)
+    }
+
+    /// Notes that `detector` is the one in the checkpoints folder (it was loaded from there).
+    func loadedFromCheckpoint(_ detector: Detector) {
+        saved.withLock { $0 = (detector.version, detector.header.thresholdTail) }
     }
 
     /// Counts a scored batch, offers it to the training window and the retrain schedule; returns, record by
@@ -157,6 +167,7 @@ final class DaemonContext: Sendable {
         do {
             let bytes = try detector.fileBytes()
             let path = try checkpoints.save(bytes, version: detector.version, keep: settings.keepCheckpoints)
+            saved.withLock { $0 = (detector.version, detector.header.thresholdTail) }
             logger.info(
                 "checkpoint written", metadata: ["model.version": "\(detector.version)", "file.path": "\(path)"])
             return true

@@ -149,6 +149,7 @@ public enum ServeRuntime {
             do {
                 let detector = try ModelFiles.detector(atPath: checkpoint.path, expectedFeatures: expected)
                 context.use(detector)
+                context.loadedFromCheckpoint(detector)
                 context.logger.info(
                     "model loaded from the newest valid checkpoint",
                     metadata: ["model.version": "\(detector.version)", "file.path": "\(checkpoint.path)"])
