@@ -4,26 +4,46 @@ import TestSupport
 import Testing
 
 extension PipelineFaultTests {
-    /// RELIABILITY.md P14: another session holds `LOCK TABLE vaewatch.scores` (ACCESS EXCLUSIVE) while a producer
-    /// inserts. The matrix's 10 s lock is scaled to 5 s with a `lock_timeout` of 1 s, so that the lock outlasts the
-    /// timeout several times over: each write must give up after the timeout with 55P03 and be retried with
-    /// backoff, never wait for the lock, and every row must get its verdict once the lock is gone.
-    @Suite("P14: lock wait on the output table")
+    /// RELIABILITY.md P14 and P13: another session holds `LOCK TABLE vaewatch.scores IN EXCLUSIVE MODE` (every
+    /// write waits; reads do not) while a producer inserts. Not the default ACCESS EXCLUSIVE: that lock is logged
+    /// for standbys, so it gives the holder a transaction id, which holds back the snapshot xmin below which
+    /// watermark mode reads. Watermark mode would then claim no new row while the lock is held, and whether it
+    /// had a write to time out would depend on the backlog at that moment. The matrix's 10 s lock is scaled to 5 s with a timeout of 1 s, so that the lock outlasts
+    /// the timeout several times over: each write must give up after the timeout (`lock_timeout`: 55P03; or,
+    /// without one, `statement_timeout`: 57014) and be retried with backoff on the same connection, never wait for
+    /// the lock, and every row must get its verdict once the lock is gone.
+    @Suite("P14, P13: lock wait on the output table, ended by lock_timeout or statement_timeout")
     struct OutputLockTests {
-        /// `lock_timeout` of the pipeline's sessions.
-        static let lockTimeout: Duration = .seconds(1)
+        /// Which server-side timeout ends the wait.
+        enum Timeout: String, CaseIterable, Sendable, CustomTestStringConvertible {
+            case lock = "lock_timeout"
+            case statement = "statement_timeout"
+
+            /// The SQLSTATE it ends a statement with.
+            var code: String { self == .lock ? "55P03" : "57014" }
+            var testDescription: String { rawValue }
+        }
+
+        /// The timeout of the pipeline's sessions.
+        static let timeout: Duration = .seconds(1)
         /// How long the other session holds the lock.
         static let held: Duration = .seconds(5)
 
         @Test(
-            "P14: LOCK TABLE vaewatch.scores 5 s (lock_timeout 1 s): 55P03 after the timeout, not the lock; 0 lost / 0 dup",
-            arguments: SourceMode.allCases)
-        func lockedOutputTable(mode: SourceMode) throws {
+            "P14, P13: LOCK TABLE vaewatch.scores 5 s, timeout 1 s: retried after the timeout, not the lock; 0 lost / 0 dup",
+            arguments: SourceMode.allCases, Timeout.allCases)
+        func lockedOutputTable(mode: SourceMode, timeout: Timeout) throws {
             let cluster = try PostgresCluster.shared()
             let table = try MetricsTable(cluster: cluster, mode: mode)
             let batchSize = 200
             var options = table.options(mode: mode, batchSize: batchSize)
-            options.connection.lockTimeout = Self.lockTimeout
+            switch timeout {
+            case .lock:
+                options.connection.lockTimeout = Self.timeout
+            case .statement:
+                options.connection.lockTimeout = nil
+                options.connection.statementTimeout = Self.timeout
+            }
             options.pollInterval = .milliseconds(200)
             options.backoffBase = .milliseconds(100)
             let pipeline = RecordingPipeline(options: options)
@@ -33,7 +53,7 @@ extension PipelineFaultTests {
             let holder = try Connection(table.settings())
             defer { holder.close() }
             try holder.execute("BEGIN")
-            try holder.execute("LOCK TABLE vaewatch.scores IN ACCESS EXCLUSIVE MODE")
+            try holder.execute("LOCK TABLE vaewatch.scores IN EXCLUSIVE MODE")
             let lockedAt = ContinuousClock.now
             pauseThread(Self.held)
             let releasedAt = ContinuousClock.now
@@ -58,18 +78,18 @@ extension PipelineFaultTests {
             let first = firstRetry.map { "\($0.rounded) s" } ?? "never"
             let codes = Set(retries.map { $0.code ?? "none" }).sorted()
             print(
-                "P14 \(mode): lock held \(Self.held); \(retries.count) retries while held, the first \(first) after "
+                "\(timeout.rawValue) \(mode): lock held \(Self.held); \(retries.count) retries while held, the first \(first) after "
                     + "LOCK TABLE; codes \(codes); \(committedWhileHeld) verdicts committed while held; \(summary)")
             #expect(started, "the pipeline was scoring before the lock: \(pipeline.errorSummary)")
             #expect(!retries.isEmpty, "writes gave up while the table was locked: \(pipeline.errorSummary)")
-            #expect(retries.allSatisfy { $0.code == "55P03" }, "each a lock timeout: \(pipeline.errorSummary)")
+            #expect(retries.allSatisfy { $0.code == timeout.code }, "each a \(timeout): \(pipeline.errorSummary)")
             // The first write after LOCK TABLE starts within a poll interval or a batch (well under a second), so its
             // timeout comes long before the lock goes: no write waits for the lock itself.
             #expect(
-                (firstRetry ?? .seconds(1000)) <= Self.lockTimeout + .milliseconds(1500),
-                "the first write gave up after lock_timeout, not after the 5 s lock")
+                (firstRetry ?? .seconds(1000)) <= Self.timeout + .milliseconds(1500),
+                "the first write gave up after the timeout, not after the 5 s lock")
             #expect(committedWhileHeld == 0, "nothing reached the locked table")
-            #expect(pipeline.lostConnections == 0, "a lock timeout keeps the connection")
+            #expect(pipeline.lostConnections == 0, "a timeout keeps the connection")
             #expect(pipeline.failure == nil)
             #expect(resumed, "scoring after the lock was released: \(pipeline.errorSummary)")
             #expect(caughtUp, "every row scored in the end: \(pipeline.errorSummary)")
