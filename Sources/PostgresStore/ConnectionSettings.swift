@@ -30,9 +30,19 @@ public struct ConnectionSettings: Sendable {
         self.lockTimeout = lockTimeout
     }
 
-    /// The `-c name=value` options for the server-side timeouts, in milliseconds.
+    /// The session settings that decide how a key prints as text, pinned to the values the queue trigger pins
+    /// (sql/004_sources.sql): a row's `source_id` must not depend on who inserted it or who reads it.
+    /// ISO dates read back the same under any DateStyle order; extra_float_digits 1 prints the shortest text that
+    /// reads back as the same double.
+    static let canonicalText = [
+        "-c datestyle=ISO,YMD", "-c timezone=UTC", "-c intervalstyle=postgres", "-c extra_float_digits=1",
+        "-c bytea_output=hex",
+    ]
+
+    /// The `-c name=value` options: the canonical text settings, and the server-side timeouts in milliseconds.
+    /// They follow the conninfo's own `options`, so they win over it.
     var serverOptions: String {
-        var options: [String] = []
+        var options = Self.canonicalText
         if let statementTimeout { options.append("-c statement_timeout=\(statementTimeout.milliseconds)") }
         if let lockTimeout { options.append("-c lock_timeout=\(lockTimeout.milliseconds)") }
         return options.joined(separator: " ")

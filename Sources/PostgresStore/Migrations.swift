@@ -13,6 +13,7 @@ public struct Migration: Sendable {
         Migration(version: 1, name: "001_scores.sql", bytes: PackageResources._01_scores_sql),
         Migration(version: 2, name: "002_queue.sql", bytes: PackageResources._02_queue_sql),
         Migration(version: 3, name: "003_state.sql", bytes: PackageResources._03_state_sql),
+        Migration(version: 4, name: "004_sources.sql", bytes: PackageResources._04_sources_sql),
     ]
 
     /// `sql/roles.sql`: the least-privilege role for the daemon, applied by hand (it needs role-creation rights).

@@ -15,20 +15,51 @@ public final class QueueSource: PostgresSource {
     /// them at once (`DELETE … RETURNING`): one tuple change instead of a lock and a later delete, undone with
     /// everything else if the transaction does not commit. `id = ANY(ARRAY(…))` keeps the delete on the primary
     /// key; `id IN (…)` planned a hash join over the whole queue, twice as slow with 200,000 rows waiting.
+    ///
+    /// A queued key that matches no row (the row was deleted since) comes back as a rejected row, for the dead
+    /// letters. A key that does not even read as the key's type (queued before migration 004 in a session with
+    /// another DateStyle) fails the claim with a data exception; the next claim, after the pipeline's rollback,
+    /// checks every key first (``safeClaim``) so that such a key becomes a dead letter instead of stalling the queue.
     public func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
-        let result = try connection.execute(
-            """
-            WITH claimed AS (
-                DELETE FROM vaewatch.queue WHERE id = ANY(ARRAY(
-                    SELECT id FROM vaewatch.queue WHERE source = \(.text(table.name))
-                    ORDER BY id LIMIT \(.integer(Int64(limit))) FOR UPDATE SKIP LOCKED))
-                RETURNING id, source_id)
-            SELECT c.id, c.source_id, CASE WHEN s.\(identifier: table.key) IS NULL THEN NULL ELSE c.source_id END, \
-            \(table.featureList)
-            FROM claimed c
-            LEFT JOIN \(table.qualified) s ON s.\(identifier: table.key) = c.source_id::\(table.keyTypeSQL)
-            """, binary: true)
-        return SourceBatch(result: result, keyColumn: 2, firstFeature: 3, columns: table.columns)
+        let checked = safeClaim
+        let readable: Query =
+            checked ? "vaewatch.key_reads_as(source_id, \(.text(table.keyType))::regtype)" : "true"
+        let keyValue: Query =
+            checked
+            ? "CASE WHEN c.readable THEN c.source_id::\(table.keyTypeSQL) END" : "c.source_id::\(table.keyTypeSQL)"
+        do {
+            let result = try connection.execute(
+                """
+                WITH claimed AS (
+                    DELETE FROM vaewatch.queue WHERE id = ANY(ARRAY(
+                        SELECT id FROM vaewatch.queue WHERE source = \(.text(table.name))
+                        ORDER BY id LIMIT \(.integer(Int64(limit))) FOR UPDATE SKIP LOCKED))
+                    RETURNING id, source_id, \(readable) AS readable)
+                SELECT c.id, c.source_id, \
+                CASE WHEN NOT c.readable THEN 'unreadable' WHEN s.\(identifier: table.key) IS NULL THEN 'gone' END, \
+                \(table.featureList)
+                FROM claimed c
+                LEFT JOIN \(table.qualified) s ON s.\(identifier: table.key) = \(keyValue)
+                """, binary: true)
+            safeClaim = false
+            return SourceBatch(
+                result: result, keyColumn: 1, firstFeature: 3, columns: table.columns,
+                absence: (column: 2, reason: absenceReason))
+        } catch {
+            if !checked, error.sqlState?.errorClass == "22" { safeClaim = true }
+            throw error
+        }
+    }
+
+    /// After a claim failed with a data exception: check that each key reads as the key's type before casting it.
+    private var safeClaim = false
+
+    /// Why a claimed key has no row to score, from the claim's `unreadable` or `gone`.
+    private func absenceReason(_ code: String, key: String) -> String {
+        code == "unreadable"
+            ? "the queued key \(key) does not read as \(table.keyType) (queued by a vaewatch older than migration 004 "
+                + "in a session with other DateStyle or TimeZone settings); score the row again with vaewatch backfill"
+            : "no row of \(table.schema).\(table.table) has key \(key): it was deleted after it was queued"
     }
 
     /// Nothing to do: the claim deleted the queue rows, in the same transaction.

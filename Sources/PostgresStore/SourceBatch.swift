@@ -26,9 +26,13 @@ public struct SourceBatch: Sendable {
     /// Nothing was claimed.
     public var isEmpty: Bool { claimed == 0 }
 
-    /// Builds a batch from claimed rows: `keyColumn` holds the key as text (NULL when the source row is gone,
-    /// which skips it), the `width` feature columns start at `firstFeature` and are binary `float8`.
-    init(result: QueryResult, keyColumn: Int, firstFeature: Int, columns: [String]) {
+    /// Builds a batch from claimed rows: `keyColumn` holds the key as text, the `width` feature columns start at
+    /// `firstFeature` and are binary `float8`. When `absence` names a column, a row whose text there is not NULL has
+    /// no source row to score: it is rejected with `absence.reason(text, key)`.
+    init(
+        result: QueryResult, keyColumn: Int, firstFeature: Int, columns: [String],
+        absence: (column: Int, reason: (String, String) -> String)? = nil
+    ) {
         let n = result.rowCount
         let width = columns.count
         var keys: [String] = []
@@ -40,6 +44,10 @@ public struct SourceBatch: Sendable {
         var kept = 0
         rows: for row in 0..<n {
             guard let key = result.text(row, keyColumn), seen.insert(key).inserted else { continue }
+            if let absence, let code = result.text(row, absence.column) {
+                rejected.append(RejectedRow(key: key, reason: absence.reason(code, key)))
+                continue
+            }
             let base = kept * width
             for column in 0..<width {
                 guard let value = result.double(row, firstFeature + column) else {

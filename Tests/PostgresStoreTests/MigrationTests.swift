@@ -58,23 +58,24 @@ struct MigrationTests {
         ).text(0, 0)
     }
 
-    @Test("a fresh database gets 001, 002 and 003; a second run applies nothing and changes nothing")
+    @Test("a fresh database gets 001 to 004; a second run applies nothing and changes nothing")
     func appliesOnce() throws {
         let connection = try TestDatabase().connect()
         #expect(try Migrator.appliedVersions(on: connection).isEmpty)
         let (result, elapsed) = timed { try Migrator.apply(on: connection) }
         print("Migrator.apply on a fresh database: \(elapsed) s")
-        #expect(try result.get().map(\.name) == ["001_scores.sql", "002_queue.sql", "003_state.sql"])
-        #expect(try Migrator.appliedVersions(on: connection) == [1, 2, 3])
+        #expect(
+            try result.get().map(\.name) == ["001_scores.sql", "002_queue.sql", "003_state.sql", "004_sources.sql"])
+        #expect(try Migrator.appliedVersions(on: connection) == [1, 2, 3, 4])
         let fingerprint = try Self.fingerprint(connection)
         let log = try Self.migrationLog(connection)
         #expect(fingerprint.contains("relation scores r") && fingerprint.contains("function enqueue()"))
-        #expect(fingerprint.contains("view anomalies") && fingerprint.contains("migration 3 003_state.sql"))
+        #expect(fingerprint.contains("view anomalies") && fingerprint.contains("migration 4 004_sources.sql"))
 
         #expect(try Migrator.apply(on: connection).isEmpty)
         #expect(try Self.fingerprint(connection) == fingerprint)
         #expect(try Self.migrationLog(connection) == log)
-        #expect(try connection.execute("SELECT count(*) FROM vaewatch.schema_migrations").text(0, 0) == "3")
+        #expect(try connection.execute("SELECT count(*) FROM vaewatch.schema_migrations").text(0, 0) == "4")
         let lock = try connection.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         #expect(lock.text(0, 0) == "0", "the migration lock is released")
@@ -151,7 +152,7 @@ struct MigrationTests {
         #expect(try Migrator.appliedVersions(on: connection) == [1], "001 stays applied, 002 rolled back whole")
         #expect(try connection.execute("SELECT to_regprocedure('vaewatch.enqueue()') IS NULL").text(0, 0) == "t")
         try connection.execute("DROP VIEW vaewatch.queue")
-        #expect(try Migrator.apply(on: connection).map(\.version) == [2, 3])
+        #expect(try Migrator.apply(on: connection).map(\.version) == [2, 3, 4])
     }
 
     @Test("two Migrator runs at once apply each file exactly once")
@@ -171,6 +172,30 @@ struct MigrationTests {
             }
         }
         for thread in threads { thread.join() }
-        #expect(outcomes.items.withLock { $0.sorted() } == ["001_scores.sql", "002_queue.sql", "003_state.sql"])
+        #expect(
+            outcomes.items.withLock { $0.sorted() } == [
+                "001_scores.sql", "002_queue.sql", "003_state.sql", "004_sources.sql",
+            ])
+    }
+
+    @Test("004 reinstalls per row the trigger 002 put on a partitioned table, so rows sent to a partition are queued")
+    func partitionedTriggerUpgraded() throws {
+        let database = try TestDatabase()
+        let connection = try database.connect()
+        for migration in Migration.all.prefix(3) { try connection.executeScript(migration.sql) }
+        try connection.executeScript(
+            """
+            CREATE TABLE public.m (id bigint PRIMARY KEY, x float8) PARTITION BY RANGE (id);
+            CREATE TABLE public.m_a PARTITION OF public.m FOR VALUES FROM (1) TO (100);
+            SELECT vaewatch.install_trigger('public.m', 'id', 'public.m');
+            INSERT INTO public.m_a VALUES (1, 0.5);
+            """)
+        #expect(try connection.execute("SELECT count(*) FROM vaewatch.queue").text(0, 0) == "0", "002's trigger")
+        #expect(try Migrator.apply(on: connection).map(\.version) == [4])
+        try connection.execute("INSERT INTO public.m_a VALUES (2, 0.25)")
+        try connection.execute("INSERT INTO public.m VALUES (3, 0.125)")
+        let queued = try connection.execute(
+            "SELECT string_agg(source || ' ' || source_id, ', ' ORDER BY id) FROM vaewatch.queue")
+        #expect(queued.text(0, 0) == "public.m 2, public.m 3")
     }
 }
