@@ -17,7 +17,7 @@ END
 $$;
 
 GRANT USAGE ON SCHEMA vaewatch TO vaewatch_daemon;
-GRANT SELECT ON vaewatch.schema_migrations TO vaewatch_daemon;
+GRANT SELECT ON vaewatch.schema_migrations, vaewatch.sources TO vaewatch_daemon;
 GRANT SELECT, INSERT, UPDATE ON vaewatch.scores TO vaewatch_daemon;   -- INSERT ... ON CONFLICT DO UPDATE
 GRANT SELECT ON vaewatch.anomalies TO vaewatch_daemon;
 -- Claiming takes row locks (FOR UPDATE SKIP LOCKED), which need UPDATE; claims delete; backfill enqueues.

@@ -34,6 +34,7 @@ extension Detector {
                 "\(featureNames.count) feature names for records of \(batch.width) features; name every column once")
         }
         try checkTrainable(batch, featureNames: featureNames)
+        try checkObserved(batch, featureNames: featureNames)
         let architecture = options.architecture(inputWidth: batch.width)
         try options.validate(architecture)
         let scaler = FeatureScaler.fit(batch)
@@ -70,6 +71,7 @@ extension Detector {
                 .badData, "the records have \(batch.width) features but the model takes \(inputWidth)")
         }
         try Self.checkTrainable(batch, featureNames: featureNames)
+        if refitsScaler { try Self.checkObserved(batch, featureNames: featureNames) }
         guard options.architecture(inputWidth: inputWidth) == model.architecture else {
             throw DetectorError(
                 .invalidOptions,
@@ -93,6 +95,23 @@ extension Detector {
                 "record \(batch.keys[row]) has \(batch.features.storage[bad]) in \(featureNames[column]); "
                     + "training values must be finite, so fix or drop that record (a missing value is marked missing)")
         }
+    }
+
+    /// Refuses a batch in which a feature has no observed value at all: its mean and scale would be made up (0 and
+    /// 1), so the model would learn nothing of it and a later value of any size would be judged against nothing.
+    static func checkObserved(_ batch: RecordBatch, featureNames: [String]) throws(DetectorError) {
+        let width = batch.width
+        let empty: Int? = batch.withObservedBuffer { observed -> Int? in
+            guard let observed else { return nil }
+            var seen = [Bool](repeating: false, count: width)
+            for index in 0..<(batch.count * width) where observed[index] != 0 { seen[index % width] = true }
+            return seen.firstIndex(of: false)
+        }
+        guard let empty else { return }
+        throw DetectorError(
+            .badData,
+            "feature \(featureNames[empty]) has no value in any of the \(batch.count) training records (every one "
+                + "is missing), so nothing can be learned of it; fill it, or leave the column out of the features")
     }
 
     /// Trains `model` on `batch` standardized by `scaler`, calibrates the threshold and builds the detector.

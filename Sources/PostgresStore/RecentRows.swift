@@ -4,9 +4,10 @@ import Detector
 /// like every other row.
 public enum RecentRows {
     /// The `limit` rows with the largest keys, oldest first, as records; rows with a value that is not finite are left
-    /// out, as they cannot be trained on.
+    /// out, as they cannot be trained on, but count in `rowsRead` (a table of `limit` rows has enough history even
+    /// when one of them is a dead letter).
     public static func read(_ table: ResolvedSource, limit: Int, on connection: Connection) throws(PostgresError)
-        -> RecordBatch
+        -> (records: RecordBatch, rowsRead: Int)
     {
         let result = try connection.execute(
             """
@@ -16,7 +17,7 @@ public enum RecentRows {
             ORDER BY s.\(identifier: table.key)
             """, binary: true)
         let batch = SourceBatch(result: result, keyColumn: 0, firstFeature: 1, columns: table.columns)
-        return batch.records
+        return (batch.records, batch.claimed)
     }
 }
 

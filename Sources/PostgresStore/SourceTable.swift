@@ -89,6 +89,7 @@ public struct ResolvedSource: Sendable, Equatable {
         let featureType = { (type: String) -> String in
             type.hasPrefix("numeric") ? "numeric" : type
         }
+        try checkUnique(key: source.key, of: oid, named: qualifiedName, on: connection)
         var columns = source.columns
         if columns.isEmpty {
             columns = order.filter { $0 != source.key && featureTypes.contains(featureType(types[$0]!)) }
@@ -124,15 +125,36 @@ public struct ResolvedSource: Sendable, Equatable {
             numericColumns: numeric, name: source.name ?? qualifiedName)
     }
 
-    /// The SELECT expression for feature `column` of alias `s` as `float8`. A `numeric` value beyond the range of
-    /// a double becomes `Infinity` (numeric NaN stays NaN), which the source rejects as non-finite, rather than an error
-    /// that would fail the whole batch.
+    /// Checks that `key` alone has a unique index (a primary key or a unique constraint, with no predicate): a key
+    /// that repeats would give one verdict to several rows, and a queue or a watermark could never tell them apart.
+    private static func checkUnique(key: String, of oid: String, named table: String, on connection: Connection)
+        throws(PostgresError)
+    {
+        let unique = try connection.execute(
+            """
+            SELECT count(*) FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indrelid = \(.text(oid))::oid AND i.indisunique AND i.indnkeyatts = 1 AND i.indpred IS NULL
+              AND i.indexprs IS NULL AND a.attname = \(.text(key))
+            """)
+        guard unique.text(0, 0) == "0" else { return }
+        throw PostgresError(
+            .configuration,
+            message: "key column \(key) of \(table) has no unique index of its own, so two rows could share a key "
+                + "and a verdict; use the primary key (a column that is unique alone), or add one: ALTER TABLE "
+                + "\(table) ADD UNIQUE (\(key))")
+    }
+
+    /// The SELECT expression for feature `column` of alias `s` as `float8`. The conversion of a `numeric` fails for
+    /// a value beyond the range of a double, and for one too small for it (`1e-400`: 22003, underflow), which would
+    /// fail every batch that holds the row. So a value beyond the range becomes `Infinity` (numeric NaN stays NaN),
+    /// which the source rejects as non-finite, and one below 1e-300 becomes 0, which it is as a float32 feature.
     func featureExpression(_ column: String) -> Query {
         if numericColumns.contains(column) {
             return """
-                CASE WHEN s.\(identifier: column) BETWEEN -1e308 AND 1e308 THEN s.\(identifier: column)::float8 \
-                WHEN s.\(identifier: column) IS NULL THEN NULL WHEN s.\(identifier: column) = 'NaN' THEN 'NaN'::float8 \
-                ELSE 'Infinity'::float8 END
+                CASE WHEN s.\(identifier: column) IS NULL THEN NULL WHEN s.\(identifier: column) = 'NaN' THEN 'NaN'::float8 \
+                WHEN abs(s.\(identifier: column)) > 1e308 THEN 'Infinity'::float8 \
+                WHEN abs(s.\(identifier: column)) < 1e-300 THEN 0::float8 ELSE s.\(identifier: column)::float8 END
                 """
         }
         return "s.\(identifier: column)::float8"

@@ -57,7 +57,14 @@ func fail(_ error: PostgresError, doing what: String) -> ExitCode {
         switch error.kind {
         case .configuration: ExitStatus.configuration
         case .connectFailed, .connectionLost, .deadlineExceeded, .busy: ExitStatus.unavailable
-        case .statement: error.sqlState?.isInsufficientPrivilege == true ? ExitStatus.noPermission : ExitStatus.software
+        case .statement:
+            if error.sqlState?.isInsufficientPrivilege == true {
+                ExitStatus.noPermission
+            } else if error.sqlState?.isTransient == true {
+                ExitStatus.temporaryFailure
+            } else {
+                ExitStatus.software
+            }
         }
     return fail("\(what): \(error)", status: status)
 }

@@ -12,8 +12,10 @@ enum ExitStatus {
     static let data: Int32 = 65
     /// An input or model that cannot be opened (EX_NOINPUT).
     static let noInput: Int32 = 66
-    /// Training failed (EX_SOFTWARE).
+    /// Training failed, or the database refused a statement for a reason other than those below (EX_SOFTWARE).
     static let software: Int32 = 70
+    /// A transient conflict in the database: a deadlock, a lock or statement timeout; run it again (EX_TEMPFAIL).
+    static let temporaryFailure: Int32 = 75
     /// The database cannot be reached (EX_UNAVAILABLE).
     static let unavailable: Int32 = 69
     /// An output that cannot be written (EX_IOERR).

@@ -27,45 +27,37 @@ struct InitDBCommand: ParsableCommand {
                 + "through the table by key."))
     var mode: SourceMode = .queue
 
+    @Flag(
+        help: ArgumentHelp(
+            "Replace a source's set-up that has another table, key or columns (its queued keys are dropped; models "
+                + "trained on other columns no longer load)."))
+    var reconfigure = false
+
     func run() throws {
         let connection = try database.connect()
+        let outcome: SourceSetup.Outcome
         do {
-            let applied = try Migrator.apply(on: connection)
-            let current = Migration.all.last!.version
-            if applied.isEmpty {
-                print("schema vaewatch is current (version \(current))")
-            } else {
-                for migration in applied { print("applied \(migration.name)") }
-            }
+            outcome = try SourceSetup.run(
+                database.sourceTable, mode: mode, reconfigure: reconfigure, on: connection)
         } catch {
-            throw fail(error, doing: "creating schema vaewatch")
+            throw fail(error, doing: "setting up source \(database.table)")
         }
-        let table: ResolvedSource
-        do {
-            table = try ResolvedSource.resolve(database.sourceTable, on: connection)
-        } catch {
-            throw fail(error, doing: "checking the source table")
+        if outcome.applied.isEmpty {
+            print("schema vaewatch is current (version \(Migration.all.last!.version))")
+        } else {
+            for migration in outcome.applied { print("applied \(migration.name)") }
         }
+        let table = outcome.table
         print(
             "source \(table.name): key \(table.key) (\(table.keyType)), \(table.columns.count) features: "
                 + table.columns.joined(separator: ", "))
-        switch mode {
-        case .queue:
-            do {
-                try QueueSource.installTrigger(table, on: connection)
-            } catch {
-                throw fail(error, doing: "installing the trigger on \(table.name)")
-            }
+        switch outcome.trigger {
+        case .installed:
             print("installed trigger vaewatch_enqueue on \(table.name): new rows are queued for scoring")
-        case .watermark:
-            do {
-                if try QueueSource.hasTrigger(table, on: connection) {
-                    try QueueSource.removeTrigger(table, on: connection)
-                    print("removed trigger vaewatch_enqueue from \(table.name) and its queued keys")
-                }
-            } catch {
-                throw fail(error, doing: "removing the trigger from \(table.name)")
-            }
+        case .removed:
+            print("removed trigger vaewatch_enqueue from \(table.name) and its queued keys")
+            print("watermark mode: no trigger; the daemon pages through \(table.name) by \(table.key)")
+        case .none:
             print("watermark mode: no trigger; the daemon pages through \(table.name) by \(table.key)")
         }
         print(

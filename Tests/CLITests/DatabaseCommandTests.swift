@@ -27,13 +27,15 @@ struct DatabaseCommandTests {
         let first = try vaewatch(arguments, in: directory)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(
-            first.lines.prefix(3) == ["applied 001_scores.sql", "applied 002_queue.sql", "applied 003_state.sql"])
+            first.lines.prefix(4) == [
+                "applied 001_scores.sql", "applied 002_queue.sql", "applied 003_state.sql", "applied 004_sources.sql",
+            ])
         #expect(first.stdout.contains("source public.metrics: key id (bigint), 2 features: a, b"))
         #expect(first.stdout.contains("installed trigger vaewatch_enqueue on public.metrics"))
         let second = try vaewatch(arguments, in: directory)
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(second.lines.first == "schema vaewatch is current (version 3)")
-        #expect(try cluster.psql("SELECT count(*) FROM vaewatch.schema_migrations", database: database) == "3")
+        #expect(second.lines.first == "schema vaewatch is current (version 4)")
+        #expect(try cluster.psql("SELECT count(*) FROM vaewatch.schema_migrations", database: database) == "4")
         try cluster.psql("INSERT INTO public.metrics VALUES (1, 1, 2, 'n'), (2, 3, 4, 'n')", database: database)
         #expect(try cluster.psql("SELECT count(*) FROM vaewatch.queue", database: database) == "2")
         let watermark = try vaewatch(arguments + ["--mode", "watermark"], in: directory)

@@ -52,3 +52,33 @@ struct DetectorTrainingRefusalTests {
         #expect(error?.description.hasPrefix("record r3 has nan in f5;") == true)
     }
 }
+
+@Suite("Detector training refusals: a feature with no value")
+struct DetectorEmptyFeatureTests {
+    @Test("a feature missing in every training record is refused with its name, not given mean 0 and scale 1")
+    func emptyFeature() {
+        let records = SyntheticData.lowRank(rows: 20, seed: 1)
+        var observed = Matrix(
+            rows: records.count, cols: records.width,
+            storage: [Float](repeating: 1, count: records.features.storage.count))
+        for row in 0..<records.count { observed[row, 2] = 0 }
+        let holed = RecordBatch(keys: records.keys, features: records.features, observed: observed)
+        let error = #expect(throws: DetectorError.self) {
+            try Detector.train(
+                featureNames: SyntheticData.featureNames, on: holed, options: TrainedDetector.options(epochs: 1),
+                pool: ThreadPool(threadCount: 1), createdAt: 0)
+        }
+        #expect(error?.code == .badData)
+        #expect(
+            error?.description.hasPrefix("feature f2 has no value in any of the 20 training records") == true,
+            "\(String(describing: error))")
+        // One observed value is enough to fit it.
+        observed[7, 2] = 1
+        let oneSeen = RecordBatch(keys: records.keys, features: records.features, observed: observed)
+        #expect(throws: Never.self) {
+            try Detector.train(
+                featureNames: SyntheticData.featureNames, on: oneSeen, options: TrainedDetector.options(epochs: 1),
+                pool: ThreadPool(threadCount: 1), createdAt: 0)
+        }
+    }
+}

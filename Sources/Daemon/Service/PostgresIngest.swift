@@ -58,12 +58,12 @@ struct PostgresIngest {
                 context.resolvedSourceName.withLock { $0 = resolved.name }
                 if try loadFromRegistry(resolved, on: connection) { return true }
                 let wanted = context.settings.warmupRecords
-                let rows = try RecentRows.read(resolved, limit: wanted, on: connection)
-                guard rows.count >= wanted else {
+                let (rows, rowsRead) = try RecentRows.read(resolved, limit: wanted, on: connection)
+                guard rowsRead >= wanted else {
                     context.status.withLock {
                         $0.state = .warmingUp
                         $0.detail =
-                            "\(rows.count) of the \(wanted) records warm-up needs are in \(resolved.name); waiting "
+                            "\(rowsRead) of the \(wanted) records warm-up needs are in \(resolved.name); waiting "
                             + "for more (or lower training.warmup)"
                     }
                     pause(.seconds(5), beating: heartbeat, until: context.stopping)
@@ -103,7 +103,7 @@ struct PostgresIngest {
             let connection = try Connection(settings)
             defer { connection.close() }
             let resolved = try ResolvedSource.resolve(modelSource, on: connection)
-            let rows = try RecentRows.read(resolved, limit: context.settings.windowCapacity, on: connection)
+            let rows = try RecentRows.read(resolved, limit: context.settings.windowCapacity, on: connection).records
             guard rows.count > 0 else { return }
             heartbeat.beat()
             let verdicts = detector.score(rows, pool: ThreadPool(threadCount: context.settings.trainingThreads))

@@ -1,0 +1,109 @@
+/// `vaewatch init-db` as one step: the migrations, the source's checks, its record in `vaewatch.sources` and the
+/// trigger, all under one advisory lock, so that several runs at once queue up instead of racing on the trigger
+/// (42710, 40P01).
+public enum SourceSetup {
+    /// What the trigger step did.
+    public enum TriggerChange: Sendable, Equatable {
+        /// Queue mode: the trigger is installed (or reinstalled).
+        case installed
+        /// Watermark mode: the trigger was there and is gone, with the source's queued keys.
+        case removed
+        /// Watermark mode: there was no trigger.
+        case none
+    }
+
+    /// What a set-up did.
+    public struct Outcome: Sendable {
+        /// The migrations applied now (empty when the schema was current).
+        public let applied: [Migration]
+        /// The checked source table.
+        public let table: ResolvedSource
+        /// What happened to the trigger.
+        public let trigger: TriggerChange
+    }
+
+    /// The advisory lock every `init-db` takes for its whole run.
+    static let lock: Query = "hashtext('vaewatch:migrations')"
+
+    /// Applies the migrations the database lacks, checks `source`, records it in `vaewatch.sources` and installs
+    /// (queue mode) or removes (watermark mode) the trigger. A source already set up with another table, key or
+    /// other columns is refused with what is set up now, unless `reconfigure` (which also drops its queued keys).
+    public static func run(_ source: SourceTable, mode: SourceMode, reconfigure: Bool, on connection: Connection)
+        throws(PostgresError) -> Outcome
+    {
+        try connection.execute("SELECT pg_advisory_lock(\(lock))")
+        defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(lock))") }
+        let applied = try Migrator.apply(on: connection)
+        let table = try ResolvedSource.resolve(source, on: connection)
+        try connection.execute("BEGIN")
+        do {
+            try record(table, mode: mode, reconfigure: reconfigure, on: connection)
+            let trigger: TriggerChange
+            switch mode {
+            case .queue:
+                try QueueSource.installTrigger(table, on: connection)
+                trigger = .installed
+            case .watermark:
+                if try QueueSource.hasTrigger(table, on: connection) {
+                    try QueueSource.removeTrigger(table, on: connection)
+                    trigger = .removed
+                } else {
+                    trigger = .none
+                }
+            }
+            try connection.execute("COMMIT")
+            return Outcome(applied: applied, table: table, trigger: trigger)
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Records the source's set-up, refusing a change of table, key or columns unless `reconfigure`.
+    private static func record(_ table: ResolvedSource, mode: SourceMode, reconfigure: Bool, on connection: Connection)
+        throws(PostgresError)
+    {
+        let qualified = "\(table.schema).\(table.table)"
+        let columns: QueryValue = .text("{" + table.columns.map(arrayElement).joined(separator: ",") + "}")
+        let found = try connection.execute(
+            """
+            SELECT (source_table, key_column, columns) = (\(.text(qualified)), \(.text(table.key)), \(columns)::text[]),
+                source_table, key_column, array_to_string(columns, ', '), set_up_at::text
+            FROM vaewatch.sources WHERE source = \(.text(table.name)) FOR UPDATE
+            """)
+        if found.rowCount == 1, found.text(0, 0) != "t" {
+            guard reconfigure else {
+                let (oldTable, oldKey, oldColumns, when) =
+                    (found.text(0, 1) ?? "?", found.text(0, 2) ?? "?", found.text(0, 3) ?? "", found.text(0, 4) ?? "?")
+                throw PostgresError(
+                    .configuration,
+                    message: "source \(table.name) is set up (since \(when)) on \(oldTable) with key \(oldKey) and "
+                        + "columns \(oldColumns); this run asks for \(qualified) with key \(table.key) and columns "
+                        + "\(table.columns.joined(separator: ", ")). Run init-db with the set-up's key and columns, "
+                        + "or add --reconfigure to replace it: its queued keys are dropped, and models trained on "
+                        + "other columns no longer load")
+            }
+            try connection.execute("DELETE FROM vaewatch.queue WHERE source = \(.text(table.name))")
+        }
+        try connection.execute(
+            """
+            INSERT INTO vaewatch.sources (source, source_table, key_column, columns, mode)
+            VALUES (\(.text(table.name)), \(.text(qualified)), \(.text(table.key)), \(columns)::text[], \(.text(mode.rawValue)))
+            ON CONFLICT (source) DO UPDATE SET source_table = EXCLUDED.source_table,
+                key_column = EXCLUDED.key_column, columns = EXCLUDED.columns, mode = EXCLUDED.mode,
+                set_up_at = CASE WHEN (vaewatch.sources.source_table, vaewatch.sources.key_column,
+                    vaewatch.sources.columns) = (EXCLUDED.source_table, EXCLUDED.key_column, EXCLUDED.columns)
+                    THEN vaewatch.sources.set_up_at ELSE now() END
+            """)
+    }
+
+    /// `name` as an element of an array literal: double-quoted, with `"` and `\` escaped by a backslash.
+    private static func arrayElement(_ name: String) -> String {
+        var quoted = "\""
+        for character in name {
+            if character == "\"" || character == "\\" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        return quoted + "\""
+    }
+}
