@@ -155,6 +155,7 @@ public final class StreamScorer {
             "vaewatch: model version 1 learned from \(batch.count) records in \(Self.format(seconds)) s: "
                 + "threshold \(result.detector.threshold)\(Self.moving(result.detector)), "
                 + "\(result.summary.activeLatentUnits) of \(options.detector.latentWidth) latent units active")
+        if let note = result.constantFeatureNote { message("vaewatch: note: \(note)") }
     }
 
     /// Scores the held records, the first `learnedFrom` of which the model was calibrated on: their scores are

@@ -9,6 +9,18 @@ public struct DetectorTrainingResult: Sendable {
     public var summary: TrainingSummary
     /// Every epoch, in order.
     public var history: [EpochReport]
+    /// Features with one value in every training record (first training only): they cannot explain an anomaly,
+    /// and whoever trained should hear it (``constantFeatureNote``).
+    public var constantFeatures: [String] = []
+
+    /// One sentence naming the constant features, or nil when there are none.
+    public var constantFeatureNote: String? {
+        guard !constantFeatures.isEmpty else { return nil }
+        let names = constantFeatures.joined(separator: ", ")
+        return constantFeatures.count == 1
+            ? "feature \(names) is constant in the training records: it cannot explain an anomaly"
+            : "features \(names) are constant in the training records: they cannot explain an anomaly"
+    }
 }
 
 extension Detector {
@@ -44,9 +56,11 @@ extension Detector {
         } catch {
             throw DetectorError(.invalidOptions, "invalid network options: \(error.description)")
         }
-        return try fit(
+        var result = try fit(
             model, featureNames: featureNames, scaler: scaler, on: batch, options: options, pool: pool,
             createdAt: createdAt, version: 1, onEpoch: onEpoch)
+        result.constantFeatures = FeatureScaler.constantColumns(of: batch).map { featureNames[$0] }
+        return result
     }
 
     /// Retrains this detector on `batch` (typically the ``TrainingWindow``), starting from the current weights.

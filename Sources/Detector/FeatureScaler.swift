@@ -39,9 +39,12 @@ public struct FeatureScaler: Sendable, Equatable {
     /// development sets from 0.896 to 0.920 semi-supervised (digits 0.80 → 0.87) and from 0.735 to 0.760
     /// unsupervised.
     ///
-    /// A feature with no observed value gets mean 0 and scale 1. A (near-)constant feature, whose standard
-    /// deviation is at most 1e-6·max(1, |mean|), gets scale 1: dividing by a deviation of about zero would
-    /// blow any later change up to a huge standardized value, so its deviations are measured in raw units.
+    /// A feature with no observed value gets mean 0 and scale 1 (training refuses one). A (near-)constant feature,
+    /// whose standard deviation is 0 or at most 1e-6·|mean| (float32 rounding around a constant), gets scale 1:
+    /// dividing by a deviation of about zero would blow any later change up to a huge standardized value, so its
+    /// deviations are measured in raw units. The test is relative to the feature's own size, never to 1: a feature
+    /// of 1e-7 ± 2e-8 is scaled by its spread like any other, not muted (``constantColumns(of:)`` names the
+    /// truly constant ones).
     public static func fit(_ batch: RecordBatch) -> FeatureScaler {
         let n = batch.count
         let d = batch.width
@@ -73,7 +76,7 @@ public struct FeatureScaler: Sendable, Equatable {
         for j in 0..<d where count[j] > 0 {
             let std = (squares[j] / count[j]).squareRoot()
             mean[j] = Float(center[j])
-            guard std > 1e-6 * max(1, abs(center[j])) else { continue }
+            guard std > 1e-6 * abs(center[j]), Float(std) >= Float.leastNormalMagnitude else { continue }
             column.removeAll(keepingCapacity: true)
             batch.features.withUnsafeBufferPointer { x in
                 batch.withObservedBuffer { observed in
@@ -84,6 +87,24 @@ public struct FeatureScaler: Sendable, Equatable {
             scale[j] = Float(min(max(std, floor), Double(Float.greatestFiniteMagnitude)))
         }
         return FeatureScaler(statistics: ScalerStatistics(mean: mean, scale: scale))
+    }
+
+    /// The columns of `batch` whose observed values are all one value (at least one observed): such a feature
+    /// cannot explain an anomaly, and training says so by name.
+    public static func constantColumns(of batch: RecordBatch) -> [Int] {
+        let (n, d) = (batch.count, batch.width)
+        var first = [Float?](repeating: nil, count: d)
+        var varies = [Bool](repeating: false, count: d)
+        batch.features.withUnsafeBufferPointer { x in
+            batch.withObservedBuffer { observed in
+                for i in 0..<n {
+                    for j in 0..<d where observed?[i * d + j] != 0 && !varies[j] {
+                        if let value = first[j] { varies[j] = value != x[i * d + j] } else { first[j] = x[i * d + j] }
+                    }
+                }
+            }
+        }
+        return (0..<d).filter { first[$0] != nil && !varies[$0] }
     }
 
     /// The larger of the distances from the median of `values` (not empty, no NaN) to their 1st and to their

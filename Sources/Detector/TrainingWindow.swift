@@ -44,6 +44,10 @@ public struct TrainingWindow: Sendable {
     public private(set) var refusedDuplicates = 0
     /// Records refused because a value or the score was not finite (training cannot use them).
     public private(set) var refusedInvalid = 0
+    /// Records refused because the window holds them already: the same key with the same values, offered again (a
+    /// row scored again after `vaewatch backfill`, or one that warm-up put in and the stream then scored). A record
+    /// enters the window once, or every retrain would weigh it twice.
+    public private(set) var refusedHeld = 0
     /// Regime changes started so far.
     public private(set) var regimeChanges = 0
     /// Whether a regime change is on: it started when more than ``AdmissionPolicy/regimeChangeLevel`` of the last
@@ -62,6 +66,8 @@ public struct TrainingWindow: Sendable {
     private var digests: [Int] = []
     /// How many held records have each digest.
     private var copies: [Int: Int] = [:]
+    /// The records held, by key and ``RecordDigest``: each at most once.
+    private var held: Set<HeldRecord> = []
     /// Slots that have a missing value.
     private var rowsWithMissing = 0
     /// Slot of the oldest record; 0 until the window is full.
@@ -118,6 +124,10 @@ public struct TrainingWindow: Sendable {
                         continue
                     }
                     let digest = RecordDigest.of(values: values, mask: mask, row: row)
+                    guard !held.contains(HeldRecord(key: batch.keys[i], digest: digest)) else {
+                        refusedHeld += 1
+                        continue
+                    }
                     if verdicts.isAnomaly[i] {
                         let limit = band ?? flaggedLimit(threshold: verdicts.threshold)
                         band = limit
@@ -173,6 +183,7 @@ public struct TrainingWindow: Sendable {
         hasMissing.removeAll(keepingCapacity: true)
         digests.removeAll(keepingCapacity: true)
         copies.removeAll(keepingCapacity: true)
+        held.removeAll(keepingCapacity: true)
         rowsWithMissing = 0
         oldest = 0
     }
@@ -184,6 +195,7 @@ public struct TrainingWindow: Sendable {
     ) {
         totalAccepted += 1
         copies[digest, default: 0] += 1
+        held.insert(HeldRecord(key: key, digest: digest))
         let missing = mask.map { mask in row.contains { mask[$0] == 0 } } ?? false
         if missing { rowsWithMissing += 1 }
         guard count == capacity else {
@@ -204,6 +216,7 @@ public struct TrainingWindow: Sendable {
         if hasMissing[slot] { rowsWithMissing -= 1 }
         let evicted = digests[slot]
         if let held = copies[evicted], held > 1 { copies[evicted] = held - 1 } else { copies[evicted] = nil }
+        held.remove(HeldRecord(key: keys[slot], digest: evicted))
         hasMissing[slot] = missing
         digests[slot] = digest
         keys[slot] = key
@@ -214,4 +227,10 @@ public struct TrainingWindow: Sendable {
             observed[target + j] = seen
         }
     }
+}
+
+/// A record held by a ``TrainingWindow``: its key and the digest of its values.
+private struct HeldRecord: Hashable, Sendable {
+    let key: String
+    let digest: Int
 }

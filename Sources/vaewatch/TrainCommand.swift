@@ -99,6 +99,7 @@ struct TrainCommand: ParsableCommand {
         if let validation = s.validationLoss { text += " (validation \(Terminal.figure(Double(validation))))" }
         text += ", threshold \(Terminal.figure(Double(result.detector.threshold))) \(modelOptions.thresholdDescription)"
         text += ", \(s.activeLatentUnits) of \(modelOptions.latent) latent units active; saved to \(out)"
+        if let note = result.constantFeatureNote { text += "\nvaewatch: note: \(note)" }
         return text
     }
 }

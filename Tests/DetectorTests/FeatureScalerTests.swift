@@ -87,3 +87,47 @@ struct FeatureScalerTests {
         #expect(x.storage == [1e4, -1e4, 1e4, 5, -1e4, 0])
     }
 }
+
+@Suite("FeatureScaler: features in tiny units")
+struct FeatureScalerTinyUnitsTests {
+    /// 400 records: feature 0 is 1e-7 ± 2e-8 (a value in tiny units), features 1–3 ordinary noise, 4 constant.
+    static func records(seed: UInt64) -> RecordBatch {
+        var random = SeededGenerator(seed: seed)
+        var values: [Float] = []
+        for _ in 0..<400 {
+            values.append(1e-7 + 2e-8 * Float.random(in: -1.7...1.7, using: &random))
+            for _ in 0..<3 { values.append(Float.random(in: -1...1, using: &random)) }
+            values.append(5)
+        }
+        return RecordBatch(
+            keys: (0..<400).map { "r\($0)" }, features: Matrix(rows: 400, cols: 5, storage: values))
+    }
+
+    @Test("a spread of 2e-8 around 1e-7 is scaled by that spread, not by 1; a truly constant feature is named")
+    func tinySpread() {
+        let batch = Self.records(seed: 3)
+        let scaler = FeatureScaler.fit(batch)
+        #expect(scaler.statistics.scale[0] > 1e-8 && scaler.statistics.scale[0] < 1e-7, "\(scaler.statistics.scale)")
+        #expect(scaler.statistics.scale[4] == 1)
+        #expect(FeatureScaler.constantColumns(of: batch) == [4])
+    }
+
+    @Test("a record 50,000 spreads out in the tiny feature is flagged, and training names the constant feature")
+    func tinySpreadFlagged() throws {
+        let names = ["tiny", "a", "b", "c", "flat"]
+        let result = try Detector.train(
+            featureNames: names, on: Self.records(seed: 5), options: TrainedDetector.options(epochs: 20),
+            pool: ThreadPool(threadCount: 1), createdAt: 0)
+        #expect(result.constantFeatures == ["flat"])
+        #expect(
+            result.constantFeatureNote
+                == "feature flat is constant in the training records: it cannot explain an anomaly")
+        var probe = Self.records(seed: 7).prefix(2)
+        probe.features[1, 0] = 1e-7 + 50_000 * 2e-8
+        let verdicts = result.detector.score(probe, pool: ThreadPool(threadCount: 1))
+        print(
+            "tiny feature: normal \(verdicts.score[0]), far out \(verdicts.score[1]), threshold \(verdicts.threshold)")
+        #expect(verdicts.isAnomaly[1], "score \(verdicts.score[1]) against threshold \(verdicts.threshold)")
+        #expect(!verdicts.isAnomaly[0])
+    }
+}

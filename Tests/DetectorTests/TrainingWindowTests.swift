@@ -19,6 +19,12 @@ struct TrainingWindowTests {
                     storage: numbers.flatMap { missingIn.contains($0) ? [1, 0] : [1, 1] }))
     }
 
+    /// `batch` with keys `<tag>0`, `<tag>1`, …: records of the same values under other keys (a record under its own
+    /// key and values enters once, see ``recordEntersOnce()``).
+    func relabeled(_ batch: RecordBatch, _ tag: String) -> RecordBatch {
+        RecordBatch(keys: batch.keys.indices.map { "\(tag)\($0)" }, features: batch.features, observed: batch.observed)
+    }
+
     /// Verdicts with the given scores against `threshold` (a record is flagged when its score is above it).
     func verdicts(scores: [Float], threshold: Float = 2, version: Int = 1) -> Verdicts {
         let n = scores.count
@@ -94,13 +100,14 @@ struct TrainingWindowTests {
     func duplicates() {
         var window = TrainingWindow(capacity: 1_000, width: 2, policy: policy())
         prime(&window)
-        window.offer(records([7, 7, 7]), verdicts: verdicts(scores: [2.5, 2.5, 2.5]))
+        window.offer(relabeled(records([7, 7, 7]), "a"), verdicts: verdicts(scores: [2.5, 2.5, 2.5]))
         #expect(window.flaggedAccepted == 1 && window.refusedDuplicates == 2)
-        window.offer(records([1_000]), verdicts: verdicts(scores: [2.5]))  // Same values as a primed record.
+        // Same values as a primed record.
+        window.offer(relabeled(records([1_000]), "b"), verdicts: verdicts(scores: [2.5]))
         #expect(window.refusedDuplicates == 3)
-        window.offer(records([8, 8]), verdicts: verdicts(scores: [1, 1]))
-        window.offer(records([8]), verdicts: verdicts(scores: [2.5]))
-        #expect(window.snapshot().keys.filter { $0 == "n8" }.count == 2 && window.refusedDuplicates == 4)
+        window.offer(relabeled(records([8, 8]), "n8-"), verdicts: verdicts(scores: [1, 1]))
+        window.offer(relabeled(records([8]), "c"), verdicts: verdicts(scores: [2.5]))
+        #expect(window.snapshot().keys.filter { $0.hasPrefix("n8-") }.count == 2 && window.refusedDuplicates == 4)
         // -0 equals 0.
         let negativeZero = RecordBatch(keys: ["z"], features: Matrix(rows: 1, cols: 2, storage: [-0.0, 0]))
         window.offer(records([0]), verdicts: verdicts(scores: [2.5]))
@@ -113,7 +120,7 @@ struct TrainingWindowTests {
         var window = TrainingWindow(capacity: 1_000, width: 2, policy: policy())
         prime(&window)
         window.offer(records([5], missingIn: [5]), verdicts: verdicts(scores: [2.5]))
-        window.offer(records([5], missingIn: [5], missingValue: 42), verdicts: verdicts(scores: [2.5]))
+        window.offer(relabeled(records([5], missingIn: [5], missingValue: 42), "d"), verdicts: verdicts(scores: [2.5]))
         #expect(window.refusedDuplicates == 1)
         // Observed 0 is not missing.
         let observedZero = RecordBatch(keys: ["o"], features: Matrix(rows: 1, cols: 2, storage: [5, 0]))
@@ -126,11 +133,11 @@ struct TrainingWindowTests {
     func duplicateAfterEviction() {
         var window = TrainingWindow(capacity: 100, width: 2, policy: policy())
         prime(&window)  // Full: records 1,000..<1,100.
-        window.offer(records([1_000]), verdicts: verdicts(scores: [2.5]))
+        window.offer(relabeled(records([1_000]), "e"), verdicts: verdicts(scores: [2.5]))
         #expect(window.refusedDuplicates == 1)
         window.offer(records([1]), verdicts: verdicts(scores: [1]))  // Evicts 1,000.
-        window.offer(records([1_000]), verdicts: verdicts(scores: [2.5]))
-        #expect(window.refusedDuplicates == 1 && window.snapshot().keys.last == "n1000")
+        window.offer(relabeled(records([1_000]), "f"), verdicts: verdicts(scores: [2.5]))
+        #expect(window.refusedDuplicates == 1 && window.snapshot().keys.last == "f0")
         #expect(window.count == 100)
     }
 
@@ -217,6 +224,25 @@ struct TrainingWindowTests {
         window.offer(records([8]), verdicts: normal(records([8])))
         #expect(window.snapshot().keys == ["n6", "n7", "n8"])
         #expect(window.snapshot().features.storage == [6, -6, 7, -7, 8, -8])
+    }
+
+    @Test("a record enters once: the same key with the same values offered again is refused; other values are not")
+    func recordEntersOnce() {
+        var window = TrainingWindow(capacity: 10, width: 2)
+        window.offer(records([1, 2, 3]), verdicts: normal(records([1, 2, 3])))
+        // A backfill scores the same rows again.
+        window.offer(records([1, 2, 3]), verdicts: normal(records([1, 2, 3])))
+        #expect(window.count == 3 && window.refusedHeld == 3)
+        #expect(window.snapshot().keys == ["n1", "n2", "n3"])
+        // The same key with other values (a key that repeats, such as a host name) is another record.
+        let moved = RecordBatch(keys: ["n1"], features: Matrix(rows: 1, cols: 2, storage: [1, 5]))
+        window.offer(moved, verdicts: normal(moved))
+        #expect(window.count == 4 && window.refusedHeld == 3)
+        // Once evicted, a record may enter again.
+        var small = TrainingWindow(capacity: 2, width: 2)
+        small.offer(records([1, 2, 3]), verdicts: normal(records([1, 2, 3])))
+        small.offer(records([1]), verdicts: normal(records([1])))
+        #expect(small.snapshot().keys == ["n3", "n1"] && small.refusedHeld == 0)
     }
 
     @Test("a window of one record keeps the newest")

@@ -164,6 +164,7 @@ struct PostgresIngest {
             return
         }
         guard !context.stopping.isStopped else { return }
+        if let note = result.constantFeatureNote { context.logger.warning("\(note)") }
         context.learned(result.detector, from: .keys(rows.keys))
         context.logger.notice(
             "first model learned; scoring new rows",

@@ -35,6 +35,7 @@ struct StdinIngest {
                     "model.version": "1", "model.threshold": "\(result.detector.threshold)",
                     "training.records": "\(result.summary.trainingRows)",
                 ])
+            if let note = result.constantFeatureNote { context.logger.warning("\(note)") }
         }
         // The slot's model moves, so that a checkpoint (SIGUSR2, stop) and the status carry the moved threshold.
         hooks.moveThreshold = { scores, version in context.moveThreshold(with: scores, scoredBy: version) }
