@@ -123,6 +123,44 @@ import Testing
         }
     }
 
+    @Test("--baselines: a table per protocol with vaewatch and five baselines on the same splits, AUROCs in [0, 1]")
+    func baselines() throws {
+        let directory = try TestDirectory("eval-script")
+        defer { directory.remove() }
+        let data = try Self.makeData(in: directory)
+        let result = try Self.run(["--baselines", "--seeds", "2", data, "--", "--epochs", "5"], in: directory)
+        try #require(result.succeeded, "\(result.ending)\n\(result.stdout)\n\(result.stderr)")
+        print(result.stdout)
+        let sections = result.stdout.split(separator: "\n\n").map(String.init)
+        let detectors = ["vaewatch", "IsolationForest", "kNN", "LOF", "HBOS", "ECOD"]
+        for title in ["Semi-supervised: train on 60% of the normal", "Unsupervised: train on 60% of all rows"] {
+            let index = try #require(
+                sections.firstIndex { $0.hasPrefix(title) && $0.contains("vaewatch beside the baselines") },
+                "no comparison for \(title)")
+            let table = try #require(sections.indices.contains(index + 1) ? sections[index + 1] : nil)
+            let lines = table.split(separator: "\n")
+            #expect(lines.first?.split(separator: " ").map(String.init) == ["dataset"] + detectors + ["best"])
+            for dataset in ["alpha", "synthetic_beta"] {
+                let line = try #require(lines.first { $0.hasPrefix(dataset + " ") }, "\(title): no \(dataset)")
+                let words = line.split(separator: " ")
+                let figures = Self.numbers(words.dropFirst().dropLast())
+                #expect(figures.count == 6 && figures.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(line)")
+                #expect(detectors.contains(String(words.last ?? "")), "the winner is named: \(line)")
+                if title.hasPrefix("Semi") && dataset == "alpha" {
+                    // Anomalies 8 units off in every feature: every baseline ranks them on top.
+                    #expect(figures.dropFirst().allSatisfy { $0 >= 0.9 }, "\(line)")
+                }
+            }
+            let means = try #require(lines.first { $0.hasPrefix("mean AUROC (2 sets)") })
+            let ranks = try #require(lines.first { $0.hasPrefix("mean rank of 6") })
+            let meanFigures = Self.numbers(means.split(separator: " ").dropFirst(4))
+            let rankFigures = Self.numbers(ranks.split(separator: " ").dropFirst(4))
+            #expect(meanFigures.count == 6 && meanFigures.allSatisfy { $0 >= 0 && $0 <= 1 }, "\(means)")
+            // Six ranks of each set sum to 21, so their means do too.
+            #expect(rankFigures.count == 6 && abs(rankFigures.reduce(0, +) - 21) < 0.03, "\(ranks)")
+        }
+    }
+
     @Test("bad options exit 64; a folder without a labelled CSV exits 66 and says so")
     func refusals() throws {
         let directory = try TestDirectory("eval-script")
@@ -139,6 +177,7 @@ import Testing
         #expect(empty.status == 66, "\(empty.ending)")
         #expect(empty.stderr.contains("\(directory.file("plain")) has no labelled CSV"), "\(empty.stderr)")
         let help = try Self.run(["--help"], in: directory)
-        #expect(help.succeeded && help.stdout.contains("scripts/eval [--seeds N] [--markdown] [FOLDER...]"))
+        #expect(
+            help.succeeded && help.stdout.contains("scripts/eval [--seeds N] [--markdown] [--baselines] [FOLDER...]"))
     }
 }
