@@ -151,6 +151,8 @@ public final class PostgresPipeline {
         }
         rollback()
         if error.kind == .busy {
+            // A standby, not a failure: it asks for the lock every poll interval, so that it takes over soon after
+            // the holder stops.
             connection?.close()
             connection = nil
             events(.sourceBusy(error))

@@ -33,6 +33,10 @@ extension DaemonContext {
                 }
             }
         case .connected(let target, let source):
+            logThrottle.withLock {
+                $0.reset("connect")
+                $0.reset("busy")
+            }
             resolvedSourceName.withLock { $0 = source.name }
             logger.info(
                 "connected",
@@ -44,8 +48,8 @@ extension DaemonContext {
                 }
             }
         case .waitingForDatabase(let attempt, let error, let retryIn):
-            logger.warning(
-                "database unreachable; retrying",
+            logThrottled(
+                .warning, "database unreachable; retrying", topic: "connect", key: error.description,
                 metadata: [
                     "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
                     "worker": "\(worker)",
@@ -64,7 +68,11 @@ extension DaemonContext {
                 ])
             status.withLock { $0.record(error: error.description, at: Int64(time(nil))) }
         case .sourceBusy(let error):
-            logger.warning("source busy", metadata: ["db.error": "\(error.description)"])
+            // A standby polls every source.poll for the lock: one line when it starts waiting, then one every five
+            // minutes, not one per poll.
+            logThrottled(
+                .notice, "source busy", topic: "busy", key: error.description,
+                metadata: ["db.error": "\(error.description)"])
             status.withLock { $0.detail = "waiting: \(error.description)" }
         }
     }
