@@ -25,7 +25,8 @@ public final class PostgresPipeline {
     private var listener: Connection?
     private var source: (any PostgresSource)?
     private var sink: VerdictSink?
-    /// Between connection attempts.
+    /// Between connection attempts. Reset by a transaction that commits, not by a connection that opens: a server
+    /// that accepts connections and then drops them at once is backed off from like one that refuses them.
     private var backoff: Backoff
     /// Between retries of a transaction that failed on a transient conflict.
     private var retryBackoff: Backoff
@@ -80,6 +81,7 @@ public final class PostgresPipeline {
                 let batch = try source!.claim(connection, limit: options.batchSize)
                 if batch.isEmpty {
                     try connection.execute("COMMIT")
+                    backoff.reset()
                     retryBackoff.reset()
                     events(.caughtUp)
                     waitForRows(until: stop)
@@ -96,6 +98,7 @@ public final class PostgresPipeline {
                         .statement, message: "COMMIT answered \(commit.commandTag); the batch is redone")
                 }
                 source!.committed(batch)
+                backoff.reset()
                 retryBackoff.reset()
                 events(.committed(records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed))
                 drainListener()
@@ -132,7 +135,6 @@ public final class PostgresPipeline {
         self.source = source
         self.sink = sink
         connection = fresh
-        backoff.reset()
         gate?.succeeded(worker)
         events(.connected(target: fresh.target, source: resolved))
         return fresh

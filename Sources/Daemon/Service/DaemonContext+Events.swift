@@ -27,7 +27,7 @@ extension DaemonContext {
             behindSince.withLock { $0 = nil }
             updateLag()
             status.withLock {
-                if $0.state == .waitingForDatabase || $0.state == .starting {
+                if [.waitingForDatabase, .retrying, .starting].contains($0.state) {
                     $0.state = .running
                     $0.detail = nil
                 }
@@ -42,7 +42,7 @@ extension DaemonContext {
                 "connected",
                 metadata: ["db.target": "\(target)", "source.name": "\(source.name)", "worker": "\(worker)"])
             status.withLock {
-                if $0.state == .waitingForDatabase || $0.state == .starting {
+                if [.waitingForDatabase, .retrying, .starting].contains($0.state) {
                     $0.state = .running
                     $0.detail = nil
                 }
@@ -60,13 +60,14 @@ extension DaemonContext {
                 $0.record(error: error.description, at: Int64(time(nil)))
             }
         case .retrying(let attempt, let error, let retryIn):
+            let cause = RetryAdvice.text(for: error, table: settings.sourceTable)
             logger.warning(
                 "batch failed; retrying",
                 metadata: [
-                    "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
+                    "db.attempt": "\(attempt)", "db.error": "\(cause)", "db.retry_in": "\(retryIn)",
                     "worker": "\(worker)",
                 ])
-            status.withLock { $0.record(error: error.description, at: Int64(time(nil))) }
+            status.withLock { $0.record(error: "attempt \(attempt): \(cause)", at: Int64(time(nil))) }
         case .sourceBusy(let error):
             // A standby polls every source.poll for the lock: one line when it starts waiting, then one every five
             // minutes, not one per poll.

@@ -156,7 +156,7 @@ final class DaemonContext: Sendable {
             $0.records += verdicts.count
             $0.anomalies += flagged
             $0.rejects += rejects
-            if $0.state == .warmingUp || $0.state == .starting || $0.state == .waitingForDatabase {
+            if [.warmingUp, .starting, .waitingForDatabase, .retrying].contains($0.state) {
                 $0.state = .running
                 $0.detail = nil
             }
