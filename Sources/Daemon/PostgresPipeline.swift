@@ -84,7 +84,7 @@ public final class PostgresPipeline {
                     backoff.reset()
                     retryBackoff.reset()
                     events(.caughtUp)
-                    waitForRows(until: stop)
+                    waitForRows(until: stop, events: events)
                     continue
                 }
                 let model = detector()
@@ -180,7 +180,7 @@ public final class PostgresPipeline {
 
     /// Waits for a notification about this source, the poll interval, or stop, whichever comes first. A broken
     /// listener counts as a wake-up: notifications sent while it was away are gone, so the caller polls.
-    private func waitForRows(until stop: StopSignal) {
+    private func waitForRows(until stop: StopSignal, events: (PipelineEvent) -> Void) {
         let deadline = ContinuousClock.now + options.pollInterval
         guard options.listen, options.mode == .queue, let name = source?.table.name else {
             sleep(options.pollInterval, until: stop)
@@ -190,7 +190,7 @@ public final class PostgresPipeline {
             heartbeat?.beat()
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return }
-            guard let (listener, fresh) = openListener() else {
+            guard let (listener, fresh) = openListener(events) else {
                 sleep(min(left, .milliseconds(100)), until: stop)
                 continue
             }
@@ -221,21 +221,23 @@ public final class PostgresPipeline {
     }
 
     /// The listening connection, opened (and LISTENing) if it is not, and whether it was opened just now; nil
-    /// while it cannot be opened.
-    private func openListener() -> (Connection, fresh: Bool)? {
+    /// while it cannot be opened (each failure is reported, and the next attempt waits for the backoff).
+    private func openListener(_ events: (PipelineEvent) -> Void) -> (Connection, fresh: Bool)? {
         if let listener, listener.isOpen { return (listener, false) }
         listener = nil
         guard ContinuousClock.now >= listenerRetryAt else { return nil }
         var settings = options.connection
         settings.applicationName += "-listen"
-        do {
+        do throws(PostgresError) {
             let fresh = try Connection(settings)
             try fresh.execute("LISTEN vaewatch")
             listener = fresh
             listenerBackoff.reset()
             return (fresh, true)
         } catch {
-            listenerRetryAt = .now + listenerBackoff.nextDelay()
+            let delay = listenerBackoff.nextDelay()
+            listenerRetryAt = .now + delay
+            events(.listenerFailed(attempt: listenerBackoff.attempts, error: error, retryIn: delay))
             return nil
         }
     }

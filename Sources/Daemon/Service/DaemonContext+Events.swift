@@ -68,6 +68,14 @@ extension DaemonContext {
                     "worker": "\(worker)",
                 ])
             status.withLock { $0.record(error: "attempt \(attempt): \(cause)", at: Int64(time(nil))) }
+        case .listenerFailed(let attempt, let error, let retryIn):
+            logThrottled(
+                .warning, "cannot open the LISTEN connection; polling every source.poll until it opens",
+                topic: "listen", key: error.description,
+                metadata: [
+                    "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
+                    "worker": "\(worker)",
+                ])
         case .sourceBusy(let error):
             // A standby polls every source.poll for the lock: one line when it starts waiting, then one every five
             // minutes, not one per poll.

@@ -6,8 +6,9 @@ import Logging
 import PostgresStore
 import VAE
 
-/// PostgreSQL mode: makes sure there is a model (the newest checkpoint, else the registry's newest, else warm-up on
-/// the table's most recent rows), then runs the pipeline group until the daemon stops.
+/// PostgreSQL mode: connects (with backoff while it cannot), checks the connections it will open against what the
+/// server allows, makes sure there is a model (the newest checkpoint, else the registry's newest, else warm-up on the
+/// table's most recent rows), then runs the pipeline group until the daemon stops.
 struct PostgresIngest {
     let context: DaemonContext
 
@@ -27,8 +28,15 @@ struct PostgresIngest {
         let models = context.models
         // prepare filled the slot, and nothing ever empties it.
         let group = PostgresPipelineGroup(options: options) { models.detector! }
+        let budget = group.connections
+        context.logger.info(
+            "opening up to \(budget.total) connections to the database",
+            metadata: [
+                "db.connections": "\(budget.total)", "db.pipelines": "\(budget.pipelines)",
+                "db.listeners": "\(budget.listeners)",
+            ])
         let heartbeat = context.heartbeats.register("ingest")
-        guard prepare(connection: connection, source: source, heartbeat: heartbeat) else {
+        guard prepare(connection: connection, source: source, budget: budget, heartbeat: heartbeat) else {
             context.heartbeats.remove(heartbeat)
             return
         }
@@ -42,19 +50,25 @@ struct PostgresIngest {
         }
     }
 
-    /// Waits until a model is in the slot; false when the daemon stopped (or failed) first. Every failure waits for
-    /// the backoff (1 s doubling to 20 s, jittered), which only a step that succeeded resets: a database that accepts
-    /// the connection but refuses the query (a missing privilege) backs off like one that is down.
+    /// Connects until the database answers, checks `budget` against the server's limits once, and makes sure a
+    /// model is in the slot; false when the daemon stopped (or failed) first. Every failure waits for the backoff
+    /// (1 s doubling to 20 s, jittered), which only a step that succeeded resets: a database that accepts the
+    /// connection but refuses the query (a missing privilege) backs off like one that is down.
     private func prepare(
-        connection settings: ConnectionSettings, source: SourceTable, heartbeat: Heartbeat
+        connection settings: ConnectionSettings, source: SourceTable, budget: ConnectionBudget, heartbeat: Heartbeat
     ) -> Bool {
         var backoff = Backoff(base: .seconds(1), cap: .seconds(20))
+        var budgetChecked = false
         while !context.stopping.isStopped {
-            if context.models.detector != nil { return true }
             heartbeat.beat()
             do throws(PostgresError) {
                 let connection = try Connection(settings)
                 defer { connection.close() }
+                if !budgetChecked {
+                    guard try check(budget, on: connection) else { return false }
+                    budgetChecked = true
+                }
+                if context.models.detector != nil { return true }
                 let resolved = try ResolvedSource.resolve(source, on: connection)
                 context.resolvedSourceName.withLock { $0 = resolved.name }
                 if try loadFromRegistry(resolved, on: connection) { return true }
@@ -63,7 +77,7 @@ struct PostgresIngest {
                 backoff.reset()
                 context.logThrottle.withLock {
                     $0.reset("connect")
-                    $0.reset("warm-up")
+                    $0.reset("start")
                 }
                 guard rows.count >= wanted else {
                     context.status.withLock {
@@ -103,9 +117,41 @@ struct PostgresIngest {
         }
         context.logThrottled(
             .warning,
-            unreachable ? "database not ready for warm-up; retrying" : "warm-up: the database refused; retrying",
-            topic: unreachable ? "connect" : "warm-up", key: error.description,
+            unreachable ? "database not reachable at start; retrying" : "the database refused at start; retrying",
+            topic: unreachable ? "connect" : "start", key: error.description,
             metadata: ["db.attempt": "\(attempt)", "db.error": "\(cause)", "db.retry_in": "\(delay)"])
+    }
+
+    /// Checks `budget` against the server's connection limits on `connection` and logs the outcome; false (the
+    /// daemon failing with exit 78) when it can never fit. Limits that cannot be read are logged and not checked.
+    private func check(_ budget: ConnectionBudget, on connection: Connection) throws(PostgresError) -> Bool {
+        let limits: ServerConnectionLimits
+        do throws(PostgresError) {
+            limits = try ServerConnectionLimits.read(on: connection)
+        } catch {
+            if error.needsReconnect { throw error }
+            context.logger.warning(
+                "cannot read the server's max_connections; the connection count is not checked",
+                metadata: ["db.error": "\(error.description)"])
+            return true
+        }
+        let metadata: Logger.Metadata = [
+            "db.connections": "\(budget.total)", "db.allowed": "\(ConnectionBudget.allowed(limits))",
+            "db.in_use": "\(limits.inUse)", "db.max_connections": "\(limits.maxConnections)",
+        ]
+        switch budget.verdict(limits) {
+        case .fits:
+            context.logger.info("connection count fits the server", metadata: metadata)
+        case .tight(let free):
+            let text =
+                "\(budget.total) connections may not all open now: \(free) are free (\(limits.inUse) in use by other "
+                + "sessions); those that fail are retried and logged"
+            context.logger.warning("\(text)", metadata: metadata)
+        case .never:
+            context.fail(DaemonError(.configuration, budget.refusal(limits)))
+            return false
+        }
+        return true
     }
 
     /// Fills the training window from the table's most recent rows, judged by the model in use, so that the first
