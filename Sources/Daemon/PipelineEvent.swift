@@ -10,6 +10,9 @@ public enum PipelineEvent: Sendable {
     /// A transaction failed and is retried after `retryIn`: a transient conflict (deadlock, lock or statement
     /// timeout), or an error that someone must fix meanwhile (a missing privilege, a dropped table).
     case retrying(attempt: Int, error: PostgresError, retryIn: Duration)
+    /// The LISTEN connection (queue mode) could not be opened; the pipeline polls meanwhile and tries again after
+    /// `retryIn` (its own backoff).
+    case listenerFailed(attempt: Int, error: PostgresError, retryIn: Duration)
     /// Another daemon holds the watermark of this source; the pipeline waits and tries again.
     case sourceBusy(PostgresError)
     /// The source had nothing to claim: every row so far has its verdict.

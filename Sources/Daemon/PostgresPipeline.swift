@@ -25,7 +25,8 @@ public final class PostgresPipeline {
     private var listener: Connection?
     private var source: (any PostgresSource)?
     private var sink: VerdictSink?
-    /// Between connection attempts.
+    /// Between connection attempts. Reset by a transaction that commits, not by a connection that opens: a server
+    /// that accepts connections and then drops them at once is backed off from like one that refuses them.
     private var backoff: Backoff
     /// Between retries of a transaction that failed on a transient conflict.
     private var retryBackoff: Backoff
@@ -80,9 +81,10 @@ public final class PostgresPipeline {
                 let batch = try source!.claim(connection, limit: options.batchSize)
                 if batch.isEmpty {
                     try connection.execute("COMMIT")
+                    backoff.reset()
                     retryBackoff.reset()
                     events(.caughtUp)
-                    waitForRows(until: stop)
+                    waitForRows(until: stop, events: events)
                     continue
                 }
                 let model = detector()
@@ -96,6 +98,7 @@ public final class PostgresPipeline {
                         .statement, message: "COMMIT answered \(commit.commandTag); the batch is redone")
                 }
                 source!.committed(batch)
+                backoff.reset()
                 retryBackoff.reset()
                 events(.committed(records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed))
                 drainListener()
@@ -132,7 +135,6 @@ public final class PostgresPipeline {
         self.source = source
         self.sink = sink
         connection = fresh
-        backoff.reset()
         gate?.succeeded(worker)
         events(.connected(target: fresh.target, source: resolved))
         return fresh
@@ -151,6 +153,8 @@ public final class PostgresPipeline {
         }
         rollback()
         if error.kind == .busy {
+            // A standby, not a failure: it asks for the lock every poll interval, so that it takes over soon after
+            // the holder stops.
             connection?.close()
             connection = nil
             events(.sourceBusy(error))
@@ -176,7 +180,7 @@ public final class PostgresPipeline {
 
     /// Waits for a notification about this source, the poll interval, or stop, whichever comes first. A broken
     /// listener counts as a wake-up: notifications sent while it was away are gone, so the caller polls.
-    private func waitForRows(until stop: StopSignal) {
+    private func waitForRows(until stop: StopSignal, events: (PipelineEvent) -> Void) {
         let deadline = ContinuousClock.now + options.pollInterval
         guard options.listen, options.mode == .queue, let name = source?.table.name else {
             sleep(options.pollInterval, until: stop)
@@ -186,7 +190,7 @@ public final class PostgresPipeline {
             heartbeat?.beat()
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return }
-            guard let (listener, fresh) = openListener() else {
+            guard let (listener, fresh) = openListener(events) else {
                 sleep(min(left, .milliseconds(100)), until: stop)
                 continue
             }
@@ -217,21 +221,23 @@ public final class PostgresPipeline {
     }
 
     /// The listening connection, opened (and LISTENing) if it is not, and whether it was opened just now; nil
-    /// while it cannot be opened.
-    private func openListener() -> (Connection, fresh: Bool)? {
+    /// while it cannot be opened (each failure is reported, and the next attempt waits for the backoff).
+    private func openListener(_ events: (PipelineEvent) -> Void) -> (Connection, fresh: Bool)? {
         if let listener, listener.isOpen { return (listener, false) }
         listener = nil
         guard ContinuousClock.now >= listenerRetryAt else { return nil }
         var settings = options.connection
         settings.applicationName += "-listen"
-        do {
+        do throws(PostgresError) {
             let fresh = try Connection(settings)
             try fresh.execute("LISTEN vaewatch")
             listener = fresh
             listenerBackoff.reset()
             return (fresh, true)
         } catch {
-            listenerRetryAt = .now + listenerBackoff.nextDelay()
+            let delay = listenerBackoff.nextDelay()
+            listenerRetryAt = .now + delay
+            events(.listenerFailed(attempt: listenerBackoff.attempts, error: error, retryIn: delay))
             return nil
         }
     }

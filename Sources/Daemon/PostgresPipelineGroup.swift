@@ -21,6 +21,11 @@ public final class PostgresPipelineGroup: Sendable {
     /// Workers that will run: ``PostgresPipelineOptions/workers`` in queue mode, one in watermark mode.
     public var workerCount: Int { options.mode == .queue ? max(1, options.workers) : 1 }
 
+    /// The connections the workers keep open: one each, and a LISTEN connection each in queue mode.
+    var connections: ConnectionBudget {
+        ConnectionBudget(pipelines: workerCount, listening: options.listen && options.mode == .queue)
+    }
+
     /// Runs every worker until `stop` is raised; `events` is called from the workers' threads, with the worker's
     /// number. Throws the first error a worker stopped with (a source that does not fit the model); the other
     /// workers are stopped then too.

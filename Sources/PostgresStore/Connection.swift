@@ -327,7 +327,9 @@ public final class Connection {
             guard let parsed = PQconninfoParse(settings.conninfo, &error) else {
                 let reason = error.map { String(cString: $0) } ?? "out of memory"
                 if let error { PQfreemem(error) }
-                throw PostgresError(.configuration, message: "invalid connection string: \(trimmed(reason))")
+                throw PostgresError(
+                    .configuration,
+                    message: "invalid connection string: \(PasswordRedaction.redacted(trimmed(reason)))")
             }
             defer { PQconninfoFree(parsed) }
             var option = parsed

@@ -14,14 +14,17 @@ struct ServeDatabase {
     /// The name verdicts are filed under in `vaewatch.scores.source`.
     static let source = "public.metrics"
 
-    /// Creates the database and the table, and runs `vaewatch init-db` on it.
-    init(in directory: TestDirectory) throws {
+    /// Creates the database and the table, and runs `vaewatch init-db` on it for `mode` (queue or watermark).
+    init(in directory: TestDirectory, mode: String = "queue") throws {
         cluster = try PostgresCluster.shared()
         name = try cluster.createDatabase()
         let columns = (0..<8).map { "x\($0) float8" }.joined(separator: ", ")
         try cluster.psql("CREATE TABLE public.metrics (id bigint PRIMARY KEY, \(columns))", database: name)
         let result = try vaewatch(
-            ["init-db", "--database", cluster.conninfo(database: name), "--source", Self.source, "--key", "id"],
+            [
+                "init-db", "--database", cluster.conninfo(database: name), "--source", Self.source, "--key", "id",
+                "--mode", mode,
+            ],
             in: directory)
         try #require(result.status == 0, "init-db: \(result.stderr)")
     }

@@ -49,6 +49,9 @@ import Testing
         status.state = .waitingForDatabase
         status.detail = "attempt 3: connection refused"
         #expect(status.line == "waiting for database (attempt 3: connection refused)")
+        status.state = .retrying
+        status.detail = "attempt 4: permission denied for table metrics (SQLSTATE 42501)"
+        #expect(status.line == "retrying: attempt 4: permission denied for table metrics (SQLSTATE 42501)")
         status.state = .warmingUp
         status.detail = "120 of the 2000 records warm-up needs are in public.metrics"
         #expect(status.line == "warming up: 120 of the 2000 records warm-up needs are in public.metrics")

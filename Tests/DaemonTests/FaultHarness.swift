@@ -86,7 +86,7 @@ final class RecordingPipeline: Sendable {
                     case .sourceBusy(let error): log.append(worker, .sourceBusy(error))
                     case .committed(let records, _, let report, _):
                         log.append(worker, .committed(keys: records.keys, report: report))
-                    case .caughtUp: break
+                    case .caughtUp, .listenerFailed: break
                     }
                 }
             } catch {

@@ -73,7 +73,7 @@ final class RunningPipeline: Sendable {
                             state.errors.append("\(error)")
                         case .retrying(_, let error, _): state.errors.append("\(error)")
                         case .sourceBusy(let error): state.errors.append("\(error)")
-                        case .connected, .caughtUp: break
+                        case .connected, .caughtUp, .listenerFailed: break
                         }
                     }
                 }

@@ -136,7 +136,8 @@ struct SettingsErrorTests {
                     + "file (PGPASSFILE, or LoadCredential= in the unit) instead",
                 "vaewatch.yaml:8:3: state.directory: \"var/lib/vaewatch\" is not an absolute path; give one that "
                     + "starts with /",
-                "--set database.url=postgresql://vaewatch:secret@db/metrics: database.url: holds a password; keep it "
+                // The password is hidden where the problem quotes the argument.
+                "--set database.url=postgresql://vaewatch:***@db/metrics: database.url: holds a password; keep it "
                     + "out of the configuration and use a pgpass file (PGPASSFILE, or LoadCredential= in the unit) "
                     + "instead",
             ]),

@@ -1,3 +1,5 @@
+import PostgresStore
+
 /// Everything wrong with a configuration, each problem located (file and line, environment variable, or `--set`
 /// argument) and saying what would be accepted. ``Settings/load(file:environment:overrides:)`` collects every
 /// problem before it throws, so one run of `vaewatch check-config` shows them all.
@@ -19,9 +21,10 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equa
             self.message = message
         }
 
-        /// `location: setting: message`, leaving out what is nil.
+        /// `location: setting: message`, leaving out what is nil, with any password hidden: a location or a
+        /// message may quote a connection string (``PasswordRedaction``).
         public var description: String {
-            [location, setting, message].compactMap { $0 }.joined(separator: ": ")
+            [location, setting, message].compactMap { $0 }.map(PasswordRedaction.redacted).joined(separator: ": ")
         }
     }
 

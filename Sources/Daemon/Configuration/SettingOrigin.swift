@@ -1,3 +1,5 @@
+import PostgresStore
+
 /// Where a setting's effective value came from.
 public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
     /// The built-in default.
@@ -12,14 +14,14 @@ public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
     case override(String)
 
     /// `default`, `default from $STATE_DIRECTORY`, `vaewatch.yaml:7:3`, `environment VAEWATCH_SOURCE_BATCH`,
-    /// `--set source.batch=1000`.
+    /// `--set source.batch=1000`; a password in a `--set` argument shows as `***` (``PasswordRedaction``).
     public var description: String {
         switch self {
         case .defaultValue: "default"
         case .derived(let from): "default from " + from
         case .file(let path, let line, let column): "\(path):\(line):\(column)"
         case .environment(let variable): "environment " + variable
-        case .override(let argument): "--set " + argument
+        case .override(let argument): "--set " + PasswordRedaction.redacted(argument)
         }
     }
 

@@ -1,13 +1,16 @@
+import PostgresStore
+
 /// Printing settings: the effective configuration for `vaewatch check-config`, the README's table, and what a
 /// reload changes.
 extension Settings {
     /// The configuration as YAML that loads back to the same values, each setting commented with where its value
-    /// came from (`# default`, `# vaewatch.yaml:7:3`, `# environment VAEWATCH_SOURCE_BATCH`, `# --set …`).
+    /// came from (`# default`, `# vaewatch.yaml:7:3`, `# environment VAEWATCH_SOURCE_BATCH`, `# --set …`). A
+    /// secret a value holds (an `sslpassword` in `database.url`) shows as `***`.
     public static func render(_ configuration: ServeConfiguration, origins: [String: SettingOrigin] = [:]) -> String {
         var sections: [(name: String, lines: [(text: String, origin: String)])] = []
         for setting in all {
             let parts = setting.name.split(separator: ".", maxSplits: 1).map(String.init)
-            let line = "  \(parts[1]): \(setting.read(configuration).yaml)"
+            let line = "  \(parts[1]): \(PasswordRedaction.redacted(setting.read(configuration).yaml))"
             let origin = (origins[setting.name] ?? .defaultValue).description
             if sections.last?.name == parts[0] {
                 sections[sections.count - 1].lines.append((line, origin))

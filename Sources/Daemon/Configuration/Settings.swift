@@ -40,7 +40,9 @@ public enum Settings {
             "source.poll", \.pollSeconds, 0.01...3600, seconds: true, "seconds an idle pipeline waits between polls"),
         .integer(
             "source.workers", \.workers, 0...64,
-            "pipelines on the table at once; 0 means 2 in queue mode, 1 in watermark mode"),
+            "pipelines on the table at once; 0 means 2 in queue mode, 1 in watermark mode. Each holds a connection "
+                + "(and a LISTEN one in queue mode), plus one for the model registry; a count the server can never "
+                + "hold (\"Connections\" in the README) stops the start with exit 78"),
         .choice("source.format", \.inputFormat, "the format of standard input"),
         .text(
             "database.url", \.databaseURL,

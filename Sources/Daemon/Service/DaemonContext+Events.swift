@@ -27,25 +27,29 @@ extension DaemonContext {
             behindSince.withLock { $0 = nil }
             updateLag()
             status.withLock {
-                if $0.state == .waitingForDatabase || $0.state == .starting {
+                if [.waitingForDatabase, .retrying, .starting].contains($0.state) {
                     $0.state = .running
                     $0.detail = nil
                 }
             }
         case .connected(let target, let source):
+            logThrottle.withLock {
+                $0.reset("connect")
+                $0.reset("busy")
+            }
             resolvedSourceName.withLock { $0 = source.name }
             logger.info(
                 "connected",
                 metadata: ["db.target": "\(target)", "source.name": "\(source.name)", "worker": "\(worker)"])
             status.withLock {
-                if $0.state == .waitingForDatabase || $0.state == .starting {
+                if [.waitingForDatabase, .retrying, .starting].contains($0.state) {
                     $0.state = .running
                     $0.detail = nil
                 }
             }
         case .waitingForDatabase(let attempt, let error, let retryIn):
-            logger.warning(
-                "database unreachable; retrying",
+            logThrottled(
+                .warning, "database unreachable; retrying", topic: "connect", key: error.description,
                 metadata: [
                     "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
                     "worker": "\(worker)",
@@ -56,15 +60,28 @@ extension DaemonContext {
                 $0.record(error: error.description, at: Int64(time(nil)))
             }
         case .retrying(let attempt, let error, let retryIn):
+            let cause = RetryAdvice.text(for: error, table: settings.sourceTable)
             logger.warning(
                 "batch failed; retrying",
+                metadata: [
+                    "db.attempt": "\(attempt)", "db.error": "\(cause)", "db.retry_in": "\(retryIn)",
+                    "worker": "\(worker)",
+                ])
+            status.withLock { $0.record(error: "attempt \(attempt): \(cause)", at: Int64(time(nil))) }
+        case .listenerFailed(let attempt, let error, let retryIn):
+            logThrottled(
+                .warning, "cannot open the LISTEN connection; polling every source.poll until it opens",
+                topic: "listen", key: error.description,
                 metadata: [
                     "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
                     "worker": "\(worker)",
                 ])
-            status.withLock { $0.record(error: error.description, at: Int64(time(nil))) }
         case .sourceBusy(let error):
-            logger.warning("source busy", metadata: ["db.error": "\(error.description)"])
+            // A standby polls every source.poll for the lock: one line when it starts waiting, then one every five
+            // minutes, not one per poll.
+            logThrottled(
+                .notice, "source busy", topic: "busy", key: error.description,
+                metadata: ["db.error": "\(error.description)"])
             status.withLock { $0.detail = "waiting: \(error.description)" }
         }
     }

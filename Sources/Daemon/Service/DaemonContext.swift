@@ -41,6 +41,8 @@ final class DaemonContext: Sendable {
     private let saved = Mutex<(version: Int, tail: ThresholdTail?)?>(nil)
     /// When the source started being behind; nil while caught up.
     let behindSince = Mutex<ContinuousClock.Instant?>(nil)
+    /// Which repeated warnings (a connection refused, a source busy) to write: each once, then every five minutes.
+    let logThrottle = Mutex(LogThrottle())
     private let started = ContinuousClock.now
 
     init(
@@ -85,6 +87,18 @@ final class DaemonContext: Sendable {
         failure.withLock { if $0 == nil { $0 = error } }
         logger.critical("\(error.description)")
         stopping.stop()
+    }
+
+    /// Logs `message` at `level` unless the same `key` (its `topic`, such as a failed connection's reason) was
+    /// logged less than five minutes ago (``LogThrottle``); a line after held-back ones says how many.
+    func logThrottled(
+        _ level: Logger.Level, _ message: String, topic: String, key: String, metadata: Logger.Metadata = [:]
+    ) {
+        let decision = logThrottle.withLock { $0.admit(key, topic: topic, at: .now) }
+        guard case .write(let held) = decision else { return }
+        var metadata = metadata
+        if held > 0 { metadata["log.repeats_held"] = "\(held)" }
+        logger.log(level: level, "\(message)", metadata: metadata)
     }
 
     /// Notes an error that the daemon survives: logged, and in the status until the next one.
@@ -142,7 +156,7 @@ final class DaemonContext: Sendable {
             $0.records += verdicts.count
             $0.anomalies += flagged
             $0.rejects += rejects
-            if $0.state == .warmingUp || $0.state == .starting || $0.state == .waitingForDatabase {
+            if [.warmingUp, .starting, .waitingForDatabase, .retrying].contains($0.state) {
                 $0.state = .running
                 $0.detail = nil
             }

@@ -6,6 +6,9 @@ public struct DaemonStatus: Sendable, Equatable {
         case warmingUp = "warming_up"
         case running
         case waitingForDatabase = "waiting_for_database"
+        /// The database answers, but refuses what the daemon needs (a missing privilege, a bad value): it retries
+        /// with backoff while someone fixes it; ``detail`` names the cause and the fix.
+        case retrying
         case reloading
         case stopping
     }
@@ -68,6 +71,7 @@ public struct DaemonStatus: Sendable, Equatable {
         case .starting: return detail ?? "starting"
         case .warmingUp: return "warming up: " + (detail ?? "learning a first model")
         case .waitingForDatabase: return "waiting for database" + (detail.map { " (\($0))" } ?? "")
+        case .retrying: return "retrying: " + (detail ?? "the database refused")
         case .reloading: return "reloading"
         case .stopping: return "stopping"
         case .running:

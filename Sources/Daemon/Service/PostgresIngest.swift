@@ -6,8 +6,9 @@ import Logging
 import PostgresStore
 import VAE
 
-/// PostgreSQL mode: makes sure there is a model (the newest checkpoint, else the registry's newest, else warm-up
-/// on the table's most recent rows), then runs the pipeline group until the daemon stops.
+/// PostgreSQL mode: connects (with backoff while it cannot), checks the connections it will open against what the
+/// server allows, makes sure there is a model (the newest checkpoint, else the registry's newest, else warm-up on the
+/// table's most recent rows), then runs the pipeline group until the daemon stops.
 struct PostgresIngest {
     let context: DaemonContext
 
@@ -17,13 +18,6 @@ struct PostgresIngest {
         let source = SourceTable(
             table: QualifiedName(parsing: settings.sourceTable), key: settings.sourceKey,
             columns: settings.sourceColumns, name: settings.sourceName.isEmpty ? nil : settings.sourceName)
-        let heartbeat = context.heartbeats.register("ingest")
-        guard ensureModel(connection: connection, source: source, heartbeat: heartbeat) else {
-            context.heartbeats.remove(heartbeat)
-            return
-        }
-        seedWindow(connection: connection, source: source, heartbeat: heartbeat)
-        context.heartbeats.remove(heartbeat)
         var options = PostgresPipelineOptions(connection: connection, source: source)
         options.mode = settings.sourceMode
         options.batchSize = settings.batchSize
@@ -32,8 +26,22 @@ struct PostgresIngest {
         options.heartbeats = context.heartbeats
         options.fault = context.fault
         let models = context.models
-        // ensureModel filled the slot, and nothing ever empties it.
+        // prepare filled the slot, and nothing ever empties it.
         let group = PostgresPipelineGroup(options: options) { models.detector! }
+        let budget = group.connections
+        context.logger.info(
+            "opening up to \(budget.total) connections to the database",
+            metadata: [
+                "db.connections": "\(budget.total)", "db.pipelines": "\(budget.pipelines)",
+                "db.listeners": "\(budget.listeners)",
+            ])
+        let heartbeat = context.heartbeats.register("ingest")
+        guard prepare(connection: connection, source: source, budget: budget, heartbeat: heartbeat) else {
+            context.heartbeats.remove(heartbeat)
+            return
+        }
+        seedWindow(connection: connection, source: source, heartbeat: heartbeat)
+        context.heartbeats.remove(heartbeat)
         let context = self.context
         do {
             try group.run(until: context.stopping) { worker, event in context.handle(event, worker: worker) }
@@ -42,23 +50,35 @@ struct PostgresIngest {
         }
     }
 
-    /// Waits until a model is in the slot; false when the daemon stopped (or failed) first.
-    private func ensureModel(connection settings: ConnectionSettings, source: SourceTable, heartbeat: Heartbeat)
-        -> Bool
-    {
+    /// Connects until the database answers, checks `budget` against the server's limits once, and makes sure a
+    /// model is in the slot; false when the daemon stopped (or failed) first. Every failure waits for the backoff
+    /// (1 s doubling to 20 s, jittered), which only a step that succeeded resets: a database that accepts the
+    /// connection but refuses the query (a missing privilege) backs off like one that is down.
+    private func prepare(
+        connection settings: ConnectionSettings, source: SourceTable, budget: ConnectionBudget, heartbeat: Heartbeat
+    ) -> Bool {
         var backoff = Backoff(base: .seconds(1), cap: .seconds(20))
-        while context.models.detector == nil {
-            guard !context.stopping.isStopped else { return false }
+        var budgetChecked = false
+        while !context.stopping.isStopped {
             heartbeat.beat()
             do throws(PostgresError) {
                 let connection = try Connection(settings)
                 defer { connection.close() }
-                backoff.reset()
+                if !budgetChecked {
+                    guard try check(budget, on: connection) else { return false }
+                    budgetChecked = true
+                }
+                if context.models.detector != nil { return true }
                 let resolved = try ResolvedSource.resolve(source, on: connection)
                 context.resolvedSourceName.withLock { $0 = resolved.name }
                 if try loadFromRegistry(resolved, on: connection) { return true }
                 let wanted = context.settings.warmupRecords
                 let (rows, rowsRead) = try RecentRows.read(resolved, limit: wanted, on: connection)
+                backoff.reset()
+                context.logThrottle.withLock {
+                    $0.reset("connect")
+                    $0.reset("start")
+                }
                 guard rowsRead >= wanted else {
                     context.status.withLock {
                         $0.state = .warmingUp
@@ -71,21 +91,65 @@ struct PostgresIngest {
                 }
                 connection.close()
                 try warmUp(on: rows, names: resolved.columns, source: resolved.name, heartbeat: heartbeat)
+                if context.models.detector != nil { return true }
             } catch {
                 if error.kind == .configuration {
                     context.fail(DaemonError(.source, "\(error)"))
                     return false
                 }
                 let delay = backoff.nextDelay()
-                context.status.withLock {
-                    $0.state = .waitingForDatabase
-                    $0.detail = "attempt \(backoff.attempts): \(error.description)"
-                }
-                context.logger.warning(
-                    "database not ready for warm-up; retrying",
-                    metadata: ["db.attempt": "\(backoff.attempts)", "db.error": "\(error.description)"])
+                retrying(after: error, attempt: backoff.attempts, retryIn: delay, source: source)
                 pause(delay, beating: heartbeat, until: context.stopping)
             }
+        }
+        return false
+    }
+
+    /// Shows and logs a failed start-up step: a database that cannot be reached is waited for; one that refuses
+    /// (a missing privilege, a bad value) is named with what to do. Identical failures are logged once, then every
+    /// five minutes; STATUS counts every attempt.
+    private func retrying(after error: PostgresError, attempt: Int, retryIn delay: Duration, source: SourceTable) {
+        let unreachable = error.needsReconnect
+        let cause = unreachable ? error.description : RetryAdvice.text(for: error, table: "\(source.table)")
+        context.status.withLock {
+            $0.state = unreachable ? .waitingForDatabase : .retrying
+            $0.detail = "attempt \(attempt): \(cause)"
+        }
+        context.logThrottled(
+            .warning,
+            unreachable ? "database not reachable at start; retrying" : "the database refused at start; retrying",
+            topic: unreachable ? "connect" : "start", key: error.description,
+            metadata: ["db.attempt": "\(attempt)", "db.error": "\(cause)", "db.retry_in": "\(delay)"])
+    }
+
+    /// Checks `budget` against the server's connection limits on `connection` and logs the outcome; false (the
+    /// daemon failing with exit 78) when it can never fit. Limits that cannot be read are logged and not checked.
+    private func check(_ budget: ConnectionBudget, on connection: Connection) throws(PostgresError) -> Bool {
+        let limits: ServerConnectionLimits
+        do throws(PostgresError) {
+            limits = try ServerConnectionLimits.read(on: connection)
+        } catch {
+            if error.needsReconnect { throw error }
+            context.logger.warning(
+                "cannot read the server's max_connections; the connection count is not checked",
+                metadata: ["db.error": "\(error.description)"])
+            return true
+        }
+        let metadata: Logger.Metadata = [
+            "db.connections": "\(budget.total)", "db.allowed": "\(ConnectionBudget.allowed(limits))",
+            "db.in_use": "\(limits.inUse)", "db.max_connections": "\(limits.maxConnections)",
+        ]
+        switch budget.verdict(limits) {
+        case .fits:
+            context.logger.info("connection count fits the server", metadata: metadata)
+        case .tight(let free):
+            let text =
+                "\(budget.total) connections may not all open now: \(free) are free (\(limits.inUse) in use by other "
+                + "sessions); those that fail are retried and logged"
+            context.logger.warning("\(text)", metadata: metadata)
+        case .never:
+            context.fail(DaemonError(.configuration, budget.refusal(limits)))
+            return false
         }
         return true
     }
