@@ -3,8 +3,11 @@
 //
 // An input is a mode byte and one line: the byte chooses the parser (its value modulo 3: 0, e.g. "H", the CSV
 // header parser; 1, e.g. "C", the CSV record parser; 2, e.g. "J", the JSON-lines parsers), and every line also
-// goes through the CSV record boundary scan. One parser per input keeps each run cheap.
+// goes through the CSV record boundary scan and, as a stream after a fixed header, through the line reader, where
+// every line must be answered or rejected. One parser per input keeps each run cheap.
 // A broken invariant calls fatalError, which libFuzzer reports as a crash with the input that caused it.
+
+internal import Glibc
 
 /// The fixed columns every input is parsed against: `a`, `key` (the record key), `b`, `note` (ignored) and
 /// `c`; the features are `a`, `b` and `c`.
@@ -23,6 +26,7 @@ enum LineParsersFuzz {
     static let json = JSONLineParser(source: "fuzz", plan: plan, strict: false)
     static let strictJSON = JSONLineParser(source: "fuzz", plan: plan, strict: true)
     static var width: Int { plan.featureNames.count }
+    static let shape = CSVRecordShape(plan: plan)
 
     /// A parsed row: its values, observed flags and key.
     struct Row {
@@ -156,6 +160,7 @@ enum LineParsersFuzz {
     /// JSON-lines parsers. The CSV record boundary scan runs on every input.
     static func run(mode: UInt8, _ line: UnsafeRawBufferPointer) {
         checkRecordEnd(line)
+        checkStream(line)
         switch mode % 3 {
         case 0: checkHeader(line)
         case 1: checkCSV(line)
@@ -163,16 +168,84 @@ enum LineParsersFuzz {
         }
     }
 
-    /// `CSVQuoting.recordEnd` stops at a newline outside quotes and counts the ones inside.
+    /// `CSVQuoting.recordEnd` stops at a newline outside quotes and counts the ones inside; a record it lets run
+    /// across a line end has the plan's field count.
     static func checkRecordEnd(_ line: UnsafeRawBufferPointer) {
         guard let base = line.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-        let (end, inner, unclosed) = CSVQuoting.recordEnd(base, from: 0, limit: line.count)
-        let scanned = end ?? line.count
-        guard scanned <= line.count else { fatalError("recordEnd: end \(scanned) past \(line.count)") }
-        let newlines = line[0..<scanned].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        guard inner == newlines else { fatalError("recordEnd: \(inner) inner newlines, \(newlines) passed") }
-        if let end {
-            guard end < line.count, base[end] == 0x0A, !unclosed else { fatalError("recordEnd: bad end \(end)") }
+        switch CSVQuoting.recordEnd(base, from: 0, limit: line.count, shape: shape) {
+        case .record(let end, let inner):
+            guard end < line.count, base[end] == 0x0A else { fatalError("recordEnd: bad end \(end)") }
+            let newlines = line[0..<end].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            guard inner == newlines else { fatalError("recordEnd: \(inner) inner newlines, \(newlines) passed") }
+            if inner > 0, referenceFieldCount(UnsafeRawBufferPointer(rebasing: line[0..<end])) != plan.slots.count {
+                fatalError("recordEnd: a record across lines with the wrong field count: \(Array(line[0..<end]))")
+            }
+        case .firstLine(let end):
+            guard end < line.count, base[end] == 0x0A, !line[0..<end].contains(0x0A) else {
+                fatalError("recordEnd: first line ends at \(end)")
+            }
+        case .undecided(let inner, _):
+            let newlines = line.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            guard inner == newlines else { fatalError("recordEnd: \(inner) inner newlines, \(newlines) seen") }
+        }
+    }
+
+    /// The field count of a record by the reference reading, nil when it does not read.
+    static func referenceFieldCount(_ record: UnsafeRawBufferPointer) -> Int? {
+        var bytes = Array(record)
+        if bytes.last == 0x0D { bytes.removeLast() }
+        return bytes.withUnsafeBytes { referenceFields($0)?.count }
+    }
+
+    /// Every line of a stream is answered, rejected or a counted blank line: the stream is the fixed header and
+    /// `input`, read by a ``LineReader`` with a short line limit; the records it hands out (and the lines it drops
+    /// for length) follow each other line after line, each parsed once, and end with the stream's last line. A
+    /// record that runs across lines has the header's field count.
+    static func checkStream(_ input: UnsafeRawBufferPointer) {
+        let stream = Array((names.joined(separator: ",") + "\n").utf8) + Array(input)
+        var ends: [CInt] = [0, 0]
+        guard pipe(&ends) == 0 else { fatalError("pipe: errno \(errno)") }
+        defer { close(ends[0]) }
+        let written = stream.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) }
+        close(ends[1])
+        guard written == stream.count else { fatalError("pipe: wrote \(written) of \(stream.count) bytes") }
+        let reader = LineReader(
+            descriptor: ends[0], source: "fuzz", maximumLineBytes: 24, blockBytes: 16, quotedNewlines: true)
+        reader.recordShape = shape
+        var nextLine = 1
+        do {
+            while let batch = try reader.next() {
+                var records: [(number: Int, lines: Int)] = batch.oversize.map { ($0.number, 1) }
+                for span in batch.lines {
+                    let bytes = batch.bytes(of: span)
+                    let inner = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                    if inner > 0, referenceFieldCount(bytes) != plan.slots.count {
+                        fatalError("stream: line \(span.number) runs across lines with the wrong field count")
+                    }
+                    if span.number > 1 {
+                        // A record, a blank line or a reject: one outcome, whichever it is.
+                        _ = withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * width) { buffer in
+                            var key: String?
+                            return csv.parse(
+                                bytes, number: span.number, features: buffer.baseAddress!,
+                                observed: buffer.baseAddress! + width, key: &key)
+                        }
+                    }
+                    records.append((span.number, 1 + inner))
+                }
+                for record in records.sorted(by: { $0.number < $1.number }) {
+                    guard record.number == nextLine else {
+                        fatalError("stream: a record starts on line \(record.number), expected \(nextLine)")
+                    }
+                    nextLine += record.lines
+                }
+            }
+        } catch {
+            fatalError("stream: \(error)")
+        }
+        let lines = stream.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + (stream.last == 0x0A ? 0 : 1)
+        guard nextLine - 1 == lines else {
+            fatalError("stream: the records cover \(nextLine - 1) of its \(lines) lines: \(stream)")
         }
     }
 

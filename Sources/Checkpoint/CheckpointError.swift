@@ -6,12 +6,16 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
     case format(ModelFileError)
     /// A system call failed.
     case system(SystemFailure)
+    /// ``OutputFile`` will not write to `path` (a directory, a socket, a link to nothing…): `reason` says why and
+    /// what to do.
+    case refused(path: String, reason: String)
 
     /// `format`'s or `system`'s description: what happened and what to do next.
     public var description: String {
         switch self {
         case .format(let error): error.description
         case .system(let failure): failure.description
+        case .refused(let path, let reason): "cannot write \(path): \(reason)"
         }
     }
 
@@ -21,6 +25,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
         public enum Action: String, Sendable, Hashable {
             /// ``ModelFileStore/write(_:to:)``.
             case save = "save model file"
+            /// ``OutputFile/write(_:to:permissions:action:noun:)`` of a file other than a model.
+            case write = "write"
             /// ``ModelFileStore/read(path:expectedFeatures:)``.
             case load = "load model file"
             /// ``ModelFileStore/removeStaleTemporaryFiles(in:forBaseName:)``.

@@ -11,40 +11,10 @@ public enum ModelFileStore {
     /// sees the old file or the new one, never a mix; after a crash, at worst a temporary file is left for
     /// ``removeStaleTemporaryFiles(in:forBaseName:)``. On any failure before the rename the temporary file is
     /// removed and the previous file is untouched. A failed `fsync` is not retried.
+    /// A character device or FIFO at `path` is written in place, and a symbolic link is followed, by
+    /// ``OutputFile/write(_:to:permissions:action:noun:)``; the atomic replace applies to regular files only.
     public static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
-        let directory = try directory(of: path)
-        let before =
-            "The previous model file, if any, is unchanged; check free space and permissions in "
-            + "\(directory), then save again"
-        let (temporary, descriptor) = try createTemporaryFile(for: path, remedy: before)
-        func abandon(_ error: SystemCallError, closing: Bool) -> CheckpointError {
-            if closing { try? SystemCalls.close(descriptor) }
-            try? SystemCalls.unlink(temporary)
-            return .system(error, .save, path: path, subject: temporary, remedy: before)
-        }
-        do {
-            try bytes.withUnsafeBufferPointer { (buffer) throws(SystemCallError) in
-                try SystemCalls.writeAll(descriptor, UnsafeRawBufferPointer(buffer))
-            }
-            try SystemCalls.fsync(descriptor)
-        } catch {
-            throw abandon(error, closing: true)
-        }
-        do {
-            try SystemCalls.close(descriptor)
-            try SystemCalls.rename(temporary, path)
-        } catch {
-            throw abandon(error, closing: false)
-        }
-        let after =
-            "The new model file is in place but may not survive a power failure; check the disk, then save again"
-        do {
-            let directoryDescriptor = try SystemCalls.open(directory, O_DIRECTORY | O_RDONLY | O_CLOEXEC)
-            defer { try? SystemCalls.close(directoryDescriptor) }
-            try SystemCalls.fsync(directoryDescriptor)
-        } catch {
-            throw .system(error, .save, path: path, subject: directory, remedy: after)
-        }
+        try OutputFile.write(bytes, to: path, action: .save, noun: "model file")
     }
 
     /// Reads and checks the model file at `path`.

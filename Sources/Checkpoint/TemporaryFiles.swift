@@ -64,21 +64,22 @@ extension ModelFileStore {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    /// Creates `<path>.tmp.<pid>.<random hex>` exclusively, with mode 0600, for writing; returns its path and
+    /// Creates `<path>.tmp.<pid>.<random hex>` exclusively, with mode `permissions`, for writing; returns its path and
     /// descriptor. Picks another name if one exists already.
     static func createTemporaryFile(
-        for path: String, remedy: String
+        for path: String, permissions: mode_t = 0o600, action: CheckpointError.SystemFailure.Action = .save,
+        remedy: String
     ) throws(CheckpointError) -> (path: String, descriptor: CInt) {
         let flags = O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC
         var attempts = 0
         while true {
             let temporary = "\(path).tmp.\(getpid()).\(String(UInt64.random(in: .min ... .max), radix: 16))"
             do {
-                return (temporary, try SystemCalls.open(temporary, flags, 0o600))
+                return (temporary, try SystemCalls.open(temporary, flags, permissions))
             } catch  where error.errno == EEXIST && attempts < 8 {
                 attempts += 1
             } catch {
-                throw .system(error, .save, path: path, subject: temporary, remedy: remedy)
+                throw .system(error, action, path: path, subject: temporary, remedy: remedy)
             }
         }
     }

@@ -89,8 +89,14 @@ public final class StreamScorer {
             )
         }
         try rejects.record(early)
+        let outputFormat = options.outputFormat ?? options.inputFormat
+        if options.inputFormat == .csv, outputFormat == .jsonl,
+            let clash = ReservedNames.clashes(in: plan, source: input.source)
+        {
+            throw clash
+        }
         let writer = VerdictWriter(
-            input: options.inputFormat, output: options.outputFormat ?? options.inputFormat, plan: plan,
+            input: options.inputFormat, output: outputFormat, plan: plan,
             onlyAnomalies: options.onlyAnomalies)
         let header = writer.header(inputHeader: input.headerLine)
         try output.write(header)

@@ -7,7 +7,7 @@ struct ScoredFileJSON {
     let source: String
 
     /// The key of the verdict.
-    static let verdictKey = "vaewatch"
+    static let verdictKey = ReservedNames.verdict
 
     /// The verdict on `line`, record number `recordNumber`, on line `lineNumber`.
     func record(_ line: UnsafeRawBufferPointer, recordNumber: Int, lineNumber: Int) throws(RecordIOError)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoint
 import PostgresStore
 import RecordIO
 import Report
@@ -201,8 +202,8 @@ struct ReportCommand: ParsableCommand {
         }
     }
 
-    /// Writes `svg` to `path` (a temporary file renamed into place, so a reader never sees half a report) or to
-    /// standard output for `-`; false when standard output was closed by its reader. Exits 74 when it cannot write.
+    /// Writes `svg` to `path` (a regular file is replaced atomically, so a reader never sees half a report; a device
+    /// or FIFO is written in place) or to standard output for `-`; false when standard output was closed by its reader. Exits 74 when it cannot write.
     private func write(_ svg: String, to path: String) throws -> Bool {
         let bytes = Array(svg.utf8)
         if path == "-" {
@@ -214,27 +215,11 @@ struct ReportCommand: ParsableCommand {
                 throw fail("cannot write the report: \(error.description)", status: ExitStatus.ioError)
             }
         }
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw fail(
-                "cannot write \(path): \(Self.reason(errno)); check that its folder exists and is writable",
-                status: ExitStatus.ioError)
-        }
-        var failure: String?
-        do throws(RecordIOError) {
-            try OutputStream(descriptor: descriptor, name: path).write(bytes)
+        do throws(CheckpointError) {
+            try OutputFile.write(bytes, to: path, permissions: 0o644, noun: "report")
         } catch {
-            failure = error.description
-        }
-        if close(descriptor) != 0, failure == nil { failure = "cannot write \(path): \(Self.reason(errno))" }
-        if failure == nil, rename(temporary, path) != 0 { failure = "cannot write \(path): \(Self.reason(errno))" }
-        if let failure {
-            unlink(temporary)
-            throw fail(failure, status: ExitStatus.ioError)
+            throw fail(error.description, status: ExitStatus.ioError)
         }
         return true
     }
-
-    private static func reason(_ code: CInt) -> String { String(cString: strerror(code)) }
 }

@@ -78,19 +78,26 @@ import Testing
         #expect(read.oversize.map { $0.number } == Array(stride(from: 7, through: 200, by: 7)))
     }
 
-    @Test func oversizeQuotedRecordKeepsLaterLineNumbersRight() throws {
-        // The record on lines 2-3 is 11 bytes, one over the limit; "x" is on physical line 4.
+    @Test func quotedRecordOverTheLimitIsItsFirstLineAlone() throws {
+        // The record on lines 2-3 is 11 bytes, one over the limit: line 2 goes alone (its quote is not closed on
+        // it), and line 3 is a record of its own.
         let ended = try RecordIOFixtures.readLines(
             Array("h\n\"a\nbcdefgh\"\nx\n".utf8), maximumLineBytes: 10, quotedNewlines: true)
-        #expect(ended.lines == [line(1, "h"), line(4, "x")])
-        #expect(ended.oversize.map { $0.number } == [2])
-        // The quote on line 2 is not closed within the limit: the record is dropped up to the first newline
-        // after the limit, and the count of lines goes on from there.
+        #expect(ended.lines == [line(1, "h"), line(2, "\"a"), line(3, "bcdefgh\""), line(4, "x")])
+        #expect(ended.oversize.isEmpty)
+        // The quote on line 2 is not closed within the limit: line 2 goes alone, and every later line is read.
         let open = try RecordIOFixtures.readLines(
             Array("h\n\"aaaa\nbbbb\ncccc\"\nx\ny\n".utf8), maximumLineBytes: 10, quotedNewlines: true)
-        #expect(open.oversize.map { $0.number } == [2])
-        #expect(open.oversize.first?.unclosedQuote == true)
-        #expect(open.lines == [line(1, "h"), line(5, "x"), line(6, "y")])
+        #expect(open.oversize.isEmpty)
+        #expect(
+            open.lines == [
+                line(1, "h"), line(2, "\"aaaa"), line(3, "bbbb"), line(4, "cccc\""), line(5, "x"), line(6, "y"),
+            ])
+        // A single line over the limit with an open quote is still one oversize line.
+        let long = try RecordIOFixtures.readLines(
+            Array("h\n\"aaaaaaaaaaaaaaaa\nx\n".utf8), maximumLineBytes: 10, quotedNewlines: true)
+        #expect(long.oversize.map { $0.number } == [2])
+        #expect(long.lines == [line(1, "h"), line(3, "x")])
     }
 
     @Test func halfALineThenAPauseGivesOneCompleteLine() throws {

@@ -15,9 +15,6 @@ struct JSONLineParser {
     /// Input column of each key.
     private let columnOfName: [[UInt8]: Int]
 
-    /// The key reserved for the verdict in JSON-lines output.
-    static let reservedKey = "vaewatch"
-
     init(source: String, plan: ColumnPlan, strict: Bool) {
         self.source = source
         self.plan = plan
@@ -50,8 +47,8 @@ struct JSONLineParser {
                     (scanner, range, escaped, memberIndex) throws(JSONScanner.SyntaxError) -> Reject? in
                     guard let column = self.column(of: range, escaped: escaped, hint: memberIndex, in: scanner) else {
                         let name = scanner.decodedString(range, escaped: escaped)
-                        if name == Self.reservedKey {
-                            return reject(number, name, "the key is reserved for vaewatch's verdict")
+                        if name == ReservedNames.verdict {
+                            return reject(number, name, ReservedNames.verdictReason)
                         }
                         let text = UnsafeRawBufferPointer(start: scanner.bytes + range.lowerBound, count: range.count)
                         if unknownKeys.contains(where: {
@@ -199,10 +196,8 @@ struct JSONLineParser {
                 (scanner, range, escaped, _) throws(JSONScanner.SyntaxError) -> Reject? in
                 try scanner.skipValue()
                 let name = scanner.decodedString(range, escaped: escaped)
-                if name == reservedKey {
-                    return Reject(
-                        source: source, line: number, column: name,
-                        reason: "the key is reserved for vaewatch's verdict")
+                if name == ReservedNames.verdict {
+                    return Reject(source: source, line: number, column: name, reason: ReservedNames.verdictReason)
                 }
                 if !keys.contains(name) { keys.append(name) }
                 return nil

@@ -11,7 +11,9 @@
 ///   memory stays bounded by the buffer, `maximumLineBytes + blockBytes`.
 /// - A UTF-8 byte-order mark at the very start is dropped; `\r\n` endings lose their `\r`; a last line without
 ///   a newline is still a line.
-/// - With `quotedNewlines`, a newline inside a double-quoted CSV field does not end the record (RFC 4180).
+/// - With `quotedNewlines`, a newline inside a double-quoted CSV field does not end the record (RFC 4180), as
+///   long as the record then closes and fits ``recordShape`` within the line limit; otherwise the record is its
+///   first line alone and the next starts on the next line (see ``CSVQuoting``).
 package final class LineReader {
     /// The input's name in messages: a path, or `<stdin>`.
     package let source: String
@@ -33,6 +35,9 @@ package final class LineReader {
     package var whileIdle: (() -> Bool)?
     /// Set once `whileIdle` returned false.
     private var stopped = false
+    /// CSV mode: the field count and text columns of the records, once the header gave them. A quoted field
+    /// that runs past its line end makes a record only if the record then fits this shape.
+    package var recordShape: CSVRecordShape?
 
     /// Creates a reader of `descriptor` (which it does not close).
     ///
@@ -170,7 +175,8 @@ package final class LineReader {
     /// Oversize lines finished while skipping, reported with the next batch.
     private var pendingOversize: [OversizeLine] = []
 
-    /// Cuts the buffered bytes into lines.
+    /// Cuts the buffered bytes into lines. In CSV mode the first record (the header) goes out in a batch of its
+    /// own, so that the ``recordShape`` its columns give applies to every record after it.
     private func split(into batch: inout LineBatch) {
         batch.oversize = pendingOversize
         pendingOversize.removeAll(keepingCapacity: true)
@@ -178,13 +184,31 @@ package final class LineReader {
         // One scan of the whole batch for a quote spares a per-line search in the usual, quote-free input.
         quotesBuffered = quotedNewlines && start < end && memchr(base + start, 0x22, end - start) != nil
         while start < end {
-            let (recordEnd, innerNewlines, unclosedQuote) = findRecordEnd(base, from: start)
+            if quotedNewlines, nextLineNumber > 1, batch.lines.last?.number == 1 { break }
+            var unclosedQuote = false
+            var innerNewlines = 0
+            var recordEnd: Int?
+            switch findRecordEnd(base, from: start) {
+            case .record(let found, let inner):
+                recordEnd = found
+                innerNewlines = inner
+            case .firstLine(let found):
+                // A quoted field ran on past its line without making a record: the line goes alone, to be
+                // rejected for its unclosed quote, and the next record starts on the next line.
+                recordEnd = found
+                unclosedQuote = true
+            case .undecided(let inner, let unclosed):
+                innerNewlines = inner
+                unclosedQuote = unclosed
+            }
             if let recordEnd, !isOverLimit(from: start, to: recordEnd) {
                 appendLine(base, from: start, to: recordEnd, innerNewlines: innerNewlines, into: &batch)
                 start = recordEnd + 1
                 continue
             }
-            if recordEnd == nil, !isOverLimit(from: start, to: end) {
+            // A record that crossed a line end and is still undecided waits for more bytes: the scan decides
+            // it by the bound, so it is never dropped as one long line.
+            if recordEnd == nil, innerNewlines > 0 || !isOverLimit(from: start, to: end) {
                 if !atEndOfInput { break }
                 // The last line of the input, without a newline.
                 appendLine(base, from: start, to: end, innerNewlines: innerNewlines, into: &batch)
@@ -233,17 +257,18 @@ package final class LineReader {
         nextLineNumber += 1 + innerNewlines
     }
 
-    /// The offset of the newline that ends the record starting at `from` (nil if it is not buffered yet),
-    /// how many newlines inside quotes it passed, and whether a quote was still open where the search stopped.
-    private func findRecordEnd(
-        _ base: UnsafeMutablePointer<UInt8>, from recordStart: Int
-    ) -> (Int?, Int, Bool) {
+    /// Where the record starting at `from` ends, as far as the buffered bytes tell.
+    private func findRecordEnd(_ base: UnsafeMutablePointer<UInt8>, from recordStart: Int) -> CSVRecordEnd {
         let limit = min(end, recordStart + maximumLineBytes + 2)
-        guard let found = memchr(base + recordStart, 0x0A, limit - recordStart) else { return (nil, 0, false) }
+        guard let found = memchr(base + recordStart, 0x0A, limit - recordStart) else {
+            return .undecided(innerNewlines: 0, unclosedQuote: false)
+        }
         let newline = UnsafeMutableRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
         guard quotesBuffered, memchr(base + recordStart, 0x22, newline - recordStart) != nil else {
-            return (newline, 0, false)
+            return .record(end: newline, innerNewlines: 0)
         }
-        return CSVQuoting.recordEnd(base, from: recordStart, limit: limit)
+        return CSVQuoting.recordEnd(
+            base, from: recordStart, limit: limit, maximumBytes: maximumLineBytes,
+            inputEndsAtLimit: atEndOfInput && limit == end, shape: recordShape)
     }
 }

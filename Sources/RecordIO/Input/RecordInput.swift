@@ -86,6 +86,7 @@ package final class RecordInput {
                     let plan = try ColumnPlan.resolve(
                         inputNames: names, selection: selection, modelFeatures: modelFeatures, source: source)
                     parser = RecordParser(format: .csv, plan: plan, source: source, strict: strict)
+                    reader.recordShape = CSVRecordShape(plan: plan)
                 case .jsonl:
                     if JSONLineParser.isBlank(bytes) { continue }
                     switch JSONLineParser.keys(of: bytes, source: source, number: line.number) {

@@ -45,7 +45,7 @@ package struct VerdictWriter: Sendable {
     }
 
     /// The name under which a record's key appears in converted output.
-    private var keyName: String { plan.keyColumn.map { plan.inputNames[$0] } ?? "line" }
+    private var keyName: String { plan.keyColumn.map { plan.inputNames[$0] } ?? ReservedNames.lineNumber }
 
     /// Writes every record of `parsed` (or only the anomalies) with its verdict to `stream`; `bytes` holds the
     /// lines that `parsed.spans` point into.
