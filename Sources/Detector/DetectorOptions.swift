@@ -30,6 +30,18 @@ public struct DetectorOptions: Sendable, Equatable {
     public var thresholdRate: Double?
     /// Features named in each verdict, at least 1.
     public var topFeatureCount = 3
+    /// Self-cleaning rounds of a first training (0 to 10): after each, the highest-scoring ``cleaningFraction`` of
+    /// the records still kept is set aside and training goes on, warm, on the rest (see
+    /// `Detector.clean(_:featureNames:on:options:pool:createdAt:onEpoch:)` for the figures). Off by default: three
+    /// rounds lift the mean AUROC of the 30-set suite, but the threshold they calibrate lets 4–5 times the target
+    /// false-alarm rate through at `thresholdRate` 1e-3 on fresh normal records (the kept records score lower than
+    /// fresh ones would). A retrain does not clean: its window holds records already judged normal.
+    public var cleaningRounds = 0
+    /// Fraction of the kept records each cleaning round sets aside, in (0, 0.5).
+    public var cleaningFraction = 0.1
+
+    /// The most epochs a first training runs: the first fit and every cleaning round (each may stop early).
+    public var firstTrainingEpochs: Int { training.epochs * (1 + cleaningRounds) }
 
     /// The defaults above.
     public init() {}
@@ -53,6 +65,15 @@ public struct DetectorOptions: Sendable, Equatable {
             throw DetectorError(
                 .invalidOptions,
                 "the threshold rate is \(rate); choose a target false-alarm rate between 0 and 0.5, such as 0.001")
+        }
+        guard (0...10).contains(cleaningRounds) else {
+            throw DetectorError(
+                .invalidOptions, "the cleaning rounds are \(cleaningRounds); choose 0 (no cleaning) to 10")
+        }
+        guard cleaningFraction > 0 && cleaningFraction < 0.5 else {
+            throw DetectorError(
+                .invalidOptions,
+                "the cleaning fraction is \(cleaningFraction); choose a fraction between 0 and 0.5, such as 0.1")
         }
         guard topFeatureCount >= 1 else {
             throw DetectorError(

@@ -9,6 +9,9 @@ public struct DetectorTrainingResult: Sendable {
     public var summary: TrainingSummary
     /// Every epoch, in order.
     public var history: [EpochReport]
+    /// Training records set aside by self-cleaning (``DetectorOptions/cleaningRounds``): the highest scoring, which
+    /// the final model did not learn from.
+    public var setAside = 0
     /// Features with one value in every training record (first training only): they cannot explain an anomaly,
     /// and whoever trained should hear it (``constantFeatureNote``).
     public var constantFeatures: [String] = []
@@ -59,6 +62,9 @@ extension Detector {
         var result = try fit(
             model, featureNames: featureNames, scaler: scaler, on: batch, options: options, pool: pool,
             createdAt: createdAt, version: 1, onEpoch: onEpoch)
+        result = try clean(
+            result, featureNames: featureNames, on: batch, options: options, pool: pool, createdAt: createdAt,
+            onEpoch: onEpoch)
         result.constantFeatures = FeatureScaler.constantColumns(of: batch).map { featureNames[$0] }
         return result
     }
@@ -111,6 +117,58 @@ extension Detector {
         }
     }
 
+    /// Self-cleaning: ``DetectorOptions/cleaningRounds`` times, scores the records the model learned from, sets
+    /// aside the highest-scoring ``DetectorOptions/cleaningFraction`` of them and goes on training, warm, on the rest.
+    /// The threshold is calibrated on every training record, as without cleaning: calibrated on the records kept
+    /// (the lowest 73% after three rounds), a quantile of 0.995 flagged about a quarter of normal records. Training rows are never assumed clean (a daemon's first model
+    /// learns from whatever its warm-up holds): anomalies among them score high under a model fitted to the
+    /// majority, so each round takes them out of what the next learns, and the decoder stops bending toward them.
+    /// The scaler stays the first fit's. Measured with `scripts/eval ../shared/data/suite --seeds 5` (30 real sets,
+    /// identical splits), mean AUROC semi-supervised / unsupervised: no cleaning 0.783 / 0.703; one round of 10%
+    /// 0.799 / 0.708; two 0.804 / 0.714; three 0.807 / 0.718; three of 20 epochs each 0.795 / 0.710 (the later
+    /// rounds' full training matters as much as the cleaning); three of 15% 0.803 / 0.722; one round starting from
+    /// fresh weights 0.787 / 0.711.
+    static func clean(
+        _ first: DetectorTrainingResult, featureNames: [String], on batch: RecordBatch, options: DetectorOptions,
+        pool: ThreadPool, createdAt: Int64, onEpoch: (EpochReport) -> TrainingControl
+    ) throws(DetectorError) -> DetectorTrainingResult {
+        var result = first
+        var kept = batch
+        var offset = first.history.count
+        for _ in 0..<options.cleaningRounds {
+            let scores = result.detector.score(kept, pool: pool).score
+            let keep = Int((Double(kept.count) * (1 - options.cleaningFraction)).rounded(.up))
+            guard keep >= 2, keep < kept.count else { break }
+            // The `keep` lowest scores, in record order (ties broken by position, so the count is exact).
+            let order = scores.indices.sorted { (scores[$0], $0) < (scores[$1], $1) }
+            kept = kept.rows(order.prefix(keep).sorted())
+            var stopped = false
+            let base = offset
+            let next = try fit(
+                result.detector.model, featureNames: featureNames, scaler: result.detector.scaler, on: kept,
+                calibratingOn: batch, options: options, pool: pool, createdAt: createdAt, version: 1
+            ) { report in
+                var shifted = report
+                shifted.epoch += base
+                let control = onEpoch(shifted)
+                if case .stop = control { stopped = true }
+                return control
+            }
+            offset += next.history.count
+            result = DetectorTrainingResult(
+                detector: next.detector, summary: next.summary,
+                history: result.history
+                    + next.history.map {
+                        var shifted = $0
+                        shifted.epoch += base
+                        return shifted
+                    },
+                setAside: batch.count - kept.count)
+            if stopped { break }
+        }
+        return result
+    }
+
     /// Refuses a batch in which a feature has no observed value at all: its mean and scale would be made up (0 and
     /// 1), so the model would learn nothing of it and a later value of any size would be judged against nothing.
     static func checkObserved(_ batch: RecordBatch, featureNames: [String]) throws(DetectorError) {
@@ -128,11 +186,12 @@ extension Detector {
                 + "is missing), so nothing can be learned of it; fill it, or leave the column out of the features")
     }
 
-    /// Trains `model` on `batch` standardized by `scaler`, calibrates the threshold and builds the detector.
+    /// Trains `model` on `batch` standardized by `scaler`, calibrates the threshold on the scores of `calibration`
+    /// (by default `batch`) and builds the detector.
     static func fit(
         _ model: VAEModel, featureNames: [String], scaler: FeatureScaler, on batch: RecordBatch,
-        options: DetectorOptions, pool: ThreadPool, createdAt: Int64, version: Int,
-        onEpoch: (EpochReport) -> TrainingControl
+        calibratingOn calibration: RecordBatch? = nil, options: DetectorOptions, pool: ThreadPool, createdAt: Int64,
+        version: Int, onEpoch: (EpochReport) -> TrainingControl
     ) throws(DetectorError) -> DetectorTrainingResult {
         let (x, mask) = scaler.standardize(batch)  // [n, d] each
         let result: TrainingResult
@@ -148,7 +207,8 @@ extension Detector {
                 }
             throw DetectorError(code, "training failed: \(error.description)")
         }
-        let scores = result.model.score(x, mask: mask, pool: pool)
+        let (calibrationX, calibrationMask) = calibration.map { scaler.standardize($0) } ?? (x, mask)  // [m, d]
+        let scores = result.model.score(calibrationX, mask: calibrationMask, pool: pool)
         let (threshold, tail) = try ThresholdCalibration.calibrate(scores.score, options: options)
         guard threshold.isFinite else {
             throw DetectorError(

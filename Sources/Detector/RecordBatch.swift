@@ -44,4 +44,18 @@ extension RecordBatch {
             features: Matrix(rows: rows, cols: d, storage: Array(features.storage.prefix(rows * d))),
             observed: observed.map { Matrix(rows: rows, cols: d, storage: Array($0.storage.prefix(rows * d))) })
     }
+
+    /// The records at `rows`, in that order.
+    public func rows(_ rows: [Int]) -> RecordBatch {
+        let d = width
+        func gather(_ storage: [Float]) -> [Float] {
+            var values: [Float] = []
+            values.reserveCapacity(rows.count * d)
+            for row in rows { values.append(contentsOf: storage[row * d..<(row + 1) * d]) }
+            return values
+        }
+        return RecordBatch(
+            keys: rows.map { keys[$0] }, features: Matrix(rows: rows.count, cols: d, storage: gather(features.storage)),
+            observed: observed.map { Matrix(rows: rows.count, cols: d, storage: gather($0.storage)) })
+    }
 }

@@ -40,6 +40,19 @@ struct ModelOptions: ParsableArguments {
         help: ArgumentHelp("Most passes over the training records (early stopping may end sooner).", valueName: "n"))
     var epochs = 100
 
+    @Option(
+        help: ArgumentHelp(
+            "Self-cleaning rounds: after the first fit, set aside the highest-scoring --clean-fraction of the "
+                + "training records and go on training on the rest, this many times, so that anomalies among the "
+                + "training records stop shaping the model (3 lifts the mean AUROC of 30 real sets by about 0.02, "
+                + "and lets more false alarms through at a low --threshold-rate). Each round costs up to one more "
+                + "training.",
+            valueName: "n"))
+    var cleanRounds = DetectorOptions().cleaningRounds
+
+    @Option(help: ArgumentHelp("Fraction of the records each cleaning round sets aside.", valueName: "f"))
+    var cleanFraction = DetectorOptions().cleaningFraction
+
     @Option(help: ArgumentHelp("Records per gradient step.", valueName: "n"))
     var batch = 256
 
@@ -85,6 +98,8 @@ struct ModelOptions: ParsableArguments {
         options.thresholdQuantile = quantile
         options.thresholdRate = thresholdRate
         options.training.epochs = epochs
+        options.cleaningRounds = cleanRounds
+        options.cleaningFraction = cleanFraction
         options.training.batchSize = batch
         options.training.learningRate = learningRate
         options.training.seed = seed

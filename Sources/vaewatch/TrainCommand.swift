@@ -40,7 +40,8 @@ struct TrainCommand: ParsableCommand {
         let pool = ThreadPool(threadCount: modelOptions.threadCount)
         let (batch, names, rejected) = try readRecords(pool: pool)
         let options = modelOptions.detectorOptions
-        let progress = Progress(epochs: options.training.epochs, rows: batch.count, enabled: Terminal.stderrIsTerminal)
+        let progress = Progress(
+            epochs: options.firstTrainingEpochs, rows: batch.count, enabled: Terminal.stderrIsTerminal)
         let result: DetectorTrainingResult
         do {
             result = try Detector.train(
@@ -99,6 +100,11 @@ struct TrainCommand: ParsableCommand {
         if let validation = s.validationLoss { text += " (validation \(Terminal.figure(Double(validation))))" }
         text += ", threshold \(Terminal.figure(Double(result.detector.threshold))) \(modelOptions.thresholdDescription)"
         text += ", \(s.activeLatentUnits) of \(modelOptions.latent) latent units active; saved to \(out)"
+        if result.setAside > 0 {
+            text +=
+                "\nvaewatch: \(modelOptions.cleanRounds) cleaning rounds set aside the \(Terminal.count(result.setAside)) "
+                + "highest-scoring training records (--clean-rounds 0 keeps every one)"
+        }
         if let note = result.constantFeatureNote { text += "\nvaewatch: note: \(note)" }
         return text
     }

@@ -78,6 +78,13 @@ public enum Settings {
             write: { configuration, value in
                 if case .number(let number) = value { configuration.detector.beta = Float(number) }
             }),
+        .integer(
+            "model.clean_rounds", \.detector.cleaningRounds, 0...10,
+            "self-cleaning rounds of the first model: each sets aside the highest-scoring model.clean_fraction of the "
+                + "warm-up records and trains on, so that anomalies among them stop shaping the model; 0: off"),
+        .number(
+            "model.clean_fraction", \.detector.cleaningFraction, 0.01...0.49,
+            "fraction of the warm-up records each cleaning round sets aside"),
         .integer("model.top_features", \.detector.topFeatureCount, 1...100, "features named in each verdict"),
         .number(
             "threshold.quantile", \.detector.thresholdQuantile, 0.5...0.999999, reloadable: true,
