@@ -23,74 +23,56 @@ struct ServeRetryBackoffTests {
         }
     }
 
-    @Test("warm-up without SELECT on the table: attempts rise, at most 10 in 12 s, STATUS names the privilege")
-    func warmUpWithoutSelect() throws {
-        let directory = try TestDirectory("retry-warmup-db")
+    /// What STATUS showed while a daemon whose role lacks SELECT on the table ran for ``watched``.
+    struct Watched {
+        let database: ServeDatabase
+        let statuses: [String]
+        let attempts: [Int]
+    }
+
+    /// Starts a daemon on a table of `rows` rows as a role without SELECT on it, with `settings` added, watches it
+    /// retry for ``watched`` and checks what every retry loop must do: it keeps running, its attempts rise within
+    /// the backoff's bounds, and STATUS names the missing privilege, never "waiting for database".
+    static func watch(_ purpose: String, rows: Int, settings: [(name: String, value: String)]) throws -> Watched {
+        let directory = try TestDirectory(purpose + "-db")
         defer { directory.remove() }
         let database = try ServeDatabase(in: directory)
-        try database.insert(from: 1, count: 300)
+        try database.insert(from: 1, count: rows)
         let role = try database.loginRole(selectOnSource: false)
         let fixture = try ServeFixture(
-            "retry-warmup",
-            settings: try database.settings([
-                ("database.url", "\"\(database.conninfo(user: role))\""), ("model.path", "\"\""),
-                ("training.warmup", "200"),
-            ]))
+            purpose,
+            settings: try database.settings([("database.url", "\"\(database.conninfo(user: role))\"")] + settings))
         defer { fixture.remove() }
         let daemon = try fixture.start()
         defer { _ = daemon.kill() }
         try fixture.awaitReady(daemon, within: .seconds(15))
-        pauseThread(Self.watched)
+        pauseThread(watched)
         #expect(daemon.isRunning, "the daemon keeps retrying: \(daemon.errorText)")
 
         let statuses = fixture.receiver.messages.filter { $0.senderPID == daemon.pid }.compactMap {
             $0.value(of: "STATUS")
         }
         let attempts = Self.attempts(in: fixture.receiver, from: daemon.pid)
-        print(
-            "warm-up without SELECT, \(Self.watched): attempts shown in STATUS \(attempts); last STATUS: "
-                + "\(statuses.last ?? "none")")
+        print("\(purpose), \(watched): attempts shown in STATUS \(attempts); last STATUS: \(statuses.last ?? "none")")
         let last = try #require(attempts.last, "no attempt in STATUS:\n\(fixture.receiver.transcript)")
         #expect(zip(attempts, attempts.dropFirst()).allSatisfy { $0 < $1 }, "attempts rise: \(attempts)")
         #expect((3...10).contains(last), "backoff from 1 s doubling to 20 s: 3–10 attempts in 12 s, not \(last)")
         let final = try #require(statuses.last)
         #expect(final.contains("permission denied for table metrics"), "\(final)")
-        #expect(final.contains("GRANT SELECT"), "STATUS says what to do: \(final)")
         #expect(!statuses.contains { $0.hasPrefix("waiting for database") }, "\(statuses)")
+        return Watched(database: database, statuses: statuses, attempts: attempts)
+    }
+
+    @Test("warm-up without SELECT on the table: attempts rise, at most 10 in 12 s, STATUS names the privilege")
+    func warmUpWithoutSelect() throws {
+        let watched = try Self.watch(
+            "retry-warmup", rows: 300, settings: [("model.path", "\"\""), ("training.warmup", "200")])
+        #expect(watched.statuses.last?.contains("GRANT SELECT") == true, "STATUS says what to do")
     }
 
     @Test("scoring without SELECT on the table: the batch retries back off and STATUS names the privilege")
     func pipelineWithoutSelect() throws {
-        let directory = try TestDirectory("retry-pipeline-db")
-        defer { directory.remove() }
-        let database = try ServeDatabase(in: directory)
-        try database.insert(from: 1, count: 50)
-        let role = try database.loginRole(selectOnSource: false)
-        let fixture = try ServeFixture(
-            "retry-pipeline",
-            settings: try database.settings([
-                ("database.url", "\"\(database.conninfo(user: role))\""), ("source.workers", "1"),
-            ]))
-        defer { fixture.remove() }
-        let daemon = try fixture.start()
-        defer { _ = daemon.kill() }
-        try fixture.awaitReady(daemon, within: .seconds(15))
-        pauseThread(Self.watched)
-        #expect(daemon.isRunning, "the daemon keeps retrying: \(daemon.errorText)")
-
-        let statuses = fixture.receiver.messages.filter { $0.senderPID == daemon.pid }.compactMap {
-            $0.value(of: "STATUS")
-        }
-        let attempts = Self.attempts(in: fixture.receiver, from: daemon.pid)
-        print(
-            "scoring without SELECT, \(Self.watched): attempts shown in STATUS \(attempts); last STATUS: "
-                + "\(statuses.last ?? "none")")
-        let last = try #require(attempts.last, "no attempt in STATUS:\n\(fixture.receiver.transcript)")
-        #expect(zip(attempts, attempts.dropFirst()).allSatisfy { $0 < $1 }, "attempts rise: \(attempts)")
-        #expect((3...10).contains(last), "backoff from 1 s doubling to 20 s: 3–10 attempts in 12 s, not \(last)")
-        let final = try #require(statuses.last)
-        #expect(final.contains("permission denied for table metrics"), "\(final)")
-        #expect(!statuses.contains { $0.hasPrefix("waiting for database") }, "\(statuses)")
-        #expect(try database.scored() == 0)
+        let watched = try Self.watch("retry-pipeline", rows: 50, settings: [("source.workers", "1")])
+        #expect(try watched.database.scored() == 0)
     }
 }
