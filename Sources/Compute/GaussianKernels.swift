@@ -43,12 +43,15 @@ public enum GaussianKernels {
         }
     }
 
-    /// Adds `scale · ∂KL/∂(μ, ℓ)` to `gradient`: `scale · μ` and `scale · ½(e^ℓ − 1)`, the latter zero where
-    /// ℓ sits at a clamp bound. Shapes: head, gradient `[rows, 2·latent]`.
+    /// Adds `scale · ωᵢ · ∂KLᵢ/∂(μ, ℓ)` to `gradient`: `scale · ωᵢ · μ` and `scale · ωᵢ · ½(e^ℓ − 1)`, the
+    /// latter zero where ℓ sits at a clamp bound. ωᵢ is `rowWeight[i]`, or 1 when it is nil. Shapes: head,
+    /// gradient `[rows, 2·latent]`, rowWeight `[rows]`.
     public static func klBackward(
-        head: UnsafePointer<Float>, rows: Int, latent: Int, scale: Float, gradient: UnsafeMutablePointer<Float>
+        head: UnsafePointer<Float>, rows: Int, latent: Int, scale: Float, rowWeight: UnsafePointer<Float>? = nil,
+        gradient: UnsafeMutablePointer<Float>
     ) {
         for i in 0..<rows {
+            let scale = scale * (rowWeight?[i] ?? 1)
             let mu = head + i * 2 * latent
             let lv = mu + latent
             let dMu = gradient + i * 2 * latent

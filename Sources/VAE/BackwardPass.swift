@@ -18,8 +18,9 @@ extension Workspace {
         return total
     }
 
-    /// Backpropagates `scale · Σᵢ (reconᵢ + β·klᵢ)` through the last forward pass and *writes* (does not
-    /// accumulate) every parameter's gradient into `gradient [parameterCount]`.
+    /// Backpropagates `scale · Σᵢ ωᵢ (reconᵢ + β·klᵢ)` through the last forward pass and *writes* (does not
+    /// accumulate) every parameter's gradient into `gradient [parameterCount]`. ωᵢ is `rowWeight[i]`
+    /// (`[rows]`), or 1 for every row when it is nil; a row of weight 0 adds nothing.
     ///
     /// Layer by layer, from the output down, with g = ∂L/∂(layer output):
     /// g ← g ⊙ f′(h) (identity for linear layers), ∂b = Σᵢ gᵢ, ∂W = Xᵀ g, ∂X = g Wᵀ,
@@ -27,7 +28,7 @@ extension Workspace {
     /// ∂ℓ = ∂z ⊙ ε ⊙ ½e^(ℓ/2) + β·scale·½(e^ℓ − 1). The encoder's first layer needs no ∂X.
     func backward(
         _ parameters: UnsafePointer<Float>, rows: Int, sampling: Bool, scale: Float,
-        gradient: UnsafeMutablePointer<Float>
+        rowWeight: UnsafePointer<Float>? = nil, gradient: UnsafeMutablePointer<Float>
     ) {
         let d = architecture.inputWidth
         let k = architecture.latentWidth
@@ -36,7 +37,8 @@ extension Workspace {
         ReconstructionKernels.backward(
             target: target, reconstruction: reconstruction, mask: mask,
             logVariance: layout.logVariance.map { parameters + $0 }, weighted: residuals, rows: rows, features: d,
-            scale: scale, gradient: gradients[gradients.count - 1], logVarianceGradient: logVarianceGradient)
+            scale: scale, rowWeight: rowWeight, gradient: gradients[gradients.count - 1],
+            logVarianceGradient: logVarianceGradient)
 
         for index in layout.dense.indices.reversed() {
             let layer = layout.dense[index]
@@ -47,7 +49,8 @@ extension Workspace {
                     dz: dz, head: head, noise: sampling ? UnsafePointer(noise) : nil, rows: rows, latent: k,
                     gradient: g)
                 GaussianKernels.klBackward(
-                    head: head, rows: rows, latent: k, scale: architecture.beta * scale, gradient: g)
+                    head: head, rows: rows, latent: k, scale: architecture.beta * scale, rowWeight: rowWeight,
+                    gradient: g)
             }
             Kernels.activationBackward(
                 g, output: outputs[index], rows: rows, cols: shape.outputs,

@@ -44,12 +44,14 @@ enum ReconstructionKernels {
         }
     }
 
-    /// Writes `scale · ∂recon/∂x̂` into `gradient [rows, d]` and, for the Gaussian loss, adds
-    /// `scale · Σᵢ ∂reconᵢ/∂s` into `logVarianceGradient [d]` (which the caller zeroes).
+    /// Writes `scale · ωᵢ · ∂reconᵢ/∂x̂` into `gradient [rows, d]` and, for the Gaussian loss, adds
+    /// `scale · Σᵢ ωᵢ · ∂reconᵢ/∂s` into `logVarianceGradient [d]` (which the caller zeroes). ωᵢ is
+    /// `rowWeight[i]`, or 1 when it is nil.
     static func backward(
         target x: UnsafePointer<Float>, reconstruction xHat: UnsafePointer<Float>, mask: UnsafePointer<Float>,
         logVariance s: UnsafePointer<Float>?, weighted: UnsafePointer<Float>, rows: Int, features d: Int,
-        scale: Float, gradient: UnsafeMutablePointer<Float>, logVarianceGradient: UnsafeMutablePointer<Float>?
+        scale: Float, rowWeight: UnsafePointer<Float>? = nil, gradient: UnsafeMutablePointer<Float>,
+        logVarianceGradient: UnsafeMutablePointer<Float>?
     ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { scratch in
             let precision = scratch.baseAddress!
@@ -59,10 +61,11 @@ enum ReconstructionKernels {
                 let hi = xHat + i * d
                 let mi = mask + i * d
                 let gi = gradient + i * d
-                for j in 0..<d { gi[j] = scale * mi[j] * (hi[j] - xi[j]) * precision[j] }
-                if let logVarianceGradient {
+                let rowScale = scale * (rowWeight?[i] ?? 1)
+                for j in 0..<d { gi[j] = rowScale * mi[j] * (hi[j] - xi[j]) * precision[j] }
+                if let logVarianceGradient, rowScale != 0 {
                     let wi = weighted + i * d
-                    for j in 0..<d { logVarianceGradient[j] += scale * 0.5 * (mi[j] - wi[j]) }
+                    for j in 0..<d { logVarianceGradient[j] += rowScale * 0.5 * (mi[j] - wi[j]) }
                 }
             }
         }

@@ -22,6 +22,8 @@ final class Workspace {
     /// Per-row reconstruction term, KL term: `[capacity]` each.
     let recon: UnsafeMutablePointer<Float>
     let kl: UnsafeMutablePointer<Float>
+    /// Per-row weight of the loss in the backward pass: `[capacity]`.
+    let rowWeight: UnsafeMutablePointer<Float>
     /// Per-element weighted squared residuals: `[capacity, d]`.
     let residuals: UnsafeMutablePointer<Float>
     /// This worker's parameter gradient: `[parameterCount]`.
@@ -51,6 +53,7 @@ final class Workspace {
         dz = buffer(capacity * k)
         recon = buffer(capacity)
         kl = buffer(capacity)
+        rowWeight = buffer(capacity)
         residuals = buffer(capacity * d)
         parameterGradient = buffer(layout.count)
         self.allocations = allocations

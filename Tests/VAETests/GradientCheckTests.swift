@@ -12,16 +12,27 @@ struct GradientCheckTests {
         var beta: Float
         var sampling: Bool
         var activation: Activation
-        var testDescription: String { "\(reconstruction) β=\(beta) sampling=\(sampling) \(activation)" }
-    }
-
-    static let cases: [Case] = ReconstructionLoss.allCases.flatMap { loss in
-        [Float(0), 1].flatMap { beta in
-            [true, false].flatMap { sampling in
-                Activation.allCases.map { Case(reconstruction: loss, beta: beta, sampling: sampling, activation: $0) }
-            }
+        /// Per-row weights of the loss (a trimmed step's), or nil for every row at weight 1.
+        var rowWeight: [Float]? = nil
+        var testDescription: String {
+            "\(reconstruction) β=\(beta) sampling=\(sampling) \(activation)" + (rowWeight == nil ? "" : " weighted")
         }
     }
+
+    static let cases: [Case] =
+        ReconstructionLoss.allCases.flatMap { loss in
+            [Float(0), 1].flatMap { beta in
+                [true, false].flatMap { sampling in
+                    Activation.allCases.map {
+                        Case(reconstruction: loss, beta: beta, sampling: sampling, activation: $0)
+                    }
+                }
+            }
+        }
+        // Rows trimmed away (weight 0) and one weighted between, for both losses.
+        + ReconstructionLoss.allCases.map {
+            Case(reconstruction: $0, beta: 1, sampling: true, activation: .tanh, rowWeight: [1, 0, 1, 0.5, 0, 1])
+        }
 
     @Test(
         "every parameter tensor's gradient matches central differences (Float32, relative error < 2e-2)",
@@ -40,7 +51,9 @@ struct GradientCheckTests {
         let x = (0..<(rows * 5)).map { _ in NormalSampler.next(&rng) }
         let mask = (0..<(rows * 5)).map { $0 % 7 == 3 ? Float(0) : 1 }  // a few missing features
         let noise = (0..<(rows * 3)).map { _ in NormalSampler.next(&rng) }
-        let problem = Problem(model: model, x: x, mask: mask, noise: noise, rows: rows, sampling: testCase.sampling)
+        let problem = Problem(
+            model: model, x: x, mask: mask, noise: noise, rows: rows, sampling: testCase.sampling,
+            rowWeight: testCase.rowWeight)
 
         let (_, analytic) = problem.lossAndGradient(model.parameters)
         let h: Float = testCase.activation == .relu ? 1e-3 : 1e-2
@@ -82,7 +95,10 @@ struct GradientCheckTests {
         let noise: [Float]
         let rows: Int
         let sampling: Bool
+        /// `[rows]`, or nil for weight 1 everywhere.
+        let rowWeight: [Float]?
 
+        /// The loss Σᵢ ωᵢ (reconᵢ + β·klᵢ) / rows and its analytic gradient.
         func lossAndGradient(_ parameters: [Float]) -> (loss: Float, gradient: [Float]) {
             let workspace = Workspace(architecture: model.architecture, layout: model.layout, capacity: rows)
             var gradient = [Float](repeating: .nan, count: parameters.count)
@@ -92,10 +108,18 @@ struct GradientCheckTests {
                         workspace.load(rows: 0..<rows, from: xs.baseAddress!, mask: ms.baseAddress!)
                         workspace.noise.update(from: noise, count: noise.count)
                         workspace.forward(ps.baseAddress!, rows: rows, sampling: sampling)
-                        let total = workspace.loss(ps.baseAddress!, rows: rows)
+                        var total = workspace.loss(ps.baseAddress!, rows: rows)
+                        if let rowWeight {
+                            let beta = model.architecture.beta
+                            total = (0..<rows).reduce(0) {
+                                $0 + rowWeight[$1] * (workspace.recon[$1] + beta * workspace.kl[$1])
+                            }
+                            workspace.rowWeight.update(from: rowWeight, count: rows)
+                        }
                         gradient.withUnsafeMutableBufferPointer { g in
                             workspace.backward(
                                 ps.baseAddress!, rows: rows, sampling: sampling, scale: 1 / Float(rows),
+                                rowWeight: rowWeight == nil ? nil : UnsafePointer(workspace.rowWeight),
                                 gradient: g.baseAddress!)
                         }
                         return total / Float(rows)
