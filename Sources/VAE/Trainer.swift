@@ -12,6 +12,21 @@ public struct EpochReport: Sendable, Equatable {
     public var improved: Bool
 }
 
+/// Which rows of the data a training steps on and which it holds out for early stopping (indices into the data,
+/// disjoint; the held-out rows may be none).
+public struct TrainingSplit: Sendable, Equatable {
+    /// Rows the gradient steps learn from; at least one.
+    public var training: [Int]
+    /// Rows never learned from, whose loss decides early stopping.
+    public var heldOut: [Int]
+
+    /// A split.
+    public init(training: [Int], heldOut: [Int]) {
+        self.training = training
+        self.heldOut = heldOut
+    }
+}
+
 /// What the progress callback wants after an epoch.
 public enum TrainingControl: Sendable {
     /// Go on.
@@ -28,6 +43,9 @@ public struct TrainingResult: Sendable {
     public var summary: TrainingSummary
     /// Every epoch, in order.
     public var history: [EpochReport]
+    /// The rows of the data held out for early stopping, ascending: the network never learned from them, so their
+    /// scores are what fresh records like the training rows would score.
+    public var heldOutRows: [Int]
 }
 
 /// Minibatch Adam training, data-parallel on a ``ThreadPool``.
@@ -43,14 +61,27 @@ public enum Trainer {
     /// - Parameters:
     ///   - data: `[n, d]`, standardized, missing values imputed; every value finite.
     ///   - mask: `[n, d]`, 1 where observed; nil means all observed.
+    ///   - split: the rows to learn from and to hold out; nil holds out a seeded random
+    ///     ``TrainingConfiguration/validationFraction`` of them.
     ///   - onEpoch: called after every epoch; return ``TrainingControl/stop`` to end early.
     public static func train(
         _ model: VAEModel, data: Matrix, mask: Matrix? = nil, configuration: TrainingConfiguration,
-        pool: ThreadPool, onEpoch: (EpochReport) -> TrainingControl = { _ in .proceed }
+        split: TrainingSplit? = nil, pool: ThreadPool,
+        onEpoch: (EpochReport) -> TrainingControl = { _ in .proceed }
     ) throws(TrainingError) -> TrainingResult {
         try configuration.validate()
         try check(data, mask: mask, for: model.architecture)
-        var run = TrainingRun(model: model, data: data, mask: mask, configuration: configuration, pool: pool)
+        if let split {
+            let rows = 0..<data.rows
+            guard !split.training.isEmpty, (split.training + split.heldOut).allSatisfy(rows.contains),
+                Set(split.training).isDisjoint(with: split.heldOut)
+            else {
+                throw TrainingError(
+                    .badData, "the split names rows outside the \(data.rows) given, none to train on, or a row twice")
+            }
+        }
+        var run = TrainingRun(
+            model: model, data: data, mask: mask, configuration: configuration, split: split, pool: pool)
         return try run.train(onEpoch: onEpoch)
     }
 

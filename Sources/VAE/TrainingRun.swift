@@ -15,7 +15,12 @@ struct TrainingRun {
     let trainingRows: [Int]
     let validationRows: [Int]
 
-    init(model: VAEModel, data: Matrix, mask: Matrix?, configuration: TrainingConfiguration, pool: ThreadPool) {
+    /// With `split`, training steps on its training rows and early stopping watches its held-out rows (indices into
+    /// `data`); without, a seeded random ``TrainingConfiguration/validationFraction`` of the rows is held out.
+    init(
+        model: VAEModel, data: Matrix, mask: Matrix?, configuration: TrainingConfiguration, split: TrainingSplit?,
+        pool: ThreadPool
+    ) {
         self.configuration = configuration
         self.architecture = model.architecture
         self.layout = model.layout
@@ -29,10 +34,14 @@ struct TrainingRun {
         var rng = SeededGenerator(seed: configuration.seed)
         var order = Array(0..<data.rows)
         order.shuffle(using: &rng)
-        var held = Int(Float(data.rows) * configuration.validationFraction)
-        if held >= data.rows { held = 0 }
-        self.validationRows = Array(order[..<held])
-        self.trainingRows = Array(order[held...])
+        if let split {
+            self.validationRows = split.heldOut
+            self.trainingRows = split.training
+        } else {
+            let held = data.rows - configuration.trainingRows(of: data.rows)
+            self.validationRows = Array(order[..<held])
+            self.trainingRows = Array(order[held...])
+        }
         self.rng = rng
     }
 
@@ -47,7 +56,8 @@ struct TrainingRun {
         var best = (loss: Float.infinity, epoch: 0, trainingLoss: Float.nan, parameters: parameters)
         var order = trainingRows
         var outOfPatience = false
-        for epoch in 1...configuration.epochs {
+        let epochs = configuration.epochs(trainingRows: trainingRows.count)
+        for epoch in 1...epochs {
             order.shuffle(using: &rng)
             var total = 0.0
             var start = 0
@@ -84,8 +94,9 @@ struct TrainingRun {
             bestEpoch: best.epoch, trainingLoss: best.trainingLoss,
             validationLoss: validationRows.isEmpty ? nil : best.loss,
             activeLatentUnits: finalEvaluation.unitKL.filter { $0 > 0.01 }.count,
-            stoppedEarly: outOfPatience && history.count < configuration.epochs)
-        return TrainingResult(model: model, summary: summary, history: history)
+            stoppedEarly: outOfPatience && history.count < epochs)
+        return TrainingResult(
+            model: model, summary: summary, history: history, heldOutRows: validationRows.sorted())
     }
 
     /// One gradient step on `batch` (row indices into `data`); returns the batch's mean loss.
@@ -93,51 +104,80 @@ struct TrainingRun {
     /// Two parallel phases: every worker runs forward and backward on its shard of rows; then every worker
     /// sums its slice of the parameter vector over all workers' gradients (in worker order) and applies Adam
     /// to that slice. With clipping, the global norm needs all slices first, so the Adam update becomes a
-    /// third phase.
+    /// third phase. With a trimming cut, the backward pass waits for every row's loss (a phase of its own),
+    /// and rows above the cut get weight 0 (``trimmingWeights(_:cut:)``).
     mutating func step(batch: [Int], workspaces: [Workspace]) -> Float {
         let k = architecture.latentWidth
         let d = architecture.inputWidth
+        let beta = architecture.beta
         let rows = batch.count
         let threads = pool.threadCount
         let sampling = configuration.sampling
         let sigma = configuration.denoisingNoise
+        let trimming = configuration.trimmingCut > 0 ? configuration.trimmingCut : nil
         let noiseSeed = rng.next()
-        let scale = 1 / Float(rows)
         let count = layout.count
         var partialLoss = [Float](repeating: 0, count: threads)
+        // [rows]: each row's loss, in batch order (only with trimming).
+        var rowLoss = [Float](repeating: 0, count: trimming == nil ? 0 : rows)
         data.withUnsafeBufferPointer { xs in
             withOptionalBuffer(mask) { ms in
                 parameters.withUnsafeBufferPointer { ps in
                     partialLoss.withUnsafeMutableBufferPointer { losses in
-                        pool.run { worker in
-                            let ws = workspaces[worker]
-                            let shard = ThreadPool.chunk(worker, of: threads, count: rows)
-                            guard !shard.isEmpty else {
-                                ws.parameterGradient.update(repeating: 0, count: count)
-                                losses[worker] = 0
-                                return
-                            }
-                            let n = shard.count
-                            ws.load(rows: batch[shard], from: xs.baseAddress!, mask: ms)
-                            // Noise for a row depends only on the step's seed and the row's place in the batch,
-                            // never on which worker draws it.
-                            for (slot, position) in shard.enumerated() {
-                                var generator = SeededGenerator(
-                                    seed: noiseSeed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15)
-                                if sampling {
-                                    NormalSampler.fill(
-                                        UnsafeMutableBufferPointer(start: ws.noise + slot * k, count: k), &generator)
+                        rowLoss.withUnsafeMutableBufferPointer { rowLoss in
+                            pool.run { worker in
+                                let ws = workspaces[worker]
+                                let shard = ThreadPool.chunk(worker, of: threads, count: rows)
+                                guard !shard.isEmpty else {
+                                    ws.parameterGradient.update(repeating: 0, count: count)
+                                    losses[worker] = 0
+                                    return
                                 }
-                                if sigma > 0 {
-                                    let input = ws.input + slot * d
-                                    for j in 0..<d { input[j] += sigma * NormalSampler.next(&generator) }
+                                let n = shard.count
+                                ws.load(rows: batch[shard], from: xs.baseAddress!, mask: ms)
+                                // Noise for a row depends only on the step's seed and the row's place in the
+                                // batch, never on which worker draws it.
+                                for (slot, position) in shard.enumerated() {
+                                    var generator = SeededGenerator(
+                                        seed: noiseSeed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15)
+                                    if sampling {
+                                        NormalSampler.fill(
+                                            UnsafeMutableBufferPointer(start: ws.noise + slot * k, count: k),
+                                            &generator)
+                                    }
+                                    if sigma > 0 {
+                                        let input = ws.input + slot * d
+                                        for j in 0..<d { input[j] += sigma * NormalSampler.next(&generator) }
+                                    }
+                                }
+                                ws.forward(ps.baseAddress!, rows: n, sampling: sampling)
+                                losses[worker] = ws.loss(ps.baseAddress!, rows: n)
+                                if trimming != nil {
+                                    for (slot, position) in shard.enumerated() {
+                                        rowLoss[position] = Self.rowLoss(
+                                            recon: ws.recon[slot], kl: ws.kl[slot], beta: beta)
+                                    }
+                                } else {
+                                    ws.backward(
+                                        ps.baseAddress!, rows: n, sampling: sampling, scale: 1 / Float(rows),
+                                        gradient: ws.parameterGradient)
                                 }
                             }
-                            ws.forward(ps.baseAddress!, rows: n, sampling: sampling)
-                            losses[worker] = ws.loss(ps.baseAddress!, rows: n)
-                            ws.backward(
-                                ps.baseAddress!, rows: n, sampling: sampling, scale: scale,
-                                gradient: ws.parameterGradient)
+                        }
+                    }
+                    if let trimming {
+                        let weights = Self.trimmingWeights(rowLoss, cut: trimming)
+                        let kept = max(weights.reduce(0, +), 1)  // 0 only when a loss is NaN: the step then diverges
+                        weights.withUnsafeBufferPointer { weights in
+                            pool.run { worker in
+                                let ws = workspaces[worker]
+                                let shard = ThreadPool.chunk(worker, of: threads, count: rows)
+                                guard !shard.isEmpty else { return }
+                                ws.rowWeight.update(from: weights.baseAddress! + shard.lowerBound, count: shard.count)
+                                ws.backward(
+                                    ps.baseAddress!, rows: shard.count, sampling: sampling, scale: 1 / kept,
+                                    rowWeight: ws.rowWeight, gradient: ws.parameterGradient)
+                            }
                         }
                     }
                 }
@@ -146,7 +186,26 @@ struct TrainingRun {
         applyGradients(workspaces)
         var total: Float = 0
         for loss in partialLoss { total += loss }
-        return total * scale
+        return total / Float(rows)
+    }
+
+    /// One row's loss, recon + β·kl; with β = 0 the KL term is left out, not multiplied by zero (0 · ∞ is NaN).
+    static func rowLoss(recon: Float, kl: Float, beta: Float) -> Float {
+        beta == 0 ? recon : recon + beta * kl
+    }
+
+    /// Weights for a trimmed step, `[rows]`: 1 for a row whose loss is at most median + `cut` · 1.4826 · MAD of
+    /// `losses`, 0 above. The row of least loss always keeps weight 1.
+    static func trimmingWeights(_ losses: [Float], cut: Float) -> [Float] {
+        func median(_ values: [Float]) -> Float {
+            let sorted = values.sorted()
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : sorted[middle - 1] / 2 + sorted[middle] / 2
+        }
+        let center = median(losses)
+        let limit = center + cut * 1.4826 * median(losses.map { abs($0 - center) })
+        let least = losses.min() ?? 0
+        return losses.map { $0 <= limit || $0 == least ? 1 : 0 }
     }
 
     /// Sums the workers' gradients (into worker 0's buffer, in worker order), clips the sum by its global
@@ -204,9 +263,13 @@ struct TrainingRun {
     static let featureLogVarianceRange: ClosedRange<Float> = -8...8
 
     /// Mean loss (z = μ) and mean per-unit KL over `rows`, computed in fixed-size blocks whose results are
-    /// combined in block order, so the figures do not depend on the thread count.
+    /// combined in block order, so the figures do not depend on the thread count. With a trimming cut the mean
+    /// loss leaves out the rows a trimmed step would (``trimmingWeights(_:cut:)`` over all of `rows`): early stopping
+    /// then watches the loss training lowers, not one the rows it leaves out keep high.
     func evaluate(rows: [Int]) -> (meanLoss: Float, unitKL: [Float]) {
         let k = architecture.latentWidth
+        let beta = architecture.beta
+        var rowLoss = [Float](repeating: 0, count: rows.count)
         let block = VAEModel.scoringBlock
         let blocks = (rows.count + block - 1) / block
         var blockLoss = [Double](repeating: 0, count: blocks)
@@ -216,18 +279,22 @@ struct TrainingRun {
                 parameters.withUnsafeBufferPointer { ps in
                     blockLoss.withUnsafeMutableBufferPointer { losses in
                         blockUnitKL.withUnsafeMutableBufferPointer { unitKL in
-                            pool.parallelFor(blocks) { range, _ in
-                                let ws = Workspace(architecture: architecture, layout: layout, capacity: block)
-                                let perUnit = UnsafeMutablePointer<Float>.allocate(capacity: block * k)
-                                defer { perUnit.deallocate() }
-                                for b in range {
-                                    let slice = rows[(b * block)..<min((b + 1) * block, rows.count)]
-                                    ws.load(rows: slice, from: xs.baseAddress!, mask: ms)
-                                    ws.forward(ps.baseAddress!, rows: slice.count, sampling: false)
-                                    losses[b] = Double(
-                                        ws.loss(ps.baseAddress!, rows: slice.count, klPerUnit: perUnit))
-                                    for i in 0..<slice.count {
-                                        for j in 0..<k { unitKL[b * k + j] += Double(perUnit[i * k + j]) }
+                            rowLoss.withUnsafeMutableBufferPointer { rowLoss in
+                                pool.parallelFor(blocks) { range, _ in
+                                    let ws = Workspace(architecture: architecture, layout: layout, capacity: block)
+                                    let perUnit = UnsafeMutablePointer<Float>.allocate(capacity: block * k)
+                                    defer { perUnit.deallocate() }
+                                    for b in range {
+                                        let slice = rows[(b * block)..<min((b + 1) * block, rows.count)]
+                                        ws.load(rows: slice, from: xs.baseAddress!, mask: ms)
+                                        ws.forward(ps.baseAddress!, rows: slice.count, sampling: false)
+                                        losses[b] = Double(
+                                            ws.loss(ps.baseAddress!, rows: slice.count, klPerUnit: perUnit))
+                                        for i in 0..<slice.count {
+                                            for j in 0..<k { unitKL[b * k + j] += Double(perUnit[i * k + j]) }
+                                            rowLoss[b * block + i] = Self.rowLoss(
+                                                recon: ws.recon[i], kl: ws.kl[i], beta: beta)
+                                        }
                                     }
                                 }
                             }
@@ -237,7 +304,17 @@ struct TrainingRun {
             }
         }
         let n = Double(max(rows.count, 1))
-        let meanLoss = Float(blockLoss.reduce(0, +) / n)
+        var meanLoss = Float(blockLoss.reduce(0, +) / n)
+        if configuration.trimmingCut > 0 && !rowLoss.isEmpty {
+            let weights = Self.trimmingWeights(rowLoss, cut: configuration.trimmingCut)
+            var kept = 0.0
+            var total = 0.0
+            for (loss, weight) in zip(rowLoss, weights) where weight > 0 {
+                kept += 1
+                total += Double(loss)
+            }
+            meanLoss = Float(total / kept)
+        }
         let unitKL = (0..<k).map { j in Float((0..<blocks).reduce(0.0) { $0 + blockUnitKL[$1 * k + j] } / n) }
         return (meanLoss, unitKL)
     }

@@ -23,6 +23,7 @@ func benchDetector() throws -> Detector {
         features: Matrix(rows: rows, cols: 32) { _, _ in NormalSampler.next(&rng) })
     var options = DetectorOptions()
     options.training.epochs = 2
+    options.training.minimumSteps = 0
     return try Detector.train(
         featureNames: benchColumns, on: batch, options: options, pool: ThreadPool(threadCount: 1), createdAt: 0
     ).detector

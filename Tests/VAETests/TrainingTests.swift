@@ -10,6 +10,7 @@ struct TrainingTests {
     static func configuration(epochs: Int = 40, seed: UInt64 = 3) -> TrainingConfiguration {
         var configuration = TrainingConfiguration()
         configuration.epochs = epochs
+        configuration.minimumSteps = 0
         configuration.batchSize = 64
         configuration.learningRate = 3e-3
         configuration.seed = seed
