@@ -17,6 +17,35 @@ public enum ThresholdCalibration {
         return (moving.threshold, moving.tail)
     }
 
+    /// Scores of the training records as fresh records like them would score: a network scores the records it
+    /// learned from lower than records it has not seen, and a threshold calibrated on those optimistic scores lets
+    /// more than the target rate of fresh normal records through (the more, the longer it trained). The records
+    /// held out for early stopping were never learned from; the learned records' scores are scaled by the ratio of
+    /// the held-out records' ``correctionQuantile`` quantile to theirs when that ratio is above 1, and held-out
+    /// scores stay as they are. With fewer than ``minimumHeldOut`` held-out records the scores are returned as they
+    /// are: too few to measure the gap.
+    ///
+    /// - Parameters:
+    ///   - scores: one per training record, each ≥ 0 (recon and KL terms are).
+    ///   - heldOut: indices into `scores` of the held-out records.
+    public static func outOfSample(_ scores: [Float], heldOut: [Int]) -> (scores: [Float], ratio: Float) {
+        guard heldOut.count >= minimumHeldOut, heldOut.count < scores.count else { return (scores, 1) }
+        var isHeldOut = [Bool](repeating: false, count: scores.count)
+        for row in heldOut { isHeldOut[row] = true }
+        let learned = scores.indices.filter { !isHeldOut[$0] }.map { scores[$0] }
+        let fresh = heldOut.map { scores[$0] }
+        let learnedQuantile = quantile(learned, correctionQuantile)
+        let ratio = quantile(fresh, correctionQuantile) / learnedQuantile
+        guard ratio > 1, ratio.isFinite, learnedQuantile > 0 else { return (scores, 1) }
+        return (scores.indices.map { isHeldOut[$0] ? scores[$0] : scores[$0] * ratio }, ratio)
+    }
+
+    /// The quantile at which held-out and learned scores are compared: high enough to speak of the tail, low
+    /// enough that a tenth of a 1,000-record warm-up (10 records above it) measures it.
+    public static let correctionQuantile = 0.9
+    /// Held-out records needed to measure the gap.
+    public static let minimumHeldOut = 100
+
     /// The quantile of the training scores used as threshold unless configured otherwise: about 1 training
     /// record in 200 scores above it.
     public static let defaultQuantile = 0.995

@@ -17,6 +17,7 @@ struct ModelSlotTests {
         options.hiddenWidths = [8]
         options.latentWidth = 2
         options.training.epochs = 5
+        options.training.minimumSteps = 0
         options.thresholdRate = rate
         return try Detector.train(
             featureNames: ["a", "b", "c", "d"], on: RecordBatch(keys: (0..<rows).map(String.init), features: features),

@@ -34,6 +34,7 @@ enum PipelineModel {
         options.hiddenWidths = [16, 8]
         options.latentWidth = 2
         options.training.epochs = 20
+        options.training.minimumSteps = 0
         options.training.seed = 3
         do {
             return try Detector.train(

@@ -19,11 +19,20 @@ struct DriftTests {
     /// this replay over training seeds 1, 2, 3, 5 and 7: recall after the change 0.79 to 0.84 (mean 0.81) with
     /// β = 0.1, 0.69 with β = 0.5 (which flags 0.7 % of normal records after the change, well under the bound).
     /// Seed 5 is the one the other detector tests use.
+    ///
+    /// The first model is the one this replay was built around: 100 epochs at most and untrimmed. With the first-model
+    /// defaults (at least 5,000 gradient steps, trimmed steps), which lift the 30-set suite, the recall after the
+    /// change falls: 0.69, 0.67, 0.73 and 0.72 for seeds 1–4, against 0.76, 0.77, 0.76 and 0.80 with this model
+    /// (flagged rates within the bound either way). A first model fitted closer to the old regime adapts less in the
+    /// warm retrains after the change; a fresh retrain at the change (measured: recall 0.80–0.85 untrimmed, but 2.2 %
+    /// of normal records flagged, over the bound) is not the answer yet.
     static func settings() -> DriftReplay.Settings {
         var options = DetectorOptions()
         options.thresholdQuantile = quantile
         options.beta = 0.1
         options.training.seed = 5
+        options.training.minimumSteps = 0
+        options.training.trimmingCut = 0
         return DriftReplay.Settings(options: options)
     }
 

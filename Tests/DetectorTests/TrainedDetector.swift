@@ -12,6 +12,7 @@ enum TrainedDetector {
         options.hiddenWidths = [16, 8]
         options.latentWidth = 2
         options.training.epochs = epochs
+        options.training.minimumSteps = 0
         options.training.batchSize = 64
         options.training.learningRate = 3e-3
         options.training.seed = seed
