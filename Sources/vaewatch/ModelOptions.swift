@@ -37,8 +37,30 @@ struct ModelOptions: ParsableArguments {
     var thresholdRate: Double?
 
     @Option(
-        help: ArgumentHelp("Most passes over the training records (early stopping may end sooner).", valueName: "n"))
-    var epochs = 100
+        help: ArgumentHelp(
+            "Most passes over the training records (early stopping may end sooner). Default: 100, or more on a "
+                + "small set, enough for --min-steps gradient steps; given, exactly this many unless --min-steps is "
+                + "given too.",
+            valueName: "n"))
+    var epochs: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Fewest gradient steps of a first training: on a small set (a few hundred records make one or two steps "
+                + "a pass) more than --epochs passes run, early stopping still ending them; a retrain keeps --epochs. "
+                + "0: exactly --epochs. "
+                + "(default: \(TrainingConfiguration().minimumSteps), or 0 when --epochs is given)",
+            valueName: "n"))
+    var minSteps: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Leave out of each gradient step the records whose loss lies above the median plus k robust standard "
+                + "deviations (1.4826·MAD) of the step's losses, so that anomalies among the training records stop "
+                + "shaping the model (a first training only: a retrain learns from records judged normal); 0 turns it "
+                + "off.",
+            valueName: "k"))
+    var trim: Float = DetectorOptions().training.trimmingCut
 
     @Option(
         help: ArgumentHelp(
@@ -74,6 +96,7 @@ struct ModelOptions: ParsableArguments {
         guard ReconstructionLoss(optionName: loss) != nil else {
             throw ValidationError("--loss must be gaussian or squared-error, got \(loss)")
         }
+        guard trim.isFinite && trim >= 0 else { throw ValidationError("--trim must be 0 (off) or more, got \(trim)") }
         guard widths != nil else {
             throw ValidationError("--hidden must be positive widths separated by commas, such as 64,32; got \(hidden)")
         }
@@ -97,7 +120,12 @@ struct ModelOptions: ParsableArguments {
         options.beta = beta
         options.thresholdQuantile = quantile
         options.thresholdRate = thresholdRate
-        options.training.epochs = epochs
+        if let epochs {
+            options.training.epochs = epochs
+            options.training.minimumSteps = 0
+        }
+        if let minSteps { options.training.minimumSteps = minSteps }
+        options.training.trimmingCut = trim
         options.cleaningRounds = cleanRounds
         options.cleaningFraction = cleanFraction
         options.training.batchSize = batch

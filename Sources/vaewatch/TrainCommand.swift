@@ -41,7 +41,8 @@ struct TrainCommand: ParsableCommand {
         let (batch, names, rejected) = try readRecords(pool: pool)
         let options = modelOptions.detectorOptions
         let progress = Progress(
-            epochs: options.firstTrainingEpochs, rows: batch.count, enabled: Terminal.stderrIsTerminal)
+            epochs: options.firstTrainingEpochs(records: batch.count), rows: batch.count,
+            enabled: Terminal.stderrIsTerminal)
         let result: DetectorTrainingResult
         do {
             result = try Detector.train(

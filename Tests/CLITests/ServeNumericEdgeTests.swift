@@ -23,7 +23,7 @@ struct ServeNumericEdgeTests {
         var settings = try database.settings([("source.mode", run.mode)])
         if run.warmUp {
             settings.removeAll { $0.name == "model.path" }
-            settings += [("training.warmup", "200"), ("training.epochs", "5")]
+            settings += [("training.warmup", "200"), ("training.epochs", "5"), ("model.min_steps", "0")]
         }
         let fixture = try ServeFixture("numeric-\(run.mode)\(run.warmUp ? "-warm" : "")", settings: settings)
         defer { fixture.remove() }

@@ -20,6 +20,7 @@ struct ServeRepeatedRetrainTests {
             "retrain-six",
             settings: try database.settings([
                 ("source.batch", "500"), ("training.every_records", "0"), ("training.epochs", "30"),
+                ("model.min_steps", "0"),
             ]))
         defer { fixture.remove() }
         try database.insert(from: 1, count: 3_000)

@@ -105,7 +105,11 @@ struct ServeSignalTests {
     @Test("S7: one SIGUSR1 is one retrain; 10 within 100 ms are at most 2; none overlap; scoring goes on meanwhile")
     func retrainSignals() throws {
         let fixture = try ServeFixture.stdin(
-            "s7", settings: [("training.window", "4000"), ("training.epochs", "30"), ("training.every_seconds", "0")])
+            "s7",
+            settings: [
+                ("training.window", "4000"), ("training.epochs", "30"), ("model.min_steps", "0"),
+                ("training.every_seconds", "0"),
+            ])
         defer { fixture.remove() }
         let daemon = try fixture.start()
         defer { daemon.kill() }

@@ -20,6 +20,7 @@ struct ServeWarmUpThresholdTests {
             "serve-warmup-rate",
             settings: try database.settings([
                 ("model.path", "\"\""), ("training.warmup", "2000"), ("training.epochs", "20"),
+                ("model.min_steps", "0"),
                 ("training.seed", "1"), ("threshold.rate", "1e-2"), ("source.batch", "500"),
             ]))
         defer { fixture.remove() }

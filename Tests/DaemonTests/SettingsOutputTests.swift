@@ -16,6 +16,7 @@ struct SettingsOutputTests {
     /// stdin stream does not change mid-stream, so `sink.only_anomalies` needs a restart).
     static let reloadable: Set<String> = [
         "log.level", "training.every_records", "training.every_seconds", "training.epochs", "training.threads",
+
         "threshold.quantile", "threshold.rate", "state.keep",
     ]
 

@@ -85,6 +85,19 @@ public enum Settings {
         .number(
             "model.clean_fraction", \.detector.cleaningFraction, 0.01...0.49,
             "fraction of the warm-up records each cleaning round sets aside"),
+        .integer(
+            "model.min_steps", \.detector.training.minimumSteps, 0...1_000_000,
+            "fewest gradient steps of the first model: on a few warm-up records more than training.epochs passes run, "
+                + "early stopping still ending them (retrains keep training.epochs); 0: exactly training.epochs"),
+        Setting(
+            "model.trim", .number, bounds: .numbers(0...100), reloadable: false,
+            "each gradient step of the first model leaves out the warm-up records whose loss lies above the median "
+                + "plus this many robust standard deviations (1.4826·MAD) of the step's losses, so that anomalies "
+                + "among them stop shaping the model (retrains learn from records judged normal); 0: off",
+            read: { .number(Double(String($0.detector.training.trimmingCut)) ?? 0) },
+            write: { configuration, value in
+                if case .number(let number) = value { configuration.detector.training.trimmingCut = Float(number) }
+            }),
         .integer("model.top_features", \.detector.topFeatureCount, 1...100, "features named in each verdict"),
         .number(
             "threshold.quantile", \.detector.thresholdQuantile, 0.5...0.999999, reloadable: true,
@@ -111,7 +124,7 @@ public enum Settings {
             "retrain after this many seconds; 0 turns this trigger off"),
         .integer(
             "training.epochs", \.detector.training.epochs, 1...10_000, reloadable: true,
-            "most passes over the window in one training"),
+            "most passes over the records in one training (model.min_steps may raise it for the first model)"),
         .integer(
             "training.threads", \.trainingThreads, 1...256, reloadable: true,
             "threads of the training pool (scoring has its own)"),
