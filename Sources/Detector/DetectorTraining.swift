@@ -10,7 +10,8 @@ public struct DetectorTrainingResult: Sendable {
     /// Every epoch, in order.
     public var history: [EpochReport]
     /// The training records (indices into the batch trained on) held out for early stopping; the threshold's
-    /// calibration measures on them how much higher fresh records score (``ThresholdCalibration/outOfSample(_:heldOut:)``).
+    /// calibration measures on them how much higher fresh records score
+    /// (``ThresholdCalibration/outOfSample(_:heldOut:)``).
     public var heldOutRows: [Int] = []
     /// Training records set aside by self-cleaning (``DetectorOptions/cleaningRounds``): the highest scoring, which
     /// the final model did not learn from.
@@ -76,12 +77,12 @@ extension Detector {
     ///
     /// The network stays as it is; the threshold is recalibrated on the scores of every row of `batch`, and the
     /// version is one more than this one's. A retrain never trims (``TrainingConfiguration/trimmingCut``), never
-    /// raises its epochs to ``TrainingConfiguration/minimumSteps`` and never cleans: those are for a first training. The scaler stays too unless `refitsScaler` is set: then it is fitted
-    /// on `batch` like a first training's, so that a normal that has moved is standardized around itself, and the
-    /// weights (which assumed the old standardization) adapt during the retrain. Measured on `synthetic_shift.csv`
-    /// (window 5,000, a retrain of 20 epochs every 2,000 records, 5 seeds): after the change, refitting flags
-    /// 0.67 % of normal records and catches 81 % of the planted anomalies, keeping the scaler 0.74 % and 76 %;
-    /// before the change both behave alike.
+    /// raises its epochs to ``TrainingConfiguration/minimumSteps`` and never cleans: those are for a first training.
+    /// The scaler stays too unless `refitsScaler` is set: then it is fitted on `batch` like a first training's, so
+    /// that a normal that has moved is standardized around itself, and the weights (which assumed the old
+    /// standardization) adapt during the retrain. Measured on `synthetic_shift.csv` (window 5,000, a retrain of 20
+    /// epochs every 2,000 records, 5 seeds): after the change, refitting flags 0.67 % of normal records and catches
+    /// 81 % of the planted anomalies, keeping the scaler 0.74 % and 76 %; before the change both behave alike.
     ///
     /// - Throws: ``DetectorError/Code/invalidOptions`` when `options` describe a different network than this
     ///   model's (train a new model to change it), ``DetectorError/Code/badData`` for records that do not fit.
