@@ -107,8 +107,6 @@ struct TrainingRun {
     /// third phase. With a trimming cut, the backward pass waits for every row's loss (a phase of its own),
     /// and rows above the cut get weight 0 (``trimmingWeights(_:cut:)``).
     mutating func step(batch: [Int], workspaces: [Workspace]) -> Float {
-        let k = architecture.latentWidth
-        let d = architecture.inputWidth
         let beta = architecture.beta
         let rows = batch.count
         let threads = pool.threadCount
@@ -134,22 +132,9 @@ struct TrainingRun {
                                     return
                                 }
                                 let n = shard.count
-                                ws.load(rows: batch[shard], from: xs.baseAddress!, mask: ms)
-                                // Noise for a row depends only on the step's seed and the row's place in the
-                                // batch, never on which worker draws it.
-                                for (slot, position) in shard.enumerated() {
-                                    var generator = SeededGenerator(
-                                        seed: noiseSeed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15)
-                                    if sampling {
-                                        NormalSampler.fill(
-                                            UnsafeMutableBufferPointer(start: ws.noise + slot * k, count: k),
-                                            &generator)
-                                    }
-                                    if sigma > 0 {
-                                        let input = ws.input + slot * d
-                                        for j in 0..<d { input[j] += sigma * NormalSampler.next(&generator) }
-                                    }
-                                }
+                                ws.load(
+                                    rows: batch[shard], from: xs.baseAddress!, mask: ms, positions: shard,
+                                    noiseSeed: noiseSeed, sampling: sampling, denoisingNoise: sigma)
                                 ws.forward(ps.baseAddress!, rows: n, sampling: sampling)
                                 losses[worker] = ws.loss(ps.baseAddress!, rows: n)
                                 if trimming != nil {

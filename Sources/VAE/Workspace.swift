@@ -1,3 +1,5 @@
+import Compute
+
 /// Activation and gradient buffers for running the network on up to `capacity` rows at once. One per
 /// worker thread; reused across batches so the hot loop allocates nothing.
 final class Workspace {
@@ -83,5 +85,27 @@ final class Workspace {
             }
         }
         input.update(from: target, count: indices.count * d)
+    }
+
+    /// Loads rows for a training step and draws their noise: ε for sampling z, and the encoder input's Gaussian
+    /// noise of standard deviation `denoisingNoise` (0 for none). A row's noise depends only on `noiseSeed` and its
+    /// place in the batch (`positions`, one per row), never on which worker draws it.
+    func load(
+        rows indices: some Collection<Int>, from source: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?,
+        positions: Range<Int>, noiseSeed: UInt64, sampling: Bool, denoisingNoise sigma: Float
+    ) {
+        load(rows: indices, from: source, mask: sourceMask)
+        let d = architecture.inputWidth
+        let k = architecture.latentWidth
+        for (slot, position) in positions.enumerated() {
+            var generator = SeededGenerator(seed: noiseSeed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15)
+            if sampling {
+                NormalSampler.fill(UnsafeMutableBufferPointer(start: noise + slot * k, count: k), &generator)
+            }
+            if sigma > 0 {
+                let row = input + slot * d
+                for j in 0..<d { row[j] += sigma * NormalSampler.next(&generator) }
+            }
+        }
     }
 }
