@@ -1,3 +1,5 @@
+import Compute
+
 /// What a ``TrainingWindow`` remembers of the last `span` records offered: whether each was flagged, and the
 /// scores that the model in use gave them.
 ///
@@ -64,17 +66,8 @@ struct RecentVerdicts: Sendable {
     mutating func statistics() -> (median: Float, deviation: Float)? {
         guard scores.count >= minimumScores else { return nil }
         if let cached { return cached }
-        let median = Self.median(scores)
-        let result = (median, Self.median(scores.map { abs($0 - median) }))
+        let result = RobustStatistics.medianAndDeviation(scores)
         cached = result
         return result
-    }
-
-    /// The median of `values` (not empty): the middle value, or the mean of the two middle ones (halved first,
-    /// so that two huge scores do not overflow).
-    private static func median(_ values: [Float]) -> Float {
-        let sorted = values.sorted()
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : sorted[middle - 1] / 2 + sorted[middle] / 2
     }
 }

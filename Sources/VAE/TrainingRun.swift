@@ -182,13 +182,8 @@ struct TrainingRun {
     /// Weights for a trimmed step, `[rows]`: 1 for a row whose loss is at most median + `cut` · 1.4826 · MAD of
     /// `losses`, 0 above. The row of least loss always keeps weight 1.
     static func trimmingWeights(_ losses: [Float], cut: Float) -> [Float] {
-        func median(_ values: [Float]) -> Float {
-            let sorted = values.sorted()
-            let middle = sorted.count / 2
-            return sorted.count % 2 == 1 ? sorted[middle] : sorted[middle - 1] / 2 + sorted[middle] / 2
-        }
-        let center = median(losses)
-        let limit = center + cut * 1.4826 * median(losses.map { abs($0 - center) })
+        let (center, deviation) = RobustStatistics.medianAndDeviation(losses)
+        let limit = center + cut * 1.4826 * deviation
         let least = losses.min() ?? 0
         return losses.map { $0 <= limit || $0 == least ? 1 : 0 }
     }
