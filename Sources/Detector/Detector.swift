@@ -60,6 +60,14 @@ public final class Detector: Sendable {
         self.threshold = threshold
     }
 
+    /// This detector as `version` of its lineage (a model pushed into a registry that already holds its own
+    /// version); nothing else changes.
+    public func renumbered(_ version: Int) throws(DetectorError) -> Detector {
+        var header = self.header
+        header.version = version
+        return try Detector(model: model, header: header, topFeatureCount: topFeatureCount)
+    }
+
     /// Checks that `names`, the input's columns in order, are the model's features.
     ///
     /// - Throws: ``DetectorError/Code/incompatibleModel`` naming the first difference.

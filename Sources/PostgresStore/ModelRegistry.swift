@@ -36,6 +36,29 @@ public enum ModelRegistry {
             """)
     }
 
+    /// The version a model pushed for `source` is stored as: its own `version`, or one past the newest stored
+    /// version when that is higher, so that a push never replaces a stored model.
+    public static func pushVersion(source: String, modelVersion version: Int, on connection: Connection)
+        throws(PostgresError) -> Int
+    {
+        let rows = try connection.execute(
+            "SELECT coalesce(max(version), 0) + 1 FROM vaewatch.models WHERE source = \(.text(source))")
+        return max(version, Int(rows.text(0, 0) ?? "") ?? 1)
+    }
+
+    /// Stores `bytes` as a new `version` of `source`'s model; a version that is already stored (another push or a
+    /// daemon's retrain got there first) is refused with a unique violation, never replaced.
+    public static func insert(
+        source: String, version: Int, bytes: [UInt8], checksum: String, metrics: String, on connection: Connection
+    ) throws(PostgresError) {
+        try connection.execute(
+            """
+            INSERT INTO vaewatch.models (source, version, bytes, checksum, metrics, active)
+            VALUES (\(.text(source)), \(.integer(Int64(version))), \(.bytes(bytes)), \(.text(checksum)),
+                    \(.text(metrics))::jsonb, true)
+            """)
+    }
+
     /// The newest active version of `source`'s model, with its bytes; nil when there is none.
     public static func newestActive(source: String, on connection: Connection) throws(PostgresError) -> StoredModel? {
         let rows = try connection.execute(

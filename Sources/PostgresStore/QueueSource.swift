@@ -8,8 +8,10 @@ public final class QueueSource: PostgresSource {
     /// A queue source over `table`.
     public init(table: ResolvedSource) { self.table = table }
 
-    /// Nothing to ready: the queue holds the position.
-    public func prepare(_ connection: Connection) throws(PostgresError) {}
+    /// Checks that the table has the trigger (``SourceSetup/check(_:servedIn:on:)``); the queue holds the position.
+    public func prepare(_ connection: Connection) throws(PostgresError) {
+        try SourceSetup.check(table, servedIn: .queue, on: connection)
+    }
 
     /// Claims the oldest `limit` queue rows not locked by another daemon, with their features. The claim deletes
     /// them at once (`DELETE … RETURNING`): one tuple change instead of a lock and a later delete, undone with

@@ -59,6 +59,48 @@ public enum SourceSetup {
         }
     }
 
+    /// The feature columns `init-db` recorded for the source named `source`; nil when it is not set up.
+    public static func columns(ofSource source: String, on connection: Connection) throws(PostgresError) -> [String]? {
+        let rows = try connection.execute(
+            """
+            SELECT c.name FROM vaewatch.sources s
+            LEFT JOIN LATERAL unnest(s.columns) WITH ORDINALITY AS c (name, position) ON true
+            WHERE s.source = \(.text(source)) ORDER BY c.position
+            """)
+        guard rows.rowCount > 0 else { return nil }
+        return (0..<rows.rowCount).compactMap { rows.text($0, 0) }
+    }
+
+    /// Refuses to serve `table` in `mode` when the table is set up for the other mode (RELIABILITY U1): in queue
+    /// mode without the trigger no new row would ever be scored; in watermark mode with it every insert would queue
+    /// a key that nothing takes. The error (``PostgresError/Kind/configuration``) names both modes and the two ways
+    /// out.
+    public static func check(_ table: ResolvedSource, servedIn mode: SourceMode, on connection: Connection)
+        throws(PostgresError)
+    {
+        let triggered = try QueueSource.hasTrigger(table, on: connection)
+        guard triggered != (mode == .queue) else { return }
+        let recorded = try connection.execute(
+            "SELECT mode FROM vaewatch.sources WHERE source = \(.text(table.name))"
+        ).text(0, 0)
+        let setUp = triggered ? SourceMode.queue : .watermark
+        let qualified = "\(table.schema).\(table.table)"
+        let origin =
+            recorded == setUp.rawValue
+            ? "init-db set source \(table.name) up for \(setUp.rawValue) mode"
+            : "the table has \(triggered ? "the" : "no") trigger vaewatch_enqueue"
+        let consequence =
+            mode == .queue
+            ? "no new row would ever be queued for scoring"
+            : "every insert would queue a key that nothing takes"
+        throw PostgresError(
+            .configuration,
+            message: "\(qualified) is set up for \(setUp.rawValue) mode (\(origin)), but this daemon runs in "
+                + "\(mode.rawValue) mode: \(consequence). Set source.mode: \(setUp.rawValue), or run `vaewatch "
+                + "init-db --source \(qualified) --key \(table.key) --mode \(mode.rawValue)` to set the table up "
+                + "for \(mode.rawValue) mode")
+    }
+
     /// Records the source's set-up, refusing a change of table, key or columns unless `reconfigure`.
     private static func record(_ table: ResolvedSource, mode: SourceMode, reconfigure: Bool, on connection: Connection)
         throws(PostgresError)

@@ -35,10 +35,11 @@ public final class WatermarkSource: PostgresSource {
     /// A watermark source over `table`.
     public init(table: ResolvedSource) { self.table = table }
 
-    /// Takes the source's advisory lock (throws ``PostgresError/Kind/busy`` when another daemon holds it),
+    /// Checks that the table has no trigger (``SourceSetup/check(_:servedIn:on:)``), takes the source's advisory lock (throws ``PostgresError/Kind/busy`` when another daemon holds it),
     /// creates the watermark row if there is none, and treats everything from the settled key up to the stored
     /// watermark as unsettled until the transactions in progress now have ended.
     public func prepare(_ connection: Connection) throws(PostgresError) {
+        try SourceSetup.check(table, servedIn: .watermark, on: connection)
         let locked = try connection.execute(
             "SELECT pg_try_advisory_lock(hashtextextended('vaewatch:watermark:' || \(.text(table.name)), 0))")
         guard locked.text(0, 0) == "t" else {

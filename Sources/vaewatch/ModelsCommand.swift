@@ -30,7 +30,8 @@ struct ModelsCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Store this model file as its version (replacing that version if present).", valueName: "model"))
+            "Store this model file as a new version: its own, or the next one when that is taken. Its features must "
+                + "be the source's (as init-db set it up).", valueName: "model"))
     var push: String?
 
     func run() throws {
@@ -42,16 +43,7 @@ struct ModelsCommand: ParsableCommand {
         }
         do {
             if let push {
-                let detector = try ModelFiles.load(push)
-                let bytes = try detector.fileBytes()
-                let checksum = Detector.checksumText(ofFile: bytes)
-                let summary = detector.trainingSummaryJSON
-                try ModelRegistry.save(
-                    source: source, version: detector.version, bytes: bytes, checksum: checksum,
-                    metrics: summary, on: connection)
-                print(
-                    "stored \(push) as version \(detector.version) of \(source) (\(bytes.count) bytes, crc32c \(checksum))"
-                )
+                try store(push, on: connection)
                 return
             }
             let models = try ModelRegistry.list(source: source, on: connection)
@@ -70,6 +62,35 @@ struct ModelsCommand: ParsableCommand {
         } catch let error as PostgresError {
             throw fail(error, doing: "reading the model registry")
         }
+    }
+
+    /// Stores the model file at `path` as a new version of the source: refused (exit 78) when the source is not
+    /// set up or the model's features are not the source's; a version already stored is never replaced.
+    private func store(_ path: String, on connection: Connection) throws {
+        let loaded = try ModelFiles.load(path)
+        guard let columns = try SourceSetup.columns(ofSource: source, on: connection) else {
+            throw fail(
+                "no source named \(source) is set up in this database; run `vaewatch init-db` for its table first "
+                    + "(a source is named schema.table unless init-db was given another name)",
+                status: ExitStatus.configuration)
+        }
+        guard columns == loaded.featureNames else {
+            throw fail(
+                "\(path) was trained on \(loaded.featureNames.joined(separator: ", ")), but source \(source) has the "
+                    + "features \(columns.joined(separator: ", ")); train a model on the source's columns "
+                    + "(`vaewatch train --columns \(columns.joined(separator: ","))`) and push that",
+                status: ExitStatus.configuration)
+        }
+        let version = try ModelRegistry.pushVersion(
+            source: source, modelVersion: loaded.version, on: connection)
+        let detector = try loaded.renumbered(version)
+        let bytes = try detector.fileBytes()
+        let checksum = Detector.checksumText(ofFile: bytes)
+        try ModelRegistry.insert(
+            source: source, version: version, bytes: bytes, checksum: checksum,
+            metrics: detector.trainingSummaryJSON, on: connection)
+        let renumbered = version == loaded.version ? "" : " (its own version \(loaded.version) is taken)"
+        print("stored \(path) as version \(version) of \(source)\(renumbered) (\(bytes.count) bytes, crc32c \(checksum))")
     }
 }
 

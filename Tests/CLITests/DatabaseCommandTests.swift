@@ -1,6 +1,10 @@
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `init-db`, `backfill` and `models` against a real PostgreSQL (the shared test cluster, a database per test).
 @Suite("vaewatch init-db, backfill, models")
 struct DatabaseCommandTests {
@@ -122,28 +126,63 @@ struct DatabaseCommandTests {
         #expect(try cluster.psql("SELECT last_key FROM vaewatch.watermarks", database: database) == "4")
     }
 
-    @Test("models stores a model file as a registry row and lists it")
+    @Test("models --push stores a new version for the source's features, never over one; other features refused")
     func models() throws {
-        let (_, _, conninfo) = try Self.database(rows: 0)
+        let (cluster, database, conninfo) = try Self.database(rows: 0)
         let directory = try TestDirectory("models")
         defer { directory.remove() }
         #expect(
             try vaewatch(["init-db", "--database", conninfo, "--source", "metrics", "--key", "id"], in: directory)
                 .status == 0)
-        let model = directory.file("m.vaew")
+        let foreign = directory.file("foreign.vaew")
         let input = Array(SyntheticStream(rows: 300, seed: 2).csv.utf8)
         #expect(
-            try vaewatch(["train", "--out", model, "--ignore", "label", "--epochs", "2"], input: input, in: directory)
+            try vaewatch(["train", "--out", foreign, "--ignore", "label", "--epochs", "2"], input: input, in: directory)
                 .status == 0)
-        let empty = try vaewatch(["models", "--database", conninfo, "--source-name", "public.metrics"], in: directory)
+        let model = directory.file("m.vaew")
+        let rows = (0..<300).map { "\(sin(Double($0) * 0.1)),\(cos(Double($0) * 0.07))" }
+        #expect(
+            try vaewatch(
+                ["train", "--out", model, "--epochs", "2"], input: Array((["a,b"] + rows).joined(separator: "\n").utf8),
+                in: directory
+            ).status == 0)
+        let registry = ["models", "--database", conninfo, "--source-name", "public.metrics"]
+        let empty = try vaewatch(registry, in: directory)
         #expect(empty.lines == ["no models stored for public.metrics"])
-        let push = try vaewatch(
-            ["models", "--database", conninfo, "--source-name", "public.metrics", "--push", model], in: directory)
+
+        let refused = try vaewatch(registry + ["--push", foreign], in: directory)
+        #expect(refused.status == 78, "\(refused.stdout)\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "\(foreign) was trained on x0, x1, x2, x3, x4, x5, x6, x7, but source public.metrics has the "
+                    + "features a, b; train a model on the source's columns (`vaewatch train --columns a,b`)"),
+            "\(refused.stderr)")
+        #expect(try vaewatch(registry, in: directory).lines == ["no models stored for public.metrics"])
+        let unknown = try vaewatch(
+            ["models", "--database", conninfo, "--source-name", "public.other", "--push", model], in: directory)
+        #expect(unknown.status == 78, "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("no source named public.other is set up"), "\(unknown.stderr)")
+
+        let push = try vaewatch(registry + ["--push", model], in: directory)
         #expect(push.status == 0, "\(push.stderr)")
-        #expect(push.stdout.hasPrefix("stored \(model) as version 1 of public.metrics"))
-        let list = try vaewatch(["models", "--database", conninfo, "--source-name", "public.metrics"], in: directory)
-        #expect(list.lines.count == 2)
-        #expect(list.lines.last?.hasPrefix("1 ") == true && list.lines.last?.hasSuffix("yes") == true, "\(list.stdout)")
+        #expect(push.stdout.hasPrefix("stored \(model) as version 1 of public.metrics ("), "\(push.stdout)")
+        let again = try vaewatch(registry + ["--push", model], in: directory)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(
+            again.stdout.hasPrefix("stored \(model) as version 2 of public.metrics (its own version 1 is taken)"),
+            "\(again.stdout)")
+        let list = try vaewatch(registry, in: directory)
+        #expect(list.lines.count == 3, "\(list.stdout)")
+        #expect(list.lines.dropFirst().map { $0.prefix(2) } == ["2 ", "1 "], "\(list.stdout)")
+        // The stored bytes carry the version they are stored under, so a daemon that loads version 2 retrains
+        // to 3, not onto 2.
+        let hex = try cluster.psql(
+            "SELECT encode(bytes, 'hex') FROM vaewatch.models WHERE version = 2", database: database)
+        let digits = Array(hex.utf8).map { Int($0 <= 57 ? $0 - 48 : $0 - 87) }
+        let bytes = stride(from: 0, to: digits.count - 1, by: 2).map { UInt8(digits[$0] * 16 + digits[$0 + 1]) }
+        try directory.write(bytes, to: "stored.vaew")
+        let inspected = try vaewatch(["inspect", directory.file("stored.vaew")], in: directory)
+        #expect(inspected.lines.contains { $0.hasPrefix("version") && $0.hasSuffix(" 2") }, "\(inspected.stdout)")
     }
 }
 
