@@ -32,8 +32,8 @@ public final class VerdictSink {
         public var written = 0
         /// Verdicts the database refused, with its reason; they are in the dead letters (stage `sink`).
         public var refused: [RejectedRow] = []
-        /// Rows the source could not score, now in the dead letters (stage `input`).
-        public var unscorable = 0
+        /// Rows the source could not score, with the reason; they are in the dead letters (stage `input`).
+        public var unscorable: [RejectedRow] = []
     }
 
     /// Writes `verdicts` (row i for `keys[i]`) and dead-letters `rejected`, inside the open transaction. Call it
@@ -62,7 +62,7 @@ public final class VerdictSink {
         }
         if !rejected.isEmpty {
             try deadLetter(connection, stage: "input", rows: rejected, verdicts: rejected.map { _ in "" })
-            report.unscorable = rejected.count
+            report.unscorable = rejected
         }
         return report
     }

@@ -99,6 +99,21 @@ struct ServeSignalTests {
         #expect(daemon.isRunning, "the daemon did not exit")
         let status = fixture.waitForStatus(within: .seconds(3)) { ($0["last_error"] ?? "").contains("reload rejected") }
         #expect(status != nil, "status.json last_error: \(fixture.status()?.description ?? "none")")
+
+        // Issue 19, item 4: the configuration fixed and reloaded, STATUS and the status file forget the rejection.
+        try fixture.writeConfiguration(text: "source:\n  kind: stdin\nmodel:\n  path: \(try ServeModel.path())\n")
+        let fixed = NotifyReceiver.now()
+        #expect(daemon.signal(SIGHUP))
+        let reloaded = fixture.receiver.wait(
+            for: { $0.time >= fixed && $0.contains("READY=1") && $0.senderPID == daemon.pid }, within: .seconds(5))
+        let line = reloaded?.value(of: "STATUS") ?? ""
+        print("S6: after a good reload, STATUS: \(line)")
+        #expect(line.hasPrefix("scoring stdin"), "\(fixture.receiver.transcript)")
+        #expect(!line.contains("reload rejected"), "\(line)")
+        let cleared = fixture.waitForStatus(within: .seconds(3)) {
+            !($0["last_error"] ?? "").contains("reload rejected")
+        }
+        #expect(cleared != nil, "status.json last_error: \(fixture.status()?.description ?? "none")")
         #expect(daemon.stop()?.status == 0, "\(daemon.errorText)")
     }
 

@@ -51,7 +51,7 @@ struct VerdictSinkTests {
         print("1,000 verdicts with 1 poisoned row: written and bisected in \(elapsed) s")
         let report = try result.get()
         #expect(try connection.execute("COMMIT").commandTag == "COMMIT")
-        #expect(report.written == 999 && report.unscorable == 0)
+        #expect(report.written == 999 && report.unscorable.count == 0)
         #expect(report.refused.map(\.key) == ["500"])
         #expect(report.refused.first?.reason.contains("poison") == true)
         #expect(report.refused.first?.reason.contains("23514") == true)
@@ -121,7 +121,7 @@ struct VerdictSinkTests {
             connection, keys: batch.records.keys, verdicts: sampleVerdicts(count: 2), rejected: batch.rejected)
         try queue.advance(connection, past: batch)
         try connection.execute("COMMIT")
-        #expect(report.written == 2 && report.unscorable == 1 && report.refused.isEmpty)
+        #expect(report.written == 2 && report.unscorable.count == 1 && report.refused.isEmpty)
         let letter = try database.psql(
             "SELECT source, source_id, stage, reason, verdict IS NULL FROM vaewatch.dead_letters")
         #expect(letter == "public.metrics|2|input|column a: value is not finite (nan)|t")
@@ -131,7 +131,7 @@ struct VerdictSinkTests {
         let onlyRejected = try sink.write(
             connection, keys: [], verdicts: sampleVerdicts(count: 0), rejected: batch.rejected)
         try connection.execute("COMMIT")
-        #expect(onlyRejected.written == 0 && onlyRejected.unscorable == 1)
+        #expect(onlyRejected.written == 0 && onlyRejected.unscorable.count == 1)
     }
 
     @Test("top_features is JSON: shares rounded to 3 decimals, padding omitted, names escaped")

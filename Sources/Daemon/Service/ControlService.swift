@@ -37,6 +37,9 @@ struct ControlService: Service {
         }
     }
 
+    /// How the STATUS line and the log begin a rejected reload; the next successful reload clears it.
+    static let rejected = "reload rejected: "
+
     /// SIGHUP: RELOADING=1, read the configuration again, apply what can change while running, load a newer
     /// checkpoint if there is one, READY=1. A configuration that does not load keeps the old one in force.
     private func reload() {
@@ -83,20 +86,21 @@ struct ControlService: Service {
                     """,
                     metadata: ["settings.need_restart": "\(changes.needRestart.joined(separator: ","))"])
             }
+            context.status.withLock { $0.clearError(startingWith: Self.rejected) }
             loadNewerCheckpoint()
             line = context.status.withLock {
                 $0.state = previous
                 return $0.line
             }
         } catch let error as ConfigurationError {
-            line = "reload rejected: " + error.summary
+            line = Self.rejected + error.summary
             context.logger.error("\(line)")
             context.status.withLock {
                 $0.state = previous
                 $0.record(error: line, at: Int64(time(nil)))
             }
         } catch {
-            line = "reload rejected: \(error)"
+            line = Self.rejected + "\(error)"
             context.logger.error("\(line)")
             context.status.withLock {
                 $0.state = previous

@@ -9,7 +9,8 @@ extension DaemonContext {
     func handle(_ event: PipelineEvent, worker: Int) {
         switch event {
         case .committed(let records, let verdicts, let report, let claimed):
-            let isNew = scored(records, verdicts: verdicts, rejects: report.refused.count + report.unscorable)
+            let isNew = scored(records, verdicts: verdicts, rejects: report.refused.count + report.unscorable.count)
+            deadLettered(report, worker: worker)
             // The next batches are compared with a threshold that has seen this one (peaks over threshold), except
             // for the rows warm-up learned from: the tail was fitted on their scores already.
             let newScores = zip(verdicts.score, isNew).compactMap { score, new in new ? score : nil }
@@ -83,6 +84,23 @@ extension DaemonContext {
                 .notice, "source busy", topic: "busy", key: error.description,
                 metadata: ["db.error": "\(error.description)"])
             status.withLock { $0.detail = "waiting: \(error.description)" }
+        }
+    }
+
+    /// Logs one line per stage for a batch that put rows in the dead letters (how many, the first key and its
+    /// reason), and counts them in the status, whose STATUS line names them while they keep coming (U4).
+    private func deadLettered(_ report: VerdictSink.Report, worker: Int) {
+        for (stage, rows) in [("input", report.unscorable), ("sink", report.refused)] {
+            guard let first = rows.first else { continue }
+            logger.warning(
+                "rows put in vaewatch.dead_letters",
+                metadata: [
+                    "dead_letters.count": "\(rows.count)", "dead_letters.stage": "\(stage)",
+                    "dead_letters.key": "\(first.key)", "dead_letters.reason": "\(first.reason)", "worker": "\(worker)",
+                ])
+            status.withLock {
+                $0.deadLettered(rows.count, first: "key \(first.key): \(first.reason)", at: Int64(time(nil)))
+            }
         }
     }
 

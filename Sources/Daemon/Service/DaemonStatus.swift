@@ -25,6 +25,8 @@ public struct DaemonStatus: Sendable, Equatable {
     public var anomalies = 0
     /// Input rows or lines rejected since start.
     public var rejects = 0
+    /// Of those, rows put in `vaewatch.dead_letters` since start (PostgreSQL mode).
+    public var deadLetters = 0
     /// Version of the model in use; nil before the first.
     public var modelVersion: Int?
     /// Its threshold.
@@ -47,6 +49,12 @@ public struct DaemonStatus: Sendable, Equatable {
     public private(set) var lastErrorAt: Int64 = 0
     /// How long the STATUS line repeats the last error.
     public static let errorShownSeconds: Int64 = 300
+    /// The last row that became a dead letter, as `key K: reason`; nil when none since start.
+    public private(set) var lastDeadLetter: String?
+    /// When ``lastDeadLetter`` came, seconds since 1970.
+    public private(set) var lastDeadLetterAt: Int64 = 0
+    /// How long after the last dead letter the STATUS line still counts them: while they keep coming.
+    public static let deadLettersShownSeconds: Int64 = 60
     /// A detail of the current state, such as the database error while waiting for it.
     public var detail: String?
     /// When this was last written, seconds since 1970.
@@ -60,6 +68,21 @@ public struct DaemonStatus: Sendable, Equatable {
         lastError = error
         lastErrorAt = now
         updatedAt = max(updatedAt, now)
+    }
+
+    /// Notes `count` rows that just became dead letters, the first of them `first` (`key K: reason`).
+    public mutating func deadLettered(_ count: Int, first: String, at now: Int64) {
+        deadLetters += count
+        lastDeadLetter = first
+        lastDeadLetterAt = now
+        updatedAt = max(updatedAt, now)
+    }
+
+    /// Forgets the last error when it starts with `prefix` (a successful reload clears a rejected one).
+    public mutating func clearError(startingWith prefix: String) {
+        guard lastError?.hasPrefix(prefix) == true else { return }
+        lastError = nil
+        lastErrorAt = 0
     }
 
     /// Share of scored records flagged, 0 before any.
@@ -85,6 +108,9 @@ public struct DaemonStatus: Sendable, Equatable {
                 parts.append("next retrain \(next)")
             }
             if lagSeconds >= 1 { parts.append("behind by \(Int(lagSeconds)) s") }
+            if let lastDeadLetter, updatedAt - lastDeadLetterAt < Self.deadLettersShownSeconds {
+                parts.append("\(Self.grouped(deadLetters)) dead letters (last: \(lastDeadLetter))")
+            }
             if let detail { parts.append(detail) }
             if let lastError, updatedAt - lastErrorAt < Self.errorShownSeconds { parts.append("error: \(lastError)") }
             return "scoring \(source): " + parts.joined(separator: ", ")

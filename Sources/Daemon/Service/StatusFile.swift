@@ -17,6 +17,7 @@ public enum StatusFile {
             ("records", "\(status.records)"),
             ("anomalies", "\(status.anomalies)"),
             ("rejects", "\(status.rejects)"),
+            ("dead_letters", "\(status.deadLetters)"),
             ("anomaly_rate", "\(status.anomalyRate)"),
             ("model_version", status.modelVersion.map { "\($0)" } ?? "null"),
             ("threshold", status.threshold.map { $0.isFinite ? "\($0)" : "null" } ?? "null"),
