@@ -107,7 +107,8 @@ final class DaemonContext: Sendable {
         status.withLock { $0.record(error: text, at: Int64(time(nil))) }
     }
 
-    /// Puts `detector` in use, updating the status and starting the window when it is the first model.
+    /// Puts `detector` in use, updating the status (warm-up is over) and starting the window when it is the first
+    /// model.
     func use(_ detector: Detector) {
         models.replace(with: detector)
         window.withLock { window in
@@ -118,6 +119,12 @@ final class DaemonContext: Sendable {
         status.withLock {
             $0.modelVersion = detector.version
             $0.threshold = detector.threshold
+            // A model in use ends warm-up at once, not at the first record scored: one loaded from the registry
+            // may wait a long time for its first row.
+            if [.warmingUp, .starting].contains($0.state) {
+                $0.state = .running
+                $0.detail = nil
+            }
         }
     }
 
