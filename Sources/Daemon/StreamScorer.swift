@@ -30,6 +30,9 @@ public final class StreamScorer {
     private var policy: RetrainPolicy?
     private var retrain: BackgroundRetrain?
     private let hooks: StreamHooks
+    /// Whether a retrain finishes before the records after its trigger point are scored: true on a regular file,
+    /// false on a pipe or a terminal, where scoring goes on while it runs.
+    private var waitsForRetrain = false
 
     /// Creates a scorer.
     ///
@@ -78,6 +81,7 @@ public final class StreamScorer {
             maximumLineBytes: options.maximumLineBytes, batchDeadline: options.batchDeadline)
         input.whileIdle = hooks.shouldContinue
         let rejects = try RejectLog(strict: options.strict, rejectsPath: options.rejectsPath, writeMessage: message)
+        waitsForRetrain = input.isRegularFile
         let early = try input.start()
         guard let parser = input.parser else { return }
         let plan = parser.plan
@@ -176,11 +180,33 @@ public final class StreamScorer {
         }
     }
 
-    /// Scores and writes one batch, moves a peaks-over-threshold threshold by its scores (all but the first
-    /// `learnedFrom`), feeds the training window, and swaps in a finished retrain.
+    /// Scores and writes one batch. Reading a regular file, the batch is cut where the record-count trigger fires,
+    /// and the retrain finishes before the records after that point are scored, as it would on a trickling
+    /// stream: a file comes in batches of thousands of lines, so the model learned after the trigger would
+    /// otherwise first score records far past it.
     private func score(
         _ parsed: ParsedLines, bytes: UnsafeRawPointer, writer: VerdictWriter, to output: OutputStream,
         learnedFrom: Int = 0
+    ) throws(RecordIOError) {
+        var start = 0
+        repeat {
+            var end = parsed.count
+            if waitsForRetrain, let left = policy?.nextDue(now: elapsed()).records, left > 0 {
+                end = min(end, start + left)
+            }
+            let part = start == 0 && end == parsed.count ? parsed : parsed.rows(start..<end)
+            try scoreBatch(
+                part, bytes: bytes, writer: writer, to: output, learnedFrom: max(0, learnedFrom - start))
+            start = end
+        } while start < parsed.count
+    }
+
+    /// Scores and writes `parsed`, moves a peaks-over-threshold threshold by its scores (all but the first
+    /// `learnedFrom`), feeds the training window, and swaps in a finished retrain (or, on a file, waits for the
+    /// one it starts).
+    private func scoreBatch(
+        _ parsed: ParsedLines, bytes: UnsafeRawPointer, writer: VerdictWriter, to output: OutputStream,
+        learnedFrom: Int
     ) throws(RecordIOError) {
         if let newer = hooks.model?(), newer !== offered {
             offered = newer
@@ -210,10 +236,15 @@ public final class StreamScorer {
         }
         if retrain == nil, policy.isDue(now: elapsed()), window.count > 0 {
             message("vaewatch: retraining on the \(window.count) most recent normal records, in the background")
-            retrain = BackgroundRetrain(
+            let started = BackgroundRetrain(
                 detector: detector, window: window.snapshot(), options: options.detector,
                 threads: options.trainingThreads, createdAt: Int64(time(nil)))
             policy.retrained(at: elapsed())
+            if waitsForRetrain {
+                finish(started.wait())
+            } else {
+                retrain = started
+            }
         }
         self.window = window
         self.policy = policy

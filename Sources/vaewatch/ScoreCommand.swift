@@ -48,8 +48,10 @@ struct ScoreCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Retrain in the background after every N records scored, on the most recent normal ones; the new "
-                + "model takes over between batches. Default: never, so the same input gives the same output.",
+            "Retrain after every N records scored, on the most recent normal ones. On a file the retrain finishes "
+                + "before the records after its trigger point are scored; on a pipe or a terminal it runs in the "
+                + "background and the new model takes over between batches, a little after its trigger point, "
+                + "without pausing the output. Default: never, so the same input gives the same output.",
             valueName: "n"))
     var retrainEvery: Int?
 

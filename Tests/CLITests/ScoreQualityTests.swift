@@ -116,3 +116,31 @@ struct RetrainTests {
         #expect(shown.stdout.contains("version      \(version(lines.last ?? "") ?? 0)"))
     }
 }
+
+/// Issue 19, item 7: on a file, which comes in batches of thousands of lines, a retrain finishes before the records
+/// after its trigger point are scored, as on a trickling stream; before, the one retrain started after every record
+/// was already scored.
+@Suite("vaewatch score --retrain-every on a file")
+struct RetrainOnFileTests {
+    @Test("--retrain-every 1000 on a 3,000-record file: versions 1, 2 and 3 take over at records 1,001 and 2,001")
+    func retrainsAtTriggerPoints() throws {
+        let directory = try TestDirectory("retrain-file")
+        defer { directory.remove() }
+        try directory.write(Array(SyntheticStream(rows: 3_000, seed: 4).csv.utf8), to: "stream.csv")
+        let result = try vaewatch(
+            [
+                "score", "--input", directory.file("stream.csv"), "--model", try ServeModel.path(), "--ignore",
+                "label", "--retrain-every", "1000", "--epochs", "3", "--output", "jsonl",
+            ], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let versions = result.lines.map { line in
+            Int(line.split(separator: "\"model_version\":").last?.prefix { $0.isNumber } ?? "") ?? 0
+        }
+        #expect(versions.count == 3_000)
+        let changes = zip(versions, versions.dropFirst()).enumerated().compactMap { $1.0 != $1.1 ? $0 + 1 : nil }
+        print("model changes at records \(changes.map { $0 + 1 }), versions \(Set(versions).sorted())")
+        #expect(changes == [1_000, 2_000], "\(result.stderr)")
+        #expect(versions.first == 1 && versions.last == 3)
+        #expect(result.stderr.contains("model version 3 in use"), "\(result.stderr)")
+    }
+}

@@ -13,13 +13,18 @@ extension ParsedLines {
 extension ParsedLines {
     /// The records on lines before `line`, for writing what came before a bad line that ends the run.
     package func records(before line: Int) -> ParsedLines {
-        let count = spans.firstIndex { $0.number >= line } ?? spans.count
-        let d = count > 0 ? features.count / spans.count : 0
+        rows(0..<(spans.firstIndex { $0.number >= line } ?? spans.count))
+    }
+
+    /// Records `range` (by position among the accepted records), their spans still into the same bytes; no
+    /// rejects or outcomes, which belong to the whole batch.
+    package func rows(_ range: Range<Int>) -> ParsedLines {
+        let d = count > 0 ? features.count / count : 0
         var kept = self
-        kept.features = Array(features.prefix(count * d))
-        kept.observed = Array(observed.prefix(count * d))
-        kept.keys = Array(keys.prefix(count))
-        kept.spans = Array(spans.prefix(count))
+        kept.features = Array(features[range.lowerBound * d..<range.upperBound * d])
+        kept.observed = Array(observed[range.lowerBound * d..<range.upperBound * d])
+        kept.keys = Array(keys[range])
+        kept.spans = Array(spans[range])
         kept.missingValues = kept.observed.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
         kept.rejects = []
         kept.outcomes = []

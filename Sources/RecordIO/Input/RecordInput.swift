@@ -15,6 +15,9 @@ package final class RecordInput {
     private let selection: ColumnSelection
     private let modelFeatures: [String]?
     private let strict: Bool
+    /// Whether the input is a regular file, read as fast as the disk gives it, rather than a pipe or a terminal
+    /// whose lines arrive as they are written.
+    package var isRegularFile: Bool { SystemCalls.isRegularFile(descriptor) }
     /// The header line of a CSV input, without its line ending.
     package private(set) var headerLine: [UInt8]?
     /// The parser, once the columns are known.

@@ -38,6 +38,12 @@ enum SystemCalls {
         }
     }
 
+    /// Whether `descriptor` is a regular file (not a pipe, a terminal or a socket).
+    static func isRegularFile(_ descriptor: CInt) -> Bool {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+
     /// Seconds on the monotonic clock.
     static func monotonicSeconds() -> Double {
         var now = timespec()
