@@ -11,6 +11,8 @@ public struct DaemonStatus: Sendable, Equatable {
         case retrying
         case reloading
         case stopping
+        /// The process has ended: the daemon's last write of the status file, with ``exitStatus`` and ``stoppedAt``.
+        case stopped
     }
 
     /// The phase.
@@ -51,6 +53,10 @@ public struct DaemonStatus: Sendable, Equatable {
     public var detail: String?
     /// When this was last written, seconds since 1970.
     public var updatedAt: Int64 = 0
+    /// The exit status the process ended with; nil until ``state`` is ``State/stopped``.
+    public private(set) var exitStatus: Int32?
+    /// When the process stopped, seconds since 1970; nil until ``state`` is ``State/stopped``.
+    public private(set) var stoppedAt: Int64?
 
     /// A status with nothing counted yet.
     public init() {}
@@ -59,6 +65,14 @@ public struct DaemonStatus: Sendable, Equatable {
     public mutating func record(error: String, at now: Int64) {
         lastError = error
         lastErrorAt = now
+        updatedAt = max(updatedAt, now)
+    }
+
+    /// Marks the daemon stopped, with `exitStatus`, at `now` (seconds since 1970): its last status.
+    public mutating func stop(exitStatus: Int32, at now: Int64) {
+        state = .stopped
+        self.exitStatus = exitStatus
+        stoppedAt = now
         updatedAt = max(updatedAt, now)
     }
 
@@ -74,6 +88,7 @@ public struct DaemonStatus: Sendable, Equatable {
         case .retrying: return "retrying: " + (detail ?? "the database refused")
         case .reloading: return "reloading"
         case .stopping: return "stopping"
+        case .stopped: return stoppedLine
         case .running:
             var parts = [
                 "\(Self.grouped(records)) records, \(Self.grouped(anomalies)) flagged (\(Self.percent(anomalyRate)))"
