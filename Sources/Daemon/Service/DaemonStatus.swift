@@ -138,11 +138,13 @@ public struct DaemonStatus: Sendable, Equatable {
         return "\(hundredths / 100).\(fractional < 10 ? "0" : "")\(fractional)%"
     }
 
-    /// Seconds as "45 s", "12 min" or "3 h 5 min".
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded(.up))
+    /// Seconds as "45 s", "12 min", "3 h 5 min" or "2 d 4 h". A time left rounds up (`.up`, never saying less
+    /// than is left); an age rounds down (`.down`, "3 min ago" until the fourth minute is over).
+    static func duration(_ seconds: Double, rounding rule: FloatingPointRoundingRule = .up) -> String {
+        let whole = Int(max(0, min(seconds, 1e15)).rounded(rule))
         if whole < 60 { return "\(whole) s" }
-        if whole < 3600 { return "\((whole + 59) / 60) min" }
-        return "\(whole / 3600) h \((whole % 3600) / 60) min"
+        if whole < 3600 { return "\(rule == .up ? (whole + 59) / 60 : whole / 60) min" }
+        if whole < 86_400 { return "\(whole / 3600) h \((whole % 3600) / 60) min" }
+        return "\(whole / 86_400) d \((whole % 86_400) / 3600) h"
     }
 }
