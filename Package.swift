@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CSystemd", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore",
+                "CSystemd", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Report",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,6 +1,7 @@
 import Compute
 import Detector
 import RecordIO
+import Report
 import VAE
 
 #if canImport(Glibc)
@@ -160,9 +161,9 @@ public final class StreamScorer {
         ) { _ in (keepGoing?() ?? true) ? .proceed : .stop }
         detector = result.detector
         hooks.learned?(result)
-        let seconds = (ContinuousClock.now - started).seconds
         message(
-            "vaewatch: model version 1 learned from \(batch.count) records in \(Self.format(seconds)) s: "
+            "vaewatch: model version 1 learned from \(batch.count) records in "
+                + "\(NumberText.seconds(ContinuousClock.now - started)) s: "
                 + "threshold \(result.detector.threshold)\(Self.moving(result.detector)), "
                 + "\(result.summary.activeLatentUnits) of \(options.detector.latentWidth) latent units active")
         if let note = result.constantFeatureNote { message("vaewatch: note: \(note)") }
@@ -274,10 +275,6 @@ public final class StreamScorer {
     static func moving(_ detector: Detector) -> String {
         guard let tail = detector.header.thresholdTail else { return "" }
         return " (extreme value, target rate \(tail.rate), moves with the scores)"
-    }
-
-    static func format(_ seconds: Double) -> String {
-        String(Double(Int((seconds * 10).rounded())) / 10)
     }
 }
 

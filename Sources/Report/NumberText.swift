@@ -1,5 +1,6 @@
-/// Numbers as the report prints them: built from integers, so the text never depends on a locale or a float
-/// formatter, never holds an exponent where a plain figure reads better, and never says `nan` or `inf`.
+/// Numbers as people read them, in the report, the daemon's log and `vaewatch status`: built from integers, so the
+/// text never depends on a locale or a float formatter, never holds an exponent where a plain figure reads better,
+/// and never says `nan` or `inf`.
 public enum NumberText {
     /// `12,345`.
     public static func count(_ value: Int) -> String {
@@ -42,6 +43,14 @@ public enum NumberText {
             if !fraction.isEmpty { text += "." + fraction }
         }
         return negative && magnitude != 0 ? "-" + text : text
+    }
+
+    /// A duration as a number of seconds, for a log value or a sentence: about three significant digits and no
+    /// digit grouping, so that people read it and scripts still parse it: `0.00437`, `0.326`, `12.3`, `4512`.
+    package static func seconds(_ duration: Duration) -> String {
+        let (whole, attoseconds) = duration.components
+        let value = Double(whole) + Double(attoseconds) * 1e-18
+        return abs(value) >= 1000 ? fixed(value, decimals: 0) : figure(value)
     }
 
     /// A coordinate in SVG user units: one decimal, `.0` dropped.

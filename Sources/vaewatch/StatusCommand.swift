@@ -8,28 +8,42 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show what the running daemon is doing: state, counts, anomaly rate, model, retrains, errors.",
         discussion: """
-            Reads the status file the daemon rewrites about once a second in its runtime folder (default \
-            $RUNTIME_DIRECTORY, else /run/vaewatch). --json prints the file as it is, for scripts; the file \
-            also says how old it is (updated_at), so a stale file shows a daemon that stopped.
+            Reads the status file the daemon rewrites about once a second in its runtime folder: the folder \
+            --runtime-directory names; else the state.runtime_directory of the configuration file --config names \
+            (with VAEWATCH_* variables applied, as vaewatch serve reads it); else $RUNTIME_DIRECTORY, else \
+            /run/vaewatch. Times print in the local time zone with their age; once the daemon has ended, the state \
+            says how (`stopped (exit 0) at …`, or `not running` when it was killed). --json prints the file as \
+            it is, for scripts (times in seconds since 1970; exit_status and stopped_at are set by the daemon's \
+            last write, which sets state to stopped).
             """)
 
     @Option(
         name: .customLong("runtime-directory"),
-        help: ArgumentHelp("The daemon's runtime folder.", valueName: "folder"))
-    var runtimeDirectory: String = RuntimeFolder.default
+        help: ArgumentHelp(
+            "The daemon's runtime folder (wins over --config; default $RUNTIME_DIRECTORY, else /run/vaewatch).",
+            valueName: "folder"))
+    var runtimeDirectory: String?
+
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "The daemon's YAML configuration file: the runtime folder is its state.runtime_directory.",
+            valueName: "file"))
+    var configurationPath: String?
 
     @Flag(help: "Print the status file's JSON as it is.")
     var json = false
 
     func run() throws {
-        let path = runtimeDirectory + "/" + StatusFile.name
+        let path = try folder() + "/" + StatusFile.name
         let text: String
         do {
             text = try StatusFile.read(path: path)
         } catch {
             Terminal.printError(
                 "vaewatch: \(error.description)\nIs the daemon running? Check `systemctl status vaewatch`, or pass "
-                    + "--runtime-directory with the folder its state.runtime_directory names.")
+                    + "--config with its configuration file, or --runtime-directory with the folder its "
+                    + "state.runtime_directory names.")
             throw ExitCode(ExitStatus.unavailable)
         }
         if json {
@@ -40,13 +54,23 @@ struct StatusCommand: ParsableCommand {
             Terminal.printError("vaewatch: \(path) is not a status file (damaged?); the daemon rewrites it each second")
             throw ExitCode(ExitStatus.data)
         }
-        let pid = fields.first { $0.key == "pid" }?.value.flatMap { pid_t($0) }
-        let alive = pid.map { kill($0, 0) == 0 || errno == EPERM } ?? false
-        let width = fields.map(\.key.count).max() ?? 0
-        for (key, value) in fields {
-            let label = key.replacing("_", with: " ")
-            print(label + String(repeating: " ", count: width - key.count + 2) + (value ?? "-"))
+        for line in StatusFile.peopleLines(of: fields, now: Int64(time(nil))) { print(line) }
+    }
+
+    /// The runtime folder: --runtime-directory, else the configuration's state.runtime_directory, else the default.
+    private func folder() throws -> String {
+        if let runtimeDirectory { return runtimeDirectory }
+        guard let configurationPath else { return RuntimeFolder.default }
+        do {
+            return try Settings.load(
+                file: configurationPath, environment: Settings.processEnvironment(), overrides: []
+            ).runtimeDirectory
+        } catch {
+            for problem in error.problems { Terminal.printError(problem.description) }
+            throw fail(
+                "the configuration \(configurationPath) is not valid, so its runtime folder is unknown; fix it "
+                    + "(vaewatch check-config --config \(configurationPath)) or pass --runtime-directory",
+                status: ExitStatus.configuration)
         }
-        if !alive { print("(process \(pid.map(String.init) ?? "?") is not running: this is its last status)") }
     }
 }

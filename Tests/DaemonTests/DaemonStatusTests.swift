@@ -35,6 +35,22 @@ import Testing
         #expect(DaemonStatus().stoppedLine == "stopped: 0 records, 0 flagged (0.00%)")
     }
 
+    @Test func theLastWriteSaysStoppedWithTheExitStatusAndWhen() throws {
+        var status = Self.running()
+        let running = try #require(StatusFile.fields(of: StatusFile.encode(status)))
+        #expect(running.suffix(2).map(\.key) == ["exit_status", "stopped_at"])
+        #expect(running.suffix(2).allSatisfy { $0.value == nil })
+        status.stop(exitStatus: 74, at: 2000)
+        #expect(status.line == "stopped: 1,234,567 records, 12,345 flagged (1.00%), model v7")
+        let stopped = try #require(StatusFile.fields(of: StatusFile.encode(status)))
+        let values = Dictionary(uniqueKeysWithValues: stopped.map { ($0.key, $0.value) })
+        #expect(values["state"] == "stopped")
+        #expect(values["exit_status"] == "74")
+        #expect(values["stopped_at"] == "2000")
+        #expect(values["updated_at"] == "2000")
+        #expect(stopped.map(\.key) == running.map(\.key), "the same fields, in the same order")
+    }
+
     @Test func aRecentErrorIsRepeatedInTheLineForFiveMinutes() {
         var status = Self.running()
         status.record(error: "checkpoint failed: fsync: Input/output error", at: 5000)
@@ -67,6 +83,8 @@ import Testing
         #expect(DaemonStatus.duration(3599) == "60 min")
         #expect(DaemonStatus.duration(3600) == "1 h 0 min")
         #expect(DaemonStatus.duration(3725) == "1 h 2 min")
+        #expect(DaemonStatus.duration(181, rounding: .down) == "3 min")
+        #expect(DaemonStatus.duration(93_600) == "1 d 2 h")
         #expect(DaemonStatus.grouped(-1_000) == "-1,000")
         #expect(DaemonStatus.grouped(999) == "999")
         #expect(DaemonStatus.percent(0.00123) == "0.12%")

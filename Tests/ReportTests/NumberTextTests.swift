@@ -5,6 +5,15 @@ import Testing
 /// The figures the report prints.
 @Suite("Report number text")
 struct NumberTextTests {
+    @Test("durations for the daemon's log: about three significant digits, no grouping, no exponent")
+    func seconds() {
+        #expect(NumberText.seconds(.nanoseconds(326_402_616)) == "0.326")
+        #expect(NumberText.seconds(.microseconds(4_370)) == "0.00437")
+        #expect(NumberText.seconds(.milliseconds(12_345)) == "12.3")
+        #expect(NumberText.seconds(.milliseconds(4_512_400)) == "4512")
+        #expect(NumberText.seconds(.zero) == "0")
+    }
+
     @Test("counts, percentages, fixed decimals and log ticks read as people write them")
     func figures() {
         #expect(NumberText.count(12_345) == "12,345")

@@ -2,6 +2,7 @@ import Detector
 import Glibc
 import Logging
 import PostgresStore
+import Report
 import Synchronization
 
 extension DaemonContext {
@@ -52,7 +53,8 @@ extension DaemonContext {
             logThrottled(
                 .warning, "database unreachable; retrying", topic: "connect", key: error.description,
                 metadata: [
-                    "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
+                    "db.attempt": "\(attempt)", "db.error": "\(error.description)",
+                    "db.retry_in": "\(NumberText.seconds(retryIn)) seconds",
                     "worker": "\(worker)",
                 ])
             status.withLock {
@@ -65,7 +67,8 @@ extension DaemonContext {
             logger.warning(
                 "batch failed; retrying",
                 metadata: [
-                    "db.attempt": "\(attempt)", "db.error": "\(cause)", "db.retry_in": "\(retryIn)",
+                    "db.attempt": "\(attempt)", "db.error": "\(cause)",
+                    "db.retry_in": "\(NumberText.seconds(retryIn)) seconds",
                     "worker": "\(worker)",
                 ])
             status.withLock { $0.record(error: "attempt \(attempt): \(cause)", at: Int64(time(nil))) }
@@ -74,7 +77,8 @@ extension DaemonContext {
                 .warning, "cannot open the LISTEN connection; polling every source.poll until it opens",
                 topic: "listen", key: error.description,
                 metadata: [
-                    "db.attempt": "\(attempt)", "db.error": "\(error.description)", "db.retry_in": "\(retryIn)",
+                    "db.attempt": "\(attempt)", "db.error": "\(error.description)",
+                    "db.retry_in": "\(NumberText.seconds(retryIn)) seconds",
                     "worker": "\(worker)",
                 ])
         case .sourceBusy(let error):

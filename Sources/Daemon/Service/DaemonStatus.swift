@@ -11,6 +11,8 @@ public struct DaemonStatus: Sendable, Equatable {
         case retrying
         case reloading
         case stopping
+        /// The process has ended: the daemon's last write of the status file, with ``exitStatus`` and ``stoppedAt``.
+        case stopped
     }
 
     /// The phase.
@@ -59,6 +61,10 @@ public struct DaemonStatus: Sendable, Equatable {
     public var detail: String?
     /// When this was last written, seconds since 1970.
     public var updatedAt: Int64 = 0
+    /// The exit status the process ended with; nil until ``state`` is ``State/stopped``.
+    public private(set) var exitStatus: Int32?
+    /// When the process stopped, seconds since 1970; nil until ``state`` is ``State/stopped``.
+    public private(set) var stoppedAt: Int64?
 
     /// A status with nothing counted yet.
     public init() {}
@@ -85,6 +91,14 @@ public struct DaemonStatus: Sendable, Equatable {
         lastErrorAt = 0
     }
 
+    /// Marks the daemon stopped, with `exitStatus`, at `now` (seconds since 1970): its last status.
+    public mutating func stop(exitStatus: Int32, at now: Int64) {
+        state = .stopped
+        self.exitStatus = exitStatus
+        stoppedAt = now
+        updatedAt = max(updatedAt, now)
+    }
+
     /// Share of scored records flagged, 0 before any.
     public var anomalyRate: Double { records == 0 ? 0 : Double(anomalies) / Double(records) }
 
@@ -97,6 +111,7 @@ public struct DaemonStatus: Sendable, Equatable {
         case .retrying: return "retrying: " + (detail ?? "the database refused")
         case .reloading: return "reloading"
         case .stopping: return "stopping"
+        case .stopped: return stoppedLine
         case .running:
             var parts = [
                 "\(Self.grouped(records)) records, \(Self.grouped(anomalies)) flagged (\(Self.percent(anomalyRate)))"
@@ -149,11 +164,13 @@ public struct DaemonStatus: Sendable, Equatable {
         return "\(hundredths / 100).\(fractional < 10 ? "0" : "")\(fractional)%"
     }
 
-    /// Seconds as "45 s", "12 min" or "3 h 5 min".
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded(.up))
+    /// Seconds as "45 s", "12 min", "3 h 5 min" or "2 d 4 h". A time left rounds up (`.up`, never saying less
+    /// than is left); an age rounds down (`.down`, "3 min ago" until the fourth minute is over).
+    static func duration(_ seconds: Double, rounding rule: FloatingPointRoundingRule = .up) -> String {
+        let whole = Int(max(0, min(seconds, 1e15)).rounded(rule))
         if whole < 60 { return "\(whole) s" }
-        if whole < 3600 { return "\((whole + 59) / 60) min" }
-        return "\(whole / 3600) h \((whole % 3600) / 60) min"
+        if whole < 3600 { return "\(rule == .up ? (whole + 59) / 60 : whole / 60) min" }
+        if whole < 86_400 { return "\(whole / 3600) h \((whole % 3600) / 60) min" }
+        return "\(whole / 86_400) d \((whole % 86_400) / 3600) h"
     }
 }

@@ -1,5 +1,6 @@
 import Compute
 import Glibc
+import Report
 import Synchronization
 import Detector
 import Logging
@@ -119,7 +120,10 @@ struct PostgresIngest {
             .warning,
             unreachable ? "database not reachable at start; retrying" : "the database refused at start; retrying",
             topic: unreachable ? "connect" : "start", key: error.description,
-            metadata: ["db.attempt": "\(attempt)", "db.error": "\(cause)", "db.retry_in": "\(delay)"])
+            metadata: [
+                "db.attempt": "\(attempt)", "db.error": "\(cause)",
+                "db.retry_in": "\(NumberText.seconds(delay)) seconds",
+            ])
     }
 
     /// Checks `budget` against the server's connection limits on `connection` and logs the outcome; false (the

@@ -84,17 +84,22 @@ public enum ServeRuntime {
             context.fail(DaemonError(.io, "the service group failed: \(error)"))
         }
         if context.failure.withLock({ $0 }) == nil { context.checkpointMovedThreshold() }
+        let failure = context.failure.withLock { $0 }
+        let exitStatus = failure.map(status(for:)) ?? exitOK
+        // The last write of the status file says that the process stopped, how and when: `vaewatch status` shows
+        // it once the process is gone.
         let final = context.status.withLock { status -> DaemonStatus in
             request.terminal?.finish(with: status.stoppedLine)
-            status.state = .stopping
+            status.stop(exitStatus: exitStatus, at: Int64(time(nil)))
             return status
         }
-        notifier.stopping(status: final.line)
+        notifier.stopping(status: DaemonStatus.State.stopping.rawValue)
         try? StatusFile.write(final, in: context.settings.runtimeDirectory)
         PidFile.remove(in: context.settings.runtimeDirectory)
-        if let failure = context.failure.withLock({ $0 }) { return status(for: failure) }
-        logger.notice("stopped", metadata: ["records": "\(final.records)", "anomalies": "\(final.anomalies)"])
-        return exitOK
+        if failure == nil {
+            logger.notice("stopped", metadata: ["records": "\(final.records)", "anomalies": "\(final.anomalies)"])
+        }
+        return exitStatus
     }
 
     /// The exit status for a failure.

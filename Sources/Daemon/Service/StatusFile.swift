@@ -7,7 +7,8 @@ public enum StatusFile {
     /// The file's name in the runtime folder.
     public static let name = "status.json"
 
-    /// `status` as JSON: one object, keys in snake case, absent values as null.
+    /// `status` as JSON: one object, keys in snake case, absent values as null. `exit_status` and `stopped_at` stay
+    /// null until the daemon's last write, which sets `state` to `stopped`.
     public static func encode(_ status: DaemonStatus) -> String {
         var fields: [(String, String)] = [
             ("state", quoted(status.state.rawValue)),
@@ -29,6 +30,8 @@ public enum StatusFile {
             ("lag_seconds", "\(Int(status.lagSeconds))"),
             ("last_error", status.lastError.map(quoted) ?? "null"),
             ("updated_at", "\(status.updatedAt)"),
+            ("exit_status", status.exitStatus.map { "\($0)" } ?? "null"),
+            ("stopped_at", status.stoppedAt.map { "\($0)" } ?? "null"),
         ]
         if let detail = status.detail { fields.append(("detail", quoted(detail))) }
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}\n"

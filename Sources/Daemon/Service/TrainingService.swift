@@ -2,6 +2,7 @@ import Compute
 import Detector
 import Glibc
 import Logging
+import Report
 import ServiceLifecycle
 import Synchronization
 import VAE
@@ -92,7 +93,8 @@ struct TrainingService: Service {
                 "retrain finished; new model in use",
                 metadata: [
                     "model.version": "\(fresh.version)", "model.threshold": "\(fresh.threshold)",
-                    "retrain.records": "\(window.count)", "retrain.seconds": "\((ContinuousClock.now - clock).seconds)",
+                    "retrain.records": "\(window.count)",
+                    "retrain.seconds": "\(NumberText.seconds(ContinuousClock.now - clock))",
                     "retrain.active_latent_units": "\(result.summary.activeLatentUnits)",
                 ])
             context.checkpoint(fresh)
