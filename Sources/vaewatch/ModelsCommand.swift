@@ -90,7 +90,8 @@ struct ModelsCommand: ParsableCommand {
             source: source, version: version, bytes: bytes, checksum: checksum,
             metrics: detector.trainingSummaryJSON, on: connection)
         let renumbered = version == loaded.version ? "" : " (its own version \(loaded.version) is taken)"
-        print("stored \(path) as version \(version) of \(source)\(renumbered) (\(bytes.count) bytes, crc32c \(checksum))")
+        print(
+            "stored \(path) as version \(version) of \(source)\(renumbered) (\(bytes.count) bytes, crc32c \(checksum))")
     }
 }
 

@@ -137,8 +137,10 @@ struct DatabaseCommandTests {
         let foreign = directory.file("foreign.vaew")
         let input = Array(SyntheticStream(rows: 300, seed: 2).csv.utf8)
         #expect(
-            try vaewatch(["train", "--out", foreign, "--ignore", "label", "--epochs", "2"], input: input, in: directory)
-                .status == 0)
+            try vaewatch(
+                ["train", "--out", foreign, "--ignore", "label", "--epochs", "2"], input: input, in: directory
+            )
+            .status == 0)
         let model = directory.file("m.vaew")
         let rows = (0..<300).map { "\(sin(Double($0) * 0.1)),\(cos(Double($0) * 0.07))" }
         #expect(
