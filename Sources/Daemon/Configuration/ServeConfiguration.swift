@@ -66,9 +66,9 @@ public struct ServeConfiguration: Sendable, Equatable {
     /// `model.path`: a model file to start from; empty means the newest checkpoint in the state folder, then the
     /// newest active model in the registry, then warm-up training.
     public var modelPath: String = ""
-    /// `model.hidden`, `model.latent`, `model.beta`, `model.top_features`, `threshold.quantile`, `threshold.rate`
-    /// (0 is `thresholdRate` nil), `training.epochs`, `model.min_steps`, `model.trim`, `training.seed`: the
-    /// network, its training, and the threshold.
+    /// `model.hidden`, `model.latent`, `model.activation`, `model.loss`, `model.beta`, `model.top_features`,
+    /// `threshold.quantile`, `threshold.rate` (0 is `thresholdRate` nil), `training.epochs`, `model.min_steps`,
+    /// `model.trim`, `model.denoise`, `training.seed`: the network, its training, and the threshold.
     public var detector = DetectorOptions()
     /// `training.warmup`: records learned from before scoring starts when there is no model.
     public var warmupRecords: Int = 2000

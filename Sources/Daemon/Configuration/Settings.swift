@@ -1,3 +1,4 @@
+import Compute
 import Detector
 import VAE
 
@@ -61,6 +62,9 @@ public enum Settings {
             "model.hidden", \.detector.hiddenWidths, 1...4096, maximumCount: 16,
             "widths of the encoder's hidden layers, outermost first; the decoder mirrors them"),
         .integer("model.latent", \.detector.latentWidth, 1...4096, "number of latent units"),
+        .choice(
+            "model.activation", \.detector.activation,
+            "non-linearity of the hidden layers of a new model (a retrain keeps the network of the model in use)"),
         Setting(
             "model.loss", .choice(ReconstructionLoss.allCases.map(\.optionName)), reloadable: false,
             "how reconstruction error is measured: gaussian learns a variance per feature, so that a noisy feature "
@@ -97,6 +101,16 @@ public enum Settings {
             read: { .number(Double(String($0.detector.training.trimmingCut)) ?? 0) },
             write: { configuration, value in
                 if case .number(let number) = value { configuration.detector.training.trimmingCut = Float(number) }
+            }),
+        Setting(
+            "model.denoise", .number,
+            bounds: .numbers(0...Double(TrainingConfiguration.denoisingNoiseRange.upperBound)), reloadable: false,
+            "denoising: the standard deviation, in standardized units, of Gaussian noise added to the encoder's input "
+                + "at every gradient step of every training (retrains too) while the clean record stays the target; "
+                + "0: off",
+            read: { .number(Double(String($0.detector.training.denoisingNoise)) ?? 0) },
+            write: { configuration, value in
+                if case .number(let number) = value { configuration.detector.training.denoisingNoise = Float(number) }
             }),
         .integer("model.top_features", \.detector.topFeatureCount, 1...100, "features named in each verdict"),
         .number(
