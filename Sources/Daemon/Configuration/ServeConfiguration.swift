@@ -61,6 +61,8 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var sinkKind: SinkKind = .postgres
     /// `sink.only_anomalies`: on stdout, write only flagged records.
     public var onlyAnomalies: Bool = false
+    /// `sink.latent`: store each record's latent mean μ in `vaewatch.scores.latent`.
+    public var storesLatentMean: Bool = false
 
     // MARK: model and training
     /// `model.path`: a model file to start from; empty means the newest checkpoint in the state folder, then the

@@ -55,6 +55,10 @@ public enum Settings {
         .boolean(
             "sink.only_anomalies", \.onlyAnomalies, "on standard output, write only flagged records"
         ),
+        .boolean(
+            "sink.latent", \.storesLatentMean,
+            "in vaewatch.scores, store each record's latent mean μ in the column latent (float4[], added by "
+                + "init-db's 005_latent.sql); JSON lines on standard output always carry it"),
         .text(
             "model.path", \.modelPath,
             "a model file to start from; empty means the newest checkpoint, then the registry, then warm-up"),
