@@ -88,7 +88,7 @@ public final class PostgresPipeline {
                     continue
                 }
                 let model = detector()
-                let verdicts = model.score(batch.records, pool: pool)
+                let verdicts = model.score(batch.records, pool: pool, latentMean: options.storesLatentMean)
                 let report = try sink!.write(
                     connection, keys: batch.records.keys, verdicts: verdicts, rejected: batch.rejected)
                 try source!.advance(connection, past: batch)
@@ -130,7 +130,7 @@ public final class PostgresPipeline {
             case .watermark: WatermarkSource(table: resolved)
             }
         try source.prepare(fresh)
-        let sink = VerdictSink(source: resolved.name)
+        let sink = VerdictSink(source: resolved.name, storesLatentMean: options.storesLatentMean)
         try sink.prepare(fresh)
         self.source = source
         self.sink = sink

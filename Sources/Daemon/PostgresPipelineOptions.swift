@@ -8,6 +8,8 @@ public struct PostgresPipelineOptions: Sendable {
     public var source: SourceTable
     /// Queue (trigger, shareable) or watermark (no trigger, one daemon per source).
     public var mode: SourceMode = .queue
+    /// Store each record's latent mean μ with its verdict (`vaewatch.scores.latent`, migration 005).
+    public var storesLatentMean = false
     /// Most rows claimed and written per transaction.
     public var batchSize = 5000
     /// Pipelines working the source at once (queue mode; watermark mode always uses one), each with its own

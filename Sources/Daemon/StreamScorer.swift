@@ -215,7 +215,7 @@ public final class StreamScorer {
         }
         guard let detector else { return }
         let batch = parsed.recordBatch(width: detector.inputWidth)
-        let verdicts = detector.score(batch, pool: pool)
+        let verdicts = detector.score(batch, pool: pool, latentMean: writer.carriesLatentMean)
         try writer.write(parsed, bytes: bytes, verdicts: verdicts, pool: pool, to: output)
         summary.records += verdicts.count
         summary.anomalies += verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }

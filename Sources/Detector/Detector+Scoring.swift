@@ -14,7 +14,9 @@ extension Detector {
     /// - Parameters:
     ///   - batch: raw records with ``inputWidth`` features, every observed value finite.
     ///   - pool: when given, the network and the verdicts run on its threads.
-    public func score(_ batch: RecordBatch, pool: ThreadPool? = nil) -> Verdicts {
+    ///   - latentMean: whether the verdicts carry each record's latent mean μ (``Verdicts/latentMean``); the
+    ///     network computes it anyway, so asking costs only the `[n, k]` it keeps alive.
+    public func score(_ batch: RecordBatch, pool: ThreadPool? = nil, latentMean: Bool = false) -> Verdicts {
         precondition(
             batch.width == inputWidth, "Detector.score: batch has \(batch.width) features, the model \(inputWidth)")
         let (x, mask) = scaler.standardize(batch)  // [n, d] each
@@ -63,7 +65,8 @@ extension Detector {
         return Verdicts(
             score: scores.score, recon: scores.recon, kl: scores.kl, isAnomaly: isAnomaly,
             missingCount: missingCount, topFeatureIndex: topIndex, topFeatureShare: topShare, topCount: k,
-            threshold: threshold, modelVersion: version, featureNames: featureNames)
+            threshold: threshold, modelVersion: version, featureNames: featureNames,
+            latentMean: latentMean ? scores.latentMean : nil)
     }
 
     /// Writes the `slots` largest positive values of `shares [count]` into `share [slots]`, largest first, and

@@ -1,3 +1,5 @@
+import Compute
+
 /// A feature's part in a verdict: its name and its share of the record's reconstruction error.
 public struct FeatureShare: Sendable, Equatable {
     /// Column index of the feature in the model's feature list.
@@ -62,12 +64,16 @@ public struct Verdicts: Sendable, Equatable {
     public var modelVersion: Int
     /// Names of the model's features, indexed by `topFeatureIndex`.
     public var featureNames: [String]
+    /// Each record's latent mean μ, the point that places it on the model's map of the data; nil unless scoring
+    /// was asked for it (``Detector/score(_:pool:latentMean:)``). `[n, k]`
+    public var latentMean: Matrix?
 
-    /// Creates verdicts from their columns; every per-record array has `score.count` rows.
+    /// Creates verdicts from their columns; every per-record array has `score.count` rows, and so has
+    /// `latentMean` when given.
     public init(
         score: [Float], recon: [Float], kl: [Float], isAnomaly: [Bool], missingCount: [Int],
         topFeatureIndex: [Int32], topFeatureShare: [Float], topCount: Int, threshold: Float, modelVersion: Int,
-        featureNames: [String]
+        featureNames: [String], latentMean: Matrix? = nil
     ) {
         let n = score.count
         precondition(
@@ -76,6 +82,7 @@ public struct Verdicts: Sendable, Equatable {
         precondition(
             topFeatureIndex.count == n * topCount && topFeatureShare.count == n * topCount,
             "Verdicts: top-feature columns are not [n, topCount]")
+        precondition(latentMean.map { $0.rows == n } ?? true, "Verdicts: latent means are not [n, k]")
         self.score = score
         self.recon = recon
         self.kl = kl
@@ -87,6 +94,7 @@ public struct Verdicts: Sendable, Equatable {
         self.threshold = threshold
         self.modelVersion = modelVersion
         self.featureNames = featureNames
+        self.latentMean = latentMean
     }
 
     /// Number of records.

@@ -1,3 +1,5 @@
+import Compute
+
 /// Builds the bytes of a `COPY … FROM STDIN (FORMAT binary)` stream: a signature, then one tuple per row (a field
 /// count, then each field as a big-endian length and its bytes), then a trailer. Binary COPY needs no number
 /// formatting on our side and no parsing on the server's.
@@ -48,6 +50,25 @@ struct BinaryCopyEncoder {
         append32(UInt32(json.count + 1))
         bytes.append(1)
         bytes += json
+    }
+
+    /// A `float4[]` field of row `row` of `matrix`: a one-dimensional array, lower bound 1, no NULLs, in the array
+    /// type's binary form (dimensions, a has-NULLs flag, the element type's OID, each dimension's length and lower
+    /// bound, then every element as a length and its bytes).
+    mutating func float4Array(_ matrix: Matrix, row: Int) {
+        let count = matrix.cols
+        append32(UInt32(20 + 8 * count))
+        append32(1)  // dimensions
+        append32(0)  // has NULLs
+        append32(700)  // float4's OID
+        append32(UInt32(count))
+        append32(1)  // lower bound
+        matrix.withUnsafeBufferPointer { values in
+            for value in values[(row * count)..<((row + 1) * count)] {
+                append32(4)
+                append32(value.bitPattern)
+            }
+        }
     }
 
     /// Ends the stream.

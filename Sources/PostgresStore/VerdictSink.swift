@@ -1,3 +1,4 @@
+import Compute
 import Detector
 
 /// Writes verdicts to `vaewatch.scores` inside the caller's transaction, in bulk. The fast path is one binary
@@ -9,19 +10,45 @@ import Detector
 public final class VerdictSink {
     /// The source name the verdicts carry.
     public let source: String
+    /// Whether each verdict's latent mean μ goes into `vaewatch.scores.latent` (`005_latent.sql`).
+    public let storesLatentMean: Bool
     private var fragmentNames: [String] = []
     private var fragments: [[UInt8]] = []
 
-    /// A sink for verdicts of `source`.
-    public init(source: String) { self.source = source }
+    /// A sink for verdicts of `source`; with `storesLatentMean`, the verdicts must carry their latent means
+    /// (``Verdicts/latentMean``).
+    public init(source: String, storesLatentMean: Bool = false) {
+        self.source = source
+        self.storesLatentMean = storesLatentMean
+    }
 
-    /// Creates the session's temporary staging table; call after every connect.
+    /// The columns of `vaewatch.scores` a COPY row fills after the source name (or the staging row's ordinal).
+    private var columns: Query {
+        let columns: Query = "source_id, score, recon, kl, threshold, is_anomaly, model_version, top_features, missing"
+        return storesLatentMean ? columns + ", latent" : columns
+    }
+
+    /// Creates the session's temporary staging table; call after every connect. With ``storesLatentMean``, first
+    /// makes sure `vaewatch.scores` has the column (``PostgresError/Kind/configuration`` otherwise).
     public func prepare(_ connection: Connection) throws(PostgresError) {
+        if storesLatentMean {
+            let found = try connection.execute(
+                """
+                SELECT count(*) FROM pg_catalog.pg_attribute
+                WHERE attrelid = to_regclass('vaewatch.scores') AND attname = 'latent' AND NOT attisdropped
+                """)
+            guard found.text(0, 0) == "1" else {
+                throw PostgresError(
+                    .configuration,
+                    message: "sink.latent is on, but vaewatch.scores in \(connection.target) has no column latent: "
+                        + "run `vaewatch init-db` to apply 005_latent.sql, or set sink.latent: false")
+            }
+        }
         try connection.execute(
             """
             CREATE TEMP TABLE IF NOT EXISTS vaewatch_batch (
                 ord integer, source_id text, score float8, recon float8, kl float8, threshold float8,
-                is_anomaly boolean, model_version integer, top_features jsonb, missing integer
+                is_anomaly boolean, model_version integer, top_features jsonb, missing integer, latent float4[]
             ) ON COMMIT DELETE ROWS
             """)
     }
@@ -43,15 +70,14 @@ public final class VerdictSink {
         throws(PostgresError) -> Report
     {
         precondition(keys.count == verdicts.count, "VerdictSink: \(keys.count) keys for \(verdicts.count) verdicts")
+        precondition(!storesLatentMean || verdicts.latentMean != nil, "VerdictSink: verdicts without latent means")
         var report = Report()
         if !keys.isEmpty {
             try connection.execute("SAVEPOINT vaewatch_copy")
             do {
                 try connection.copyIn(
-                    """
-                    COPY vaewatch.scores (source, source_id, score, recon, kl, threshold, is_anomaly, model_version,
-                                          top_features, missing) FROM STDIN (FORMAT binary)
-                    """, data: encode(keys: keys, verdicts: verdicts, leading: .source(source)))
+                    "COPY vaewatch.scores (source, \(columns)) FROM STDIN (FORMAT binary)",
+                    data: encode(keys: keys, verdicts: verdicts, leading: .source(source)))
                 try connection.execute("RELEASE SAVEPOINT vaewatch_copy")
                 report.written = keys.count
             } catch  where error.kind == .statement && error.sqlState?.isRowData == true {
@@ -72,7 +98,7 @@ public final class VerdictSink {
         throws(PostgresError)
     {
         try connection.copyIn(
-            "COPY vaewatch_batch FROM STDIN (FORMAT binary)",
+            "COPY vaewatch_batch (ord, \(columns)) FROM STDIN (FORMAT binary)",
             data: encode(keys: keys, verdicts: verdicts, leading: .ordinal))
         var refusedRows: [(row: Int, reason: String)] = []
         try place(0..<keys.count, connection, refused: &refusedRows)
@@ -90,20 +116,19 @@ public final class VerdictSink {
         throws(PostgresError)
     {
         try connection.execute("SAVEPOINT vaewatch_sink")
+        let latentUpdate: Query = storesLatentMean ? ", latent = EXCLUDED.latent" : ""
         do {
             try connection.execute(
                 """
-                INSERT INTO vaewatch.scores (source, source_id, score, recon, kl, threshold, is_anomaly,
-                                             model_version, top_features, missing)
-                SELECT \(.text(source)), source_id, score, recon, kl, threshold, is_anomaly, model_version,
-                       top_features, missing
+                INSERT INTO vaewatch.scores (source, \(columns))
+                SELECT \(.text(source)), \(columns)
                 FROM vaewatch_batch WHERE ord >= \(.integer(Int64(range.lowerBound))) \
                 AND ord < \(.integer(Int64(range.upperBound)))
                 ON CONFLICT (source, source_id) DO UPDATE SET
                     scored_at = now(), score = EXCLUDED.score, recon = EXCLUDED.recon, kl = EXCLUDED.kl,
                     threshold = EXCLUDED.threshold, is_anomaly = EXCLUDED.is_anomaly,
                     model_version = EXCLUDED.model_version, top_features = EXCLUDED.top_features,
-                    missing = EXCLUDED.missing
+                    missing = EXCLUDED.missing\(latentUpdate)
                 """)
             try connection.execute("RELEASE SAVEPOINT vaewatch_sink")
         } catch  where error.kind == .statement && error.sqlState?.isRowData == true {
@@ -147,8 +172,9 @@ public final class VerdictSink {
         }
         var encoder = BinaryCopyEncoder(capacity: 64 + keys.count * 160)
         var top: [UInt8] = []
+        let latent = storesLatentMean ? verdicts.latentMean : nil
         for i in 0..<keys.count {
-            encoder.beginRow(fields: 10)
+            encoder.beginRow(fields: latent == nil ? 10 : 11)
             switch leading {
             case .source(let name): encoder.text(name)
             case .ordinal: encoder.int32(Int32(i))
@@ -164,6 +190,7 @@ public final class VerdictSink {
             appendTopFeatures(of: i, verdicts, to: &top)
             encoder.jsonb(top)
             encoder.int32(Int32(verdicts.missingCount[i]))
+            if let latent { encoder.float4Array(latent, row: i) }
         }
         encoder.finish()
         return encoder.bytes

@@ -128,11 +128,15 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
     public var activeLatentUnits: Int
     /// Whether training stopped before the epoch limit because validation loss stopped improving.
     public var stoppedEarly: Bool
+    /// Standard deviation of the noise added to the encoder's input (``TrainingConfiguration/denoisingNoise``);
+    /// nil when there was none, as in files written before this field existed (which never denoised), so that a
+    /// file trained without noise has the same bytes as before.
+    public var denoisingNoise: Float?
 
     /// Creates a summary.
     public init(
         trainingRows: Int, validationRows: Int, epochs: Int, bestEpoch: Int, trainingLoss: Float,
-        validationLoss: Float?, activeLatentUnits: Int, stoppedEarly: Bool
+        validationLoss: Float?, activeLatentUnits: Int, stoppedEarly: Bool, denoisingNoise: Float? = nil
     ) {
         self.trainingRows = trainingRows
         self.validationRows = validationRows
@@ -142,5 +146,6 @@ public struct TrainingSummary: Codable, Sendable, Equatable {
         self.validationLoss = validationLoss
         self.activeLatentUnits = activeLatentUnits
         self.stoppedEarly = stoppedEarly
+        self.denoisingNoise = denoisingNoise
     }
 }

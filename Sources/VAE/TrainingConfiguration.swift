@@ -28,7 +28,8 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     /// Draw z = μ + σ ε during training (the VAE); false trains with z = μ (with β = 0, a plain autoencoder).
     public var sampling: Bool = true
     /// Standard deviation of Gaussian noise added to the encoder's input while the clean input is the
-    /// target (a denoising autoencoder); 0 = off.
+    /// target (a denoising autoencoder), in standardized units (1 is a feature's own spread); 0 = off. Within
+    /// ``denoisingNoiseRange``.
     public var denoisingNoise: Float = 0
     /// Contamination-robust training: in each minibatch, the records whose loss lies above
     /// median + `trimmingCut` · MAD of the batch's losses (MAD scaled by 1.4826, a standard deviation for normal
@@ -40,6 +41,9 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     public var trimmingCut: Float = 2
     /// Seed for shuffling, the validation split and all sampled noise.
     public var seed: UInt64 = 0
+
+    /// The values ``denoisingNoise`` accepts: beyond a few standard deviations the noise drowns every feature.
+    public static let denoisingNoiseRange: ClosedRange<Float> = 0...5
 
     /// The defaults above.
     public init() {}
@@ -82,7 +86,9 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
         try require(
             trimmingCut.isFinite && trimmingCut >= 0, "trimming cut is \(trimmingCut); it must be ≥ 0 (0 is off)")
         try require(
-            denoisingNoise.isFinite && denoisingNoise >= 0, "denoising noise is \(denoisingNoise); it must be ≥ 0")
+            Self.denoisingNoiseRange.contains(denoisingNoise),
+            "denoising noise is \(denoisingNoise); it must be in \(Self.denoisingNoiseRange.lowerBound)…"
+                + "\(Self.denoisingNoiseRange.upperBound) (0 is off)")
     }
 }
 

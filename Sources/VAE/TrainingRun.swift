@@ -94,7 +94,8 @@ struct TrainingRun {
             bestEpoch: best.epoch, trainingLoss: best.trainingLoss,
             validationLoss: validationRows.isEmpty ? nil : best.loss,
             activeLatentUnits: finalEvaluation.unitKL.filter { $0 > 0.01 }.count,
-            stoppedEarly: outOfPatience && history.count < epochs)
+            stoppedEarly: outOfPatience && history.count < epochs,
+            denoisingNoise: configuration.denoisingNoise > 0 ? configuration.denoisingNoise : nil)
         return TrainingResult(
             model: model, summary: summary, history: history, heldOutRows: validationRows.sorted())
     }

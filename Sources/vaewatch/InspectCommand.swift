@@ -51,6 +51,8 @@ struct InspectCommand: ParsableCommand {
             if let validation = s.validationLoss { training += ", validation \(validation)" }
             training += ", \(s.activeLatentUnits) of \(a.latentWidth) latent units active"
             lines.append("training     \(training)")
+            let noise = s.denoisingNoise.map { "input noise σ \($0) (standardized units)" } ?? "off"
+            lines.append("denoising    \(noise)")
         }
         lines.append("features     \(header.featureNames.count)")
         let width = max(7, header.featureNames.map(\.count).max() ?? 0)

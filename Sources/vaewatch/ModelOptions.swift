@@ -64,6 +64,16 @@ struct ModelOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "Denoising: add Gaussian noise of this standard deviation, in standardized units (1 is a feature's own "
+                + "spread), to the encoder's input at every gradient step while the clean record stays the target, so "
+                + "that the model learns what normal records share rather than their every detail; applies to every "
+                + "training, retrains included. 0 turns it off; at most "
+                + "\(Int(TrainingConfiguration.denoisingNoiseRange.upperBound)).",
+            valueName: "sigma"))
+    var denoise: Float = TrainingConfiguration().denoisingNoise
+
+    @Option(
+        help: ArgumentHelp(
             "Self-cleaning rounds: after the first fit, set aside the highest-scoring --clean-fraction of the "
                 + "training records and go on training on the rest, this many times, so that anomalies among the "
                 + "training records stop shaping the model (3 lift the mean AUROC of 30 real sets by about 0.01, "
@@ -97,6 +107,10 @@ struct ModelOptions: ParsableArguments {
             throw ValidationError("--loss must be gaussian or squared-error, got \(loss)")
         }
         guard trim.isFinite && trim >= 0 else { throw ValidationError("--trim must be 0 (off) or more, got \(trim)") }
+        guard TrainingConfiguration.denoisingNoiseRange.contains(denoise) else {
+            let most = Int(TrainingConfiguration.denoisingNoiseRange.upperBound)
+            throw ValidationError("--denoise must be from 0 (off) to \(most) standard deviations, got \(denoise)")
+        }
         guard widths != nil else {
             throw ValidationError("--hidden must be positive widths separated by commas, such as 64,32; got \(hidden)")
         }
@@ -126,6 +140,7 @@ struct ModelOptions: ParsableArguments {
         }
         if let minSteps { options.training.minimumSteps = minSteps }
         options.training.trimmingCut = trim
+        options.training.denoisingNoise = denoise
         options.cleaningRounds = cleanRounds
         options.cleaningFraction = cleanFraction
         options.training.batchSize = batch

@@ -16,7 +16,8 @@ struct ScoreCommand: ParsableCommand {
         discussion: """
             CSV output is each input line unchanged plus the columns score,recon,kl,threshold,anomaly \
             (anomaly is 1 or 0). JSON-lines output is each input object plus a "vaewatch" object with the \
-            same fields, the features that explain the score best ("top") and the number of missing values.
+            same fields, the features that explain the score best ("top"), the number of missing values and \
+            the record's latent mean μ ("latent", one number per latent unit).
 
             Without --model, the first --warmup records are learned from, then scored like the rest. \
             Empty fields, JSON null and absent keys are missing values: imputed, and left out of the error. \

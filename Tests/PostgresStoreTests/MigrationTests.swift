@@ -58,24 +58,28 @@ struct MigrationTests {
         ).text(0, 0)
     }
 
-    @Test("a fresh database gets 001 to 004; a second run applies nothing and changes nothing")
+    @Test("a fresh database gets 001 to 005; a second run applies nothing and changes nothing")
     func appliesOnce() throws {
         let connection = try TestDatabase().connect()
         #expect(try Migrator.appliedVersions(on: connection).isEmpty)
         let (result, elapsed) = timed { try Migrator.apply(on: connection) }
         print("Migrator.apply on a fresh database: \(elapsed) s")
         #expect(
-            try result.get().map(\.name) == ["001_scores.sql", "002_queue.sql", "003_state.sql", "004_sources.sql"])
-        #expect(try Migrator.appliedVersions(on: connection) == [1, 2, 3, 4])
+            try result.get().map(\.name) == [
+                "001_scores.sql", "002_queue.sql", "003_state.sql", "004_sources.sql", "005_latent.sql",
+            ])
+        #expect(try Migrator.appliedVersions(on: connection) == [1, 2, 3, 4, 5])
         let fingerprint = try Self.fingerprint(connection)
         let log = try Self.migrationLog(connection)
         #expect(fingerprint.contains("relation scores r") && fingerprint.contains("function enqueue()"))
-        #expect(fingerprint.contains("view anomalies") && fingerprint.contains("migration 4 004_sources.sql"))
+        #expect(fingerprint.contains("view anomalies") && fingerprint.contains("migration 5 005_latent.sql"))
+        #expect(fingerprint.contains("column scores.latent real[]"), "005 adds a nullable latent column")
+        #expect(fingerprint.contains("column anomalies.latent real[]"), "and shows it in the anomalies view")
 
         #expect(try Migrator.apply(on: connection).isEmpty)
         #expect(try Self.fingerprint(connection) == fingerprint)
         #expect(try Self.migrationLog(connection) == log)
-        #expect(try connection.execute("SELECT count(*) FROM vaewatch.schema_migrations").text(0, 0) == "4")
+        #expect(try connection.execute("SELECT count(*) FROM vaewatch.schema_migrations").text(0, 0) == "5")
         let lock = try connection.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         #expect(lock.text(0, 0) == "0", "the migration lock is released")
@@ -152,7 +156,7 @@ struct MigrationTests {
         #expect(try Migrator.appliedVersions(on: connection) == [1], "001 stays applied, 002 rolled back whole")
         #expect(try connection.execute("SELECT to_regprocedure('vaewatch.enqueue()') IS NULL").text(0, 0) == "t")
         try connection.execute("DROP VIEW vaewatch.queue")
-        #expect(try Migrator.apply(on: connection).map(\.version) == [2, 3, 4])
+        #expect(try Migrator.apply(on: connection).map(\.version) == [2, 3, 4, 5])
     }
 
     @Test("two Migrator runs at once apply each file exactly once")
@@ -174,7 +178,7 @@ struct MigrationTests {
         for thread in threads { thread.join() }
         #expect(
             outcomes.items.withLock { $0.sorted() } == [
-                "001_scores.sql", "002_queue.sql", "003_state.sql", "004_sources.sql",
+                "001_scores.sql", "002_queue.sql", "003_state.sql", "004_sources.sql", "005_latent.sql",
             ])
     }
 
@@ -191,7 +195,7 @@ struct MigrationTests {
             INSERT INTO public.m_a VALUES (1, 0.5);
             """)
         #expect(try connection.execute("SELECT count(*) FROM vaewatch.queue").text(0, 0) == "0", "002's trigger")
-        #expect(try Migrator.apply(on: connection).map(\.version) == [4])
+        #expect(try Migrator.apply(on: connection).map(\.version) == [4, 5])
         try connection.execute("INSERT INTO public.m_a VALUES (2, 0.25)")
         try connection.execute("INSERT INTO public.m VALUES (3, 0.125)")
         let queued = try connection.execute(

@@ -1,3 +1,4 @@
+import Compute
 import Detector
 import Foundation
 import Testing
@@ -10,13 +11,14 @@ import Testing
     /// The output for records parsed from `text` (lines numbered from 2) with hand-made verdicts.
     private func written(
         _ text: String, from input: RecordFormat, to output: RecordFormat, names: [String], key: String? = nil,
-        anomalies: Set<Int> = [], onlyAnomalies: Bool = false
+        anomalies: Set<Int> = [], onlyAnomalies: Bool = false, latentMean: Matrix? = nil
     ) throws -> (lines: [String], parsed: ParsedLines, writer: VerdictWriter) {
         let plan = try RecordIOFixtures.plan(names, key: key)
         let lines = RecordIOLines(text)
         let parsed = RecordParser(format: input, plan: plan, source: "in", strict: false).parse(lines.batch, pool: nil)
-        let verdicts = RecordIOFixtures.verdicts(
+        var verdicts = RecordIOFixtures.verdicts(
             count: parsed.count, anomalies: anomalies, featureNames: plan.featureNames)
+        verdicts.latentMean = latentMean
         let writer = VerdictWriter(input: input, output: output, plan: plan, onlyAnomalies: onlyAnomalies)
         let buffers = writer.format(parsed, bytes: lines.batch.bytes, verdicts: verdicts, pool: nil)
         var bytes: [UInt8] = []
@@ -44,6 +46,30 @@ import Testing
             ])
         let header = String(decoding: writer.header(inputHeader: Array("id,a,b".utf8)), as: UTF8.self)
         #expect(header == "id,a,b,score,recon,kl,threshold,anomaly\n")
+    }
+
+    @Test func jsonVerdictsCarryTheLatentMeanAndCSVKeepsItsColumns() throws {
+        // [2, 3]: plain numbers, then what overflow inside the network leaves.
+        let latent = Matrix(rows: 2, cols: 3, storage: [0.5, -1.25, 0.1, .infinity, -.infinity, .nan])
+        let json = try written(
+            "{\"a\":1}\n{\"a\":2}\n", from: .jsonl, to: .jsonl, names: ["a"], latentMean: latent)
+        #expect(json.writer.carriesLatentMean)
+        #expect(
+            json.lines[0].hasSuffix(",\"missing\":0,\"model_version\":3,\"latent\":[0.5,-1.25,0.1]}}"), "\(json.lines)")
+        #expect(json.lines[1].hasSuffix(",\"model_version\":3,\"latent\":[1e999,-1e999,null]}}"), "\(json.lines)")
+        let verdict = try #require(object(json.lines[0])?["vaewatch"] as? [String: Any], "\(json.lines[0])")
+        #expect(verdict["latent"] as? [Double] == [0.5, -1.25, 0.1])
+        let converted = try written("1\n2\n", from: .csv, to: .jsonl, names: ["a"], latentMean: latent)
+        #expect(converted.lines[0].hasSuffix(",\"latent\":[0.5,-1.25,0.1]}}"), "\(converted.lines)")
+        let without = try written("{\"a\":1}\n", from: .jsonl, to: .jsonl, names: ["a"])
+        #expect(!without.lines[0].contains("latent"), "verdicts without μ write no latent key")
+
+        let csv = try written("1,2\n3,4\n", from: .csv, to: .csv, names: ["a", "b"], latentMean: latent)
+        #expect(!csv.writer.carriesLatentMean)
+        #expect(csv.lines == ["1,2,1.5,1,0.5,2.75,0", "3,4,2.5,2,0.5,2.75,0"])
+        let fromJSON = try written(
+            "{\"a\":1}\n{\"a\":2}\n", from: .jsonl, to: .csv, names: ["a"], latentMean: latent)
+        #expect(fromJSON.lines == ["2,1,1.5,1,0.5,2.75,0", "3,2,2.5,2,0.5,2.75,0"])
     }
 
     @Test func onlyAnomaliesAreWrittenWhenAsked() throws {

@@ -61,14 +61,16 @@ public struct ServeConfiguration: Sendable, Equatable {
     public var sinkKind: SinkKind = .postgres
     /// `sink.only_anomalies`: on stdout, write only flagged records.
     public var onlyAnomalies: Bool = false
+    /// `sink.latent`: store each record's latent mean μ in `vaewatch.scores.latent`.
+    public var storesLatentMean: Bool = false
 
     // MARK: model and training
     /// `model.path`: a model file to start from; empty means the newest checkpoint in the state folder, then the
     /// newest active model in the registry, then warm-up training.
     public var modelPath: String = ""
-    /// `model.hidden`, `model.latent`, `model.beta`, `model.top_features`, `threshold.quantile`, `threshold.rate`
-    /// (0 is `thresholdRate` nil), `training.epochs`, `model.min_steps`, `model.trim`, `training.seed`: the
-    /// network, its training, and the threshold.
+    /// `model.hidden`, `model.latent`, `model.activation`, `model.loss`, `model.beta`, `model.top_features`,
+    /// `threshold.quantile`, `threshold.rate` (0 is `thresholdRate` nil), `training.epochs`, `model.min_steps`,
+    /// `model.trim`, `model.denoise`, `training.seed`: the network, its training, and the threshold.
     public var detector = DetectorOptions()
     /// `training.warmup`: records learned from before scoring starts when there is no model.
     public var warmupRecords: Int = 2000

@@ -1,3 +1,4 @@
+import Compute
 import Detector
 import VAE
 
@@ -54,6 +55,10 @@ public enum Settings {
         .boolean(
             "sink.only_anomalies", \.onlyAnomalies, "on standard output, write only flagged records"
         ),
+        .boolean(
+            "sink.latent", \.storesLatentMean,
+            "in vaewatch.scores, store each record's latent mean μ in the column latent (float4[], added by "
+                + "init-db's 005_latent.sql); JSON lines on standard output always carry it"),
         .text(
             "model.path", \.modelPath,
             "a model file to start from; empty means the newest checkpoint, then the registry, then warm-up"),
@@ -61,6 +66,9 @@ public enum Settings {
             "model.hidden", \.detector.hiddenWidths, 1...4096, maximumCount: 16,
             "widths of the encoder's hidden layers, outermost first; the decoder mirrors them"),
         .integer("model.latent", \.detector.latentWidth, 1...4096, "number of latent units"),
+        .choice(
+            "model.activation", \.detector.activation,
+            "non-linearity of the hidden layers of a new model (a retrain keeps the network of the model in use)"),
         Setting(
             "model.loss", .choice(ReconstructionLoss.allCases.map(\.optionName)), reloadable: false,
             "how reconstruction error is measured: gaussian learns a variance per feature, so that a noisy feature "
@@ -97,6 +105,16 @@ public enum Settings {
             read: { .number(Double(String($0.detector.training.trimmingCut)) ?? 0) },
             write: { configuration, value in
                 if case .number(let number) = value { configuration.detector.training.trimmingCut = Float(number) }
+            }),
+        Setting(
+            "model.denoise", .number,
+            bounds: .numbers(0...Double(TrainingConfiguration.denoisingNoiseRange.upperBound)), reloadable: false,
+            "denoising: the standard deviation, in standardized units, of Gaussian noise added to the encoder's input "
+                + "at every gradient step of every training (retrains too) while the clean record stays the target; "
+                + "0: off",
+            read: { .number(Double(String($0.detector.training.denoisingNoise)) ?? 0) },
+            write: { configuration, value in
+                if case .number(let number) = value { configuration.detector.training.denoisingNoise = Float(number) }
             }),
         .integer("model.top_features", \.detector.topFeatureCount, 1...100, "features named in each verdict"),
         .number(

@@ -22,6 +22,7 @@ struct PostgresIngest {
         var options = PostgresPipelineOptions(connection: connection, source: source)
         options.mode = settings.sourceMode
         options.batchSize = settings.batchSize
+        options.storesLatentMean = settings.storesLatentMean
         options.pollInterval = .milliseconds(Int64(settings.pollSeconds * 1000))
         if settings.workers > 0 { options.workers = settings.workers }
         options.heartbeats = context.heartbeats

@@ -5,8 +5,9 @@ import Detector
 ///
 /// - CSV in, CSV out: the input line unchanged, then `score,recon,kl,threshold,anomaly` (anomaly is 1 or 0).
 /// - JSON lines in, JSON lines out: the input object with one more key, `vaewatch`, holding every verdict
-///   field: `score`, `recon`, `kl`, `threshold`, `anomaly`, `top` (features with their shares), `missing`
-///   and `model_version`.
+///   field: `score`, `recon`, `kl`, `threshold`, `anomaly`, `top` (features with their shares), `missing`,
+///   `model_version` and, when the verdicts carry it (``carriesLatentMean``), `latent`: the record's latent
+///   mean μ.
 /// - Across formats, the record as parsed: its key (or line number) and features, then the verdict.
 package struct VerdictWriter: Sendable {
     private let input: RecordFormat
@@ -24,6 +25,10 @@ package struct VerdictWriter: Sendable {
 
     /// Columns the CSV output appends to each record.
     static let verdictColumns = "score,recon,kl,threshold,anomaly"
+
+    /// Whether the output has room for each record's latent mean μ, so that scoring should keep it
+    /// (``Detector/score(_:pool:latentMean:)``): JSON lines do; the CSV columns stay as they are.
+    package var carriesLatentMean: Bool { output == .jsonl }
 
     /// The output's header line, if it has one; `inputHeader` is the CSV input's header line.
     package func header(inputHeader: [UInt8]?) -> [UInt8] {
@@ -192,6 +197,30 @@ package struct VerdictWriter: Sendable {
         out.append(verdicts.missingCount[i])
         out.append(",\"model_version\":")
         out.append(verdicts.modelVersion)
+        if let latent = verdicts.latentMean {
+            out.append(",\"latent\":")
+            Self.appendJSONNumbers(latent, row: i, to: out)
+        }
         out.append(byte: 0x7D)
+    }
+
+    /// Row `row` of `matrix` as a JSON array of numbers, `[0.8134,-1.25]`: shortest round-trip floats; ±∞ (a
+    /// record beyond what Float32 can measure) as `1e999` and `-1e999`, which JSON parsers read as infinity, and
+    /// NaN as `null`.
+    static func appendJSONNumbers(_ matrix: Matrix, row: Int, to out: OutputBuffer) {
+        out.append(byte: 0x5B)
+        matrix.withUnsafeBufferPointer { values in
+            let first = row * matrix.cols
+            for j in 0..<matrix.cols {
+                if j > 0 { out.append(byte: 0x2C) }
+                let value = values[first + j]
+                if value.isNaN {
+                    out.append("null")
+                } else {
+                    out.append(value, infinity: value > 0 ? "1e999" : "-1e999")
+                }
+            }
+        }
+        out.append(byte: 0x5D)
     }
 }
