@@ -106,7 +106,7 @@ public final class StreamScorer {
         }
         var held = HeldRecords()
         if detector == nil {
-            message("vaewatch: no model given; learning from the first \(options.warmup) records")
+            message("vaewatch: no model given; learning from the first \(Counted.text(options.warmup, "record"))")
         }
         while hooks.shouldContinue?() ?? true, let (parsed, batch) = try input.next(pool: pool) {
             do {
@@ -147,7 +147,9 @@ public final class StreamScorer {
         var batch = held.parsed.recordBatch(width: names.count)
         if batch.count > options.warmup { batch = batch.prefix(options.warmup) }
         if batch.count < 100 {
-            message("vaewatch: only \(batch.count) records to learn from; scores will be rough (100 or more help)")
+            message(
+                "vaewatch: only \(Counted.text(batch.count, "record")) to learn from; scores will be rough (100 or more help)"
+            )
         }
         let started = ContinuousClock.now
         let keepGoing = hooks.shouldContinue
@@ -158,7 +160,7 @@ public final class StreamScorer {
         hooks.learned?(result)
         let seconds = (ContinuousClock.now - started).seconds
         message(
-            "vaewatch: model version 1 learned from \(batch.count) records in \(Self.format(seconds)) s: "
+            "vaewatch: model version 1 learned from \(Counted.text(batch.count, "record")) in \(Self.format(seconds)) s: "
                 + "threshold \(result.detector.threshold)\(Self.moving(result.detector)), "
                 + "\(result.summary.activeLatentUnits) of \(options.detector.latentWidth) latent units active")
         if let note = result.constantFeatureNote { message("vaewatch: note: \(note)") }
@@ -209,7 +211,9 @@ public final class StreamScorer {
             finish(outcome)
         }
         if retrain == nil, policy.isDue(now: elapsed()), window.count > 0 {
-            message("vaewatch: retraining on the \(window.count) most recent normal records, in the background")
+            message(
+                "vaewatch: retraining on the \(Counted.text(window.count, "most recent normal record")), in the background"
+            )
             retrain = BackgroundRetrain(
                 detector: detector, window: window.snapshot(), options: options.detector,
                 threads: options.trainingThreads, createdAt: Int64(time(nil)))

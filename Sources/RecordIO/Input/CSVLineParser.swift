@@ -108,7 +108,7 @@ struct CSVLineParser {
             return .reject(
                 Reject(
                     source: source, line: number,
-                    reason: "\(column) field\(column == 1 ? "" : "s") where the header has \(slots.count)"))
+                    reason: "\(Counted.text(column, "field")) where the header has \(slots.count)"))
         }
         return .record(missing: missing)
     }
