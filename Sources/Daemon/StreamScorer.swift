@@ -191,9 +191,12 @@ public final class StreamScorer {
         guard let detector else { return }
         let batch = parsed.recordBatch(width: detector.inputWidth)
         let verdicts = detector.score(batch, pool: pool)
-        try writer.write(parsed, bytes: bytes, verdicts: verdicts, pool: pool, to: output)
-        summary.records += verdicts.count
-        summary.anomalies += verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let handled = try writer.write(parsed, bytes: bytes, verdicts: verdicts, pool: pool, to: output)
+        summary.records += handled
+        summary.anomalies += verdicts.isAnomaly[..<handled].count { $0 }
+        guard handled == verdicts.count else {
+            throw RecordIOError(.outputClosed, "the output was closed by its reader")
+        }
         hooks.scored?(batch, verdicts, summary.rejects)
         if detector.header.thresholdTail != nil {
             let counted = learnedFrom > 0 ? Array(verdicts.score.dropFirst(learnedFrom)) : verdicts.score

@@ -126,7 +126,9 @@ package final class RejectLog {
         buffer.append(",\"reason\":")
         buffer.appendJSONString(reject.reason)
         buffer.append("}\n")
-        if let error = SystemCalls.writeAll(file, UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.count)) {
+        if let error = SystemCalls.writeAll(file, UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.count))
+            .failure
+        {
             fileErrors += 1
             let message = "cannot write to the rejects file \(fileName!): \(error)"
             if failOnFileError { throw RecordIOError(.output, message) }
