@@ -78,8 +78,10 @@ public final class StreamScorer {
             maximumLineBytes: options.maximumLineBytes, batchDeadline: options.batchDeadline)
         input.whileIdle = hooks.shouldContinue
         let rejects = try RejectLog(strict: options.strict, rejectsPath: options.rejectsPath, writeMessage: message)
-        let early = try input.start()
-        guard let parser = input.parser else { return }
+        try input.start(reporting: rejects)
+        summary.rejects = rejects.count
+        // Without columns (an empty input, with a model) there is nothing to score.
+        guard let parser = input.parser else { return try rejects.finish(lastLine: input.lastLine) }
         let plan = parser.plan
         // The plan takes the model's features by name; this makes sure, before any record is scored.
         try detector?.checkFeatures(plan.featureNames)
@@ -88,7 +90,6 @@ public final class StreamScorer {
                 "vaewatch: not using column\(plan.unusedColumns.count == 1 ? "" : "s") \(plan.unusedColumns.joined(separator: ", ")), which the model does not know"
             )
         }
-        try rejects.record(early)
         let outputFormat = options.outputFormat ?? options.inputFormat
         if options.inputFormat == .csv, outputFormat == .jsonl,
             let clash = ReservedNames.clashes(in: plan, source: input.source)

@@ -65,7 +65,7 @@ struct TrainCommand: ParsableCommand {
                 strict: input.strict, maximumLineBytes: input.maxLineBytes, batchDeadline: 0.05)
             let rejects = try RejectLog(
                 strict: input.strict, rejectsPath: input.rejects, writeMessage: Terminal.printError)
-            try rejects.record(try records.start())
+            try records.start(reporting: rejects)
             guard let plan = records.parser?.plan else { throw RecordIOError(.data, "no columns found") }
             var features: [Float] = []
             var observed: [Float] = []
