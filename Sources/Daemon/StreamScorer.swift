@@ -83,8 +83,10 @@ public final class StreamScorer {
         input.whileIdle = hooks.shouldContinue
         let rejects = try RejectLog(strict: options.strict, rejectsPath: options.rejectsPath, writeMessage: message)
         waitsForRetrain = input.isRegularFile
-        let early = try input.start()
-        guard let parser = input.parser else { return }
+        try input.start(reporting: rejects)
+        summary.rejects = rejects.count
+        // Without columns (an empty input, with a model) there is nothing to score.
+        guard let parser = input.parser else { return try rejects.finish(lastLine: input.lastLine) }
         let plan = parser.plan
         // The plan takes the model's features by name; this makes sure, before any record is scored.
         try detector?.checkFeatures(plan.featureNames)
@@ -93,7 +95,6 @@ public final class StreamScorer {
                 "vaewatch: not using column\(plan.unusedColumns.count == 1 ? "" : "s") \(plan.unusedColumns.joined(separator: ", ")), which the model does not know"
             )
         }
-        try rejects.record(early)
         let outputFormat = options.outputFormat ?? options.inputFormat
         if options.inputFormat == .csv, outputFormat == .jsonl,
             let clash = ReservedNames.clashes(in: plan, source: input.source)
@@ -111,7 +112,7 @@ public final class StreamScorer {
         }
         var held = HeldRecords()
         if detector == nil {
-            message("vaewatch: no model given; learning from the first \(options.warmup) records")
+            message("vaewatch: no model given; learning from the first \(Counted.text(options.warmup, "record"))")
         }
         while hooks.shouldContinue?() ?? true, let (parsed, batch) = try input.next(pool: pool) {
             do {
@@ -152,7 +153,9 @@ public final class StreamScorer {
         var batch = held.parsed.recordBatch(width: names.count)
         if batch.count > options.warmup { batch = batch.prefix(options.warmup) }
         if batch.count < 100 {
-            message("vaewatch: only \(batch.count) records to learn from; scores will be rough (100 or more help)")
+            message(
+                "vaewatch: only \(Counted.text(batch.count, "record")) to learn from; scores will be rough (100 or more help)"
+            )
         }
         let started = ContinuousClock.now
         let keepGoing = hooks.shouldContinue
@@ -162,7 +165,7 @@ public final class StreamScorer {
         detector = result.detector
         hooks.learned?(result)
         message(
-            "vaewatch: model version 1 learned from \(batch.count) records in "
+            "vaewatch: model version 1 learned from \(Counted.text(batch.count, "record")) in "
                 + "\(NumberText.seconds(ContinuousClock.now - started)) s: "
                 + "threshold \(result.detector.threshold)\(Self.moving(result.detector)), "
                 + "\(result.summary.activeLatentUnits) of \(options.detector.latentWidth) latent units active")
@@ -216,9 +219,12 @@ public final class StreamScorer {
         guard let detector else { return }
         let batch = parsed.recordBatch(width: detector.inputWidth)
         let verdicts = detector.score(batch, pool: pool, latentMean: writer.carriesLatentMean)
-        try writer.write(parsed, bytes: bytes, verdicts: verdicts, pool: pool, to: output)
-        summary.records += verdicts.count
-        summary.anomalies += verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let handled = try writer.write(parsed, bytes: bytes, verdicts: verdicts, pool: pool, to: output)
+        summary.records += handled
+        summary.anomalies += verdicts.isAnomaly[..<handled].count { $0 }
+        guard handled == verdicts.count else {
+            throw RecordIOError(.outputClosed, "the output was closed by its reader")
+        }
         hooks.scored?(batch, verdicts, summary.rejects)
         if detector.header.thresholdTail != nil {
             let counted = learnedFrom > 0 ? Array(verdicts.score.dropFirst(learnedFrom)) : verdicts.score
@@ -236,7 +242,9 @@ public final class StreamScorer {
             finish(outcome)
         }
         if retrain == nil, policy.isDue(now: elapsed()), window.count > 0 {
-            message("vaewatch: retraining on the \(window.count) most recent normal records, in the background")
+            message(
+                "vaewatch: retraining on the \(Counted.text(window.count, "most recent normal record")), in the background"
+            )
             let started = BackgroundRetrain(
                 detector: detector, window: window.snapshot(), options: options.detector,
                 threads: options.trainingThreads, createdAt: Int64(time(nil)))

@@ -61,7 +61,7 @@ struct ScoredFileCSV {
                 .data,
                 Reject(
                     source: source, line: lineNumber,
-                    reason: "\(fields.count) field\(fields.count == 1 ? "" : "s") where the header has \(names.count)"
+                    reason: "\(Counted.text(fields.count, "field")) where the header has \(names.count)"
                 ).message)
         }
         func value(_ column: Int) throws(RecordIOError) -> Double {

@@ -49,7 +49,7 @@ func parseRun(path: String, pool: ThreadPool) throws -> Double {
     let input = try RecordInput(
         path: path, format: .csv, selection: ColumnSelection(), modelFeatures: nil, strict: false,
         maximumLineBytes: 1 << 20, batchDeadline: 0.02)
-    _ = try input.start()
+    try input.start(reporting: RejectLog(strict: false, rejectsPath: nil) { _ in })
     var rows = 0
     while let (parsed, _) = try input.next(pool: pool) { rows += parsed.count }
     return Double(rows) / (now() - start)

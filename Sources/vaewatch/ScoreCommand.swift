@@ -115,7 +115,7 @@ struct ScoreCommand: ParsableCommand {
         }
         if summary.outputClosed {
             Terminal.printError(
-                "vaewatch: the output was closed by its reader after \(Terminal.count(summary.records)) records; stopped"
+                "vaewatch: the output was closed by its reader after \(Counted.text(summary.records, "record")); stopped"
             )
         }
         if let save, let detector = summary.detector {
@@ -128,11 +128,11 @@ struct ScoreCommand: ParsableCommand {
         guard summary.rejects > 0 || summary.emptyLines > 0 || Terminal.stderrIsTerminal else { return }
         let rate = summary.records > 0 ? 100 * Double(summary.anomalies) / Double(summary.records) : 0
         var line =
-            "vaewatch: scored \(Terminal.count(summary.records)) records, "
-            + "\(Terminal.count(summary.anomalies)) anomalies (\(Terminal.figure(rate))%)"
-        if summary.rejects > 0 { line += ", \(Terminal.count(summary.rejects)) lines rejected" }
-        if summary.emptyLines > 0 { line += ", \(Terminal.count(summary.emptyLines)) blank lines skipped" }
-        if summary.retrains > 0 { line += ", \(summary.retrains) retrains" }
+            "vaewatch: scored \(Counted.text(summary.records, "record")), "
+            + "\(Counted.text(summary.anomalies, "anomaly", plural: "anomalies")) (\(Terminal.figure(rate))%)"
+        if summary.rejects > 0 { line += ", \(Counted.text(summary.rejects, "line")) rejected" }
+        if summary.emptyLines > 0 { line += ", \(Counted.text(summary.emptyLines, "blank line")) skipped" }
+        if summary.retrains > 0 { line += ", \(Counted.text(summary.retrains, "retrain"))" }
         if let version = summary.detector?.version { line += ", model version \(version)" }
         Terminal.printError(line)
     }

@@ -1,3 +1,5 @@
+import RecordIO
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -47,14 +49,6 @@ enum Terminal {
         return decimals == 0 ? String(Int(rounded)) : String(rounded)
     }
 
-    /// `12,345`.
-    static func count(_ value: Int) -> String {
-        let digits = String(abs(value))
-        var out = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return (value < 0 ? "-" : "") + out
-    }
+    /// `12,345` (see ``Counted/digits(_:)``).
+    static func count(_ value: Int) -> String { Counted.digits(value) }
 }

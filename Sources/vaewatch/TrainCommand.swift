@@ -65,7 +65,7 @@ struct TrainCommand: ParsableCommand {
                 strict: input.strict, maximumLineBytes: input.maxLineBytes, batchDeadline: 0.05)
             let rejects = try RejectLog(
                 strict: input.strict, rejectsPath: input.rejects, writeMessage: Terminal.printError)
-            try rejects.record(try records.start())
+            try records.start(reporting: rejects)
             guard let plan = records.parser?.plan else { throw RecordIOError(.data, "no columns found") }
             var features: [Float] = []
             var observed: [Float] = []
@@ -92,10 +92,10 @@ struct TrainCommand: ParsableCommand {
 
     private func summary(_ result: DetectorTrainingResult, rejected: Int, seconds: Double) -> String {
         let s = result.summary
-        var text = "vaewatch: trained on \(Terminal.count(s.trainingRows)) records"
+        var text = "vaewatch: trained on \(Counted.text(s.trainingRows, "record"))"
         if s.validationRows > 0 { text += " (\(Terminal.count(s.validationRows)) more held out)" }
-        if rejected > 0 { text += ", \(Terminal.count(rejected)) lines rejected" }
-        text += " in \(Terminal.figure(seconds)) s: \(s.epochs) epochs (best \(s.bestEpoch)"
+        if rejected > 0 { text += ", \(Counted.text(rejected, "line")) rejected" }
+        text += " in \(Terminal.figure(seconds)) s: \(Counted.text(s.epochs, "epoch")) (best \(s.bestEpoch)"
         text += s.stoppedEarly ? ", stopped early)" : ")"
         text += ", loss \(Terminal.figure(Double(s.trainingLoss)))"
         if let validation = s.validationLoss { text += " (validation \(Terminal.figure(Double(validation))))" }
@@ -103,8 +103,8 @@ struct TrainCommand: ParsableCommand {
         text += ", \(s.activeLatentUnits) of \(modelOptions.latent) latent units active; saved to \(out)"
         if result.setAside > 0 {
             text +=
-                "\nvaewatch: \(modelOptions.cleanRounds) cleaning rounds set aside the \(Terminal.count(result.setAside)) "
-                + "highest-scoring training records (--clean-rounds 0 keeps every one)"
+                "\nvaewatch: \(Counted.text(modelOptions.cleanRounds, "cleaning round")) set aside the "
+                + "\(Counted.text(result.setAside, "highest-scoring training record")) (--clean-rounds 0 keeps every one)"
         }
         if let note = result.constantFeatureNote { text += "\nvaewatch: note: \(note)" }
         return text

@@ -170,7 +170,7 @@ struct BadInputTests {
                 + Array((TrainedModel.goodLine + "\n").utf8), in: directory)
         #expect(middle.lines.count == 2)
         #expect(middle.stderr.contains("<stdin>:3: a byte-order mark (U+FEFF) in the middle of the input"))
-        #expect(middle.stderr.contains("1 lines rejected"))
+        #expect(middle.stderr.contains("1 line rejected"))
     }
 
     @Test("I9: bad JSON, wrong types and duplicate keys are rejected with a location; good lines all scored")

@@ -21,7 +21,7 @@ struct StrayQuoteTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.lines.count == 1 + 1_001, "\(result.stderr)")
         #expect(result.stderr.contains("<stdin>:3: field 1 (x0): a quoted field is not closed"), "\(result.stderr)")
-        #expect(result.stderr.contains("1 lines rejected"), "\(result.stderr)")
+        #expect(result.stderr.contains("1 line rejected"), "\(result.stderr)")
         let rejected = String(decoding: try directory.contents(of: "rejects.jsonl"), as: UTF8.self)
             .split(separator: "\n")
         #expect(rejected.count == 1)

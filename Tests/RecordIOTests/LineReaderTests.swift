@@ -40,6 +40,23 @@ import Testing
         #expect(single.lines == [line(1, "x")])
     }
 
+    @Test("the look ahead after a CSV header: the buffered lines, none consumed, the leading bytes kept")
+    func bufferedLinesAfterTheHeader() throws {
+        let (readEnd, writeEnd) = try RecordIOFixtures.pipe()
+        defer { close(readEnd) }
+        _ = RecordIOFixtures.writeAll(writeEnd, Array("a,b\n1,2\r\n3,4\n5,6".utf8))
+        close(writeEnd)
+        let reader = LineReader(descriptor: readEnd, source: "in", quotedNewlines: true)
+        let header = try #require(try reader.next())
+        #expect(header.lines.map(\.number) == [1])
+        #expect(reader.leadingBytes == Array("a,".utf8))
+        #expect(reader.bufferedLines(limit: 2) == [Array("1,2".utf8), Array("3,4".utf8)])
+        #expect(reader.bufferedLines(limit: 9) == [Array("1,2".utf8), Array("3,4".utf8), Array("5,6".utf8)])
+        let rest = try #require(try reader.next())
+        #expect(rest.lines.map(\.number) == [2, 3, 4])
+        #expect(reader.bufferedLines(limit: 9).isEmpty)
+    }
+
     @Test func emptyInputEndsAtOnce() throws {
         let read = try RecordIOFixtures.readLines([])
         #expect(read.batches == 0)

@@ -20,7 +20,7 @@ import Testing
             count: parsed.count, anomalies: anomalies, featureNames: plan.featureNames)
         verdicts.latentMean = latentMean
         let writer = VerdictWriter(input: input, output: output, plan: plan, onlyAnomalies: onlyAnomalies)
-        let buffers = writer.format(parsed, bytes: lines.batch.bytes, verdicts: verdicts, pool: nil)
+        let buffers = writer.format(parsed, bytes: lines.batch.bytes, verdicts: verdicts, pool: nil).buffers
         var bytes: [UInt8] = []
         for buffer in buffers { bytes += UnsafeBufferPointer(start: buffer.bytes, count: buffer.count) }
         let text = String(decoding: bytes, as: UTF8.self)
@@ -70,6 +70,24 @@ import Testing
         let fromJSON = try written(
             "{\"a\":1}\n{\"a\":2}\n", from: .jsonl, to: .csv, names: ["a"], latentMean: latent)
         #expect(fromJSON.lines == ["2,1,1.5,1,0.5,2.75,0", "3,2,2.5,2,0.5,2.75,0"])
+    }
+
+    @Test("a reader that goes away partway took the records whose bytes all reached it, left-out ones counted")
+    func recordsWithinAWrittenPrefix() throws {
+        let plan = try RecordIOFixtures.plan(["a", "b"], key: nil)
+        let lines = RecordIOLines("1,2\n3,4\n5,6\n7,8\n")
+        let parsed = RecordParser(format: .csv, plan: plan, source: "in", strict: false).parse(lines.batch, pool: nil)
+        let verdicts = RecordIOFixtures.verdicts(count: 4, anomalies: [1, 3], featureNames: plan.featureNames)
+        let all = VerdictWriter(input: .csv, output: .csv, plan: plan, onlyAnomalies: false)
+            .format(parsed, bytes: lines.batch.bytes, verdicts: verdicts, pool: nil)
+        // Each output line is "x,y" plus ",score,recon,0.5,2.75,flag": 21 bytes with its newline.
+        #expect(all.ends == [21, 42, 63, 84])
+        #expect([0, 20, 21, 41, 42, 83, 84].map(all.records(within:)) == [0, 0, 1, 1, 2, 3, 4])
+        let anomalies = VerdictWriter(input: .csv, output: .csv, plan: plan, onlyAnomalies: true)
+            .format(parsed, bytes: lines.batch.bytes, verdicts: verdicts, pool: nil)
+        // Records 0 and 2 are left out; record 0 is handled before the first byte, record 2 with record 1.
+        #expect(anomalies.ends == [0, 21, 21, 42])
+        #expect([0, 20, 21, 41, 42].map(anomalies.records(within:)) == [1, 1, 3, 3, 4])
     }
 
     @Test func onlyAnomaliesAreWrittenWhenAsked() throws {

@@ -63,7 +63,7 @@ struct StdinIngest {
         do {
             let summary = try scorer.run(output: STDOUT_FILENO)
             context.logger.info(
-                "input ended",
+                summary.outputClosed ? "the output was closed by its reader" : "input ended",
                 metadata: ["records": "\(summary.records)", "anomalies": "\(summary.anomalies)"])
             context.stopping.stop()
         } catch {

@@ -108,7 +108,7 @@ struct CSVLineParser {
             return .reject(
                 Reject(
                     source: source, line: number,
-                    reason: "\(column) field\(column == 1 ? "" : "s") where the header has \(slots.count)"))
+                    reason: "\(Counted.text(column, "field")) where the header has \(slots.count)"))
         }
         return .record(missing: missing)
     }
@@ -186,39 +186,61 @@ struct CSVLineParser {
             throw RecordIOError(
                 .data, "\(source):1: the header line is empty; CSV input needs a header of column names")
         }
-        let bytes = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var names: [String] = []
-        var position = 0
-        while true {
-            var start = position
-            while start < line.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            if start < line.count, bytes[start] == 0x22 {
-                guard let close = closingQuote(bytes, from: start + 1, count: line.count) else {
-                    throw RecordIOError(
-                        .data, "\(source):1: header field \(names.count + 1): a quoted name is not closed")
-                }
-                names.append(unescaped(UnsafeRawBufferPointer(rebasing: line[(start + 1)..<close])))
-                position = close + 1
-                while position < line.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
-                if position < line.count, bytes[position] != 0x2C {
-                    throw RecordIOError(
-                        .data, "\(source):1: header field \(names.count): text after the closing quote")
-                }
-            } else {
-                position = start
-                while position < line.count, bytes[position] != 0x2C { position += 1 }
-                var end = position
-                while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-                names.append(String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
-            }
-            if position >= line.count { break }
-            position += 1
-            if position == line.count { names.append("") }
+        let names: [String]
+        switch fields(line) {
+        case .success(let split): names = split
+        case .failure(.unclosedQuote(let field)):
+            throw RecordIOError(.data, "\(source):1: header field \(field): a quoted name is not closed")
+        case .failure(.textAfterQuote(let field)):
+            throw RecordIOError(.data, "\(source):1: header field \(field): text after the closing quote")
         }
         if let blank = names.firstIndex(of: "") {
             throw RecordIOError(
                 .data, "\(source):1: header field \(blank + 1) has no name; every column needs a name")
         }
         return names
+    }
+
+    /// Why a line did not split into fields; each case holds the 1-based field at fault.
+    enum FieldError: Error, Equatable {
+        /// A quoted field is not closed on the line.
+        case unclosedQuote(Int)
+        /// Text follows a field's closing quote.
+        case textAfterQuote(Int)
+    }
+
+    /// The fields of one line as text: unquoted fields trimmed of spaces and tabs, quoted ones unescaped. The
+    /// slow, general form of what ``parse(_:number:features:observed:key:)`` does, for a header and a look ahead.
+    static func fields(_ line: UnsafeRawBufferPointer) -> Result<[String], FieldError> {
+        guard let base = line.baseAddress else { return .success([""]) }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        var fields: [String] = []
+        var position = 0
+        while true {
+            var start = position
+            while start < line.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            if start < line.count, bytes[start] == 0x22 {
+                guard let close = closingQuote(bytes, from: start + 1, count: line.count) else {
+                    return .failure(.unclosedQuote(fields.count + 1))
+                }
+                fields.append(unescaped(UnsafeRawBufferPointer(rebasing: line[(start + 1)..<close])))
+                position = close + 1
+                while position < line.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
+                if position < line.count, bytes[position] != 0x2C { return .failure(.textAfterQuote(fields.count)) }
+            } else {
+                position = start
+                while position < line.count, bytes[position] != 0x2C { position += 1 }
+                var end = position
+                while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                fields.append(String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
+            }
+            if position >= line.count { break }
+            position += 1
+            if position == line.count {
+                fields.append("")  // a trailing comma ends an empty last field
+                break
+            }
+        }
+        return .success(fields)
     }
 }

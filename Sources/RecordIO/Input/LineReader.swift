@@ -38,6 +38,11 @@ package final class LineReader {
     /// CSV mode: the field count and text columns of the records, once the header gave them. A quoted field
     /// that runs past its line end makes a record only if the record then fits this shape.
     package var recordShape: CSVRecordShape?
+    /// The input's first bytes, up to ``leadingByteCount`` of them, as read (before a byte-order mark is dropped):
+    /// what ``CompressedInput`` looks at.
+    package private(set) var leadingBytes: [UInt8] = []
+    /// Bytes kept in ``leadingBytes``.
+    static let leadingByteCount = 2
 
     /// Creates a reader of `descriptor` (which it does not close).
     ///
@@ -72,6 +77,26 @@ package final class LineReader {
             if atEndOfInput && start == end && skipping == nil { return nil }
             if stopped { return nil }
         }
+    }
+
+    /// Up to `limit` complete lines already buffered after those handed out, without their line endings: a look
+    /// ahead that reads nothing and consumes nothing. Lines are cut at every newline, quotes or not.
+    package func bufferedLines(limit: Int) -> [[UInt8]] {
+        guard skipping == nil else { return [] }
+        let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var lines: [[UInt8]] = []
+        var position = start
+        while lines.count < limit, position < end {
+            let newline = memchr(base + position, 0x0A, end - position).map {
+                UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) - base
+            }
+            guard let lineEnd = newline ?? (atEndOfInput ? end : nil) else { break }
+            var length = lineEnd - position
+            if length > 0, base[position + length - 1] == 0x0D { length -= 1 }
+            lines.append(Array(UnsafeBufferPointer(start: base + position, count: length)))
+            position = lineEnd + 1
+        }
+        return lines
     }
 
     /// Reads until the buffer is full, the input ends, the batch deadline passes after the first complete
@@ -138,7 +163,12 @@ package final class LineReader {
         let free = UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(buffer.count, end + Self.readBytes)])
         switch SystemCalls.read(descriptor, into: free) {
         case .success(0): atEndOfInput = true
-        case .success(let count): end += count
+        case .success(let count):
+            if leadingBytes.count < Self.leadingByteCount {
+                let kept = min(count, Self.leadingByteCount - leadingBytes.count)
+                leadingBytes += UnsafeRawBufferPointer(rebasing: buffer[end..<(end + kept)])
+            }
+            end += count
         case .failure(let error):
             throw RecordIOError(.input, "\(source): cannot read: \(error)")
         }

@@ -62,19 +62,25 @@ package final class RecordInput {
 
     deinit { if ownsDescriptor { close(descriptor) } }
 
-    /// Reads until the columns are known; returns the rejects of lines read before (JSON lines whose first
-    /// lines are bad). Throws when the input is empty or its columns do not fit the selection.
-    package func start() throws(RecordIOError) -> [Reject] {
-        var rejects: [Reject] = []
+    /// Reads until the columns are known, reporting to `rejects` the lines found bad before (JSON lines whose
+    /// first lines are bad). A CSV input is looked at first (``CSVLookAhead``): its header and the rows already
+    /// buffered, never more. An input that ends first has no records: with a model, whose features say the
+    /// columns, that is no error and ``parser`` stays nil; without one it throws, as it does when the columns do
+    /// not fit the selection or the input cannot be read as it stands (compressed, another delimiter, text).
+    package func start(reporting rejects: RejectLog) throws(RecordIOError) {
+        var rejected = 0
         while parser == nil {
-            guard var batch = try reader.next() else {
-                throw RecordIOError(
-                    .data,
-                    format == .csv
-                        ? "\(source): the input is empty; CSV input needs a header line of column names"
-                        : "\(source): the input has no JSON object to take the columns from")
+            let read = try reader.next()
+            if let compressed = CompressedInput.refusal(leadingBytes: reader.leadingBytes, source: source) {
+                throw compressed
             }
-            for line in batch.oversize { rejects.append(RecordParser.oversizeReject(line, source: source)) }
+            guard var batch = read else {
+                if modelFeatures != nil { return }
+                throw RecordIOError(.data, emptyInputMessage(rejected: rejected))
+            }
+            if let last = batch.lines.last { lastLine = max(lastLine, last.number) }
+            if let last = batch.oversize.last { lastLine = max(lastLine, last.number) }
+            var found = batch.oversize.map { RecordParser.oversizeReject($0, source: source) }
             batch.oversize = []
             while parser == nil, !batch.lines.isEmpty {
                 let line = batch.lines.removeFirst()
@@ -86,14 +92,24 @@ package final class RecordInput {
                     }
                     let names = try CSVLineParser.header(bytes, source: source)
                     headerLine = Array(bytes)
+                    let lookAhead = CSVLookAhead(
+                        header: names, lines: reader.bufferedLines(limit: CSVLookAhead.rowLimit))
+                    if let problem = lookAhead.shapeProblem(source: source, modelFeatures: modelFeatures) {
+                        throw problem
+                    }
                     let plan = try ColumnPlan.resolve(
                         inputNames: names, selection: selection, modelFeatures: modelFeatures, source: source)
+                    if let problem = lookAhead.textColumnProblem(
+                        plan: plan, source: source, model: modelFeatures != nil)
+                    {
+                        throw problem
+                    }
                     parser = RecordParser(format: .csv, plan: plan, source: source, strict: strict)
                     reader.recordShape = CSVRecordShape(plan: plan)
                 case .jsonl:
                     if JSONLineParser.isBlank(bytes) { continue }
                     switch JSONLineParser.keys(of: bytes, source: source, number: line.number) {
-                    case .failure(let reject): rejects.append(reject)
+                    case .failure(let reject): found.append(reject)
                     case .success(let names):
                         let plan = try ColumnPlan.resolve(
                             inputNames: names, selection: selection, modelFeatures: modelFeatures,
@@ -104,11 +120,20 @@ package final class RecordInput {
                 }
             }
             pending = batch
-            if strict, let first = rejects.first {
-                throw RecordIOError(.data, "stopping at the first bad line (--strict): \(first.message)")
-            }
+            rejected += found.count
+            try rejects.record(found)
         }
-        return rejects
+    }
+
+    /// Why an input without a model ended before its columns were known.
+    private func emptyInputMessage(rejected: Int) -> String {
+        switch format {
+        case .csv: "\(source): the input is empty; CSV input needs a header line of column names"
+        case .jsonl where rejected > 0:
+            "\(source): no line is a JSON object to take the columns from: \(Counted.text(rejected, "line")) "
+                + "rejected, as shown above"
+        case .jsonl: "\(source): the input has no JSON object to take the columns from"
+        }
     }
 
     /// The next batch of parsed records with the bytes behind them (valid until the next call), or nil at the

@@ -99,9 +99,7 @@ package final class RejectLog {
         var message =
             "too many bad lines: \(storm.rejected) of the last \(storm.count) were rejected (line \(line)); "
         if let (column, count) = textRejects.max(by: { $0.value < $1.value }), count * 2 >= storm.rejected {
-            message +=
-                "column \(column.debugDescription) holds text, not numbers: leave it out with --ignore \(column), "
-                + "name it as the record key with --key, or choose the features with --columns"
+            message += TextColumnAdvice.message([column])
         } else {
             message += "is this the right input and format? The first rejects above say what is wrong"
         }
@@ -126,7 +124,9 @@ package final class RejectLog {
         buffer.append(",\"reason\":")
         buffer.appendJSONString(reject.reason)
         buffer.append("}\n")
-        if let error = SystemCalls.writeAll(file, UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.count)) {
+        if let error = SystemCalls.writeAll(file, UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.count))
+            .failure
+        {
             fileErrors += 1
             let message = "cannot write to the rejects file \(fileName!): \(error)"
             if failOnFileError { throw RecordIOError(.output, message) }

@@ -11,8 +11,9 @@ enum SystemCalls {
         }
     }
 
-    /// `write(2)` until every byte is written, resuming after partial writes.
-    static func writeAll(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer) -> Errno? {
+    /// `write(2)` until every byte is written, resuming after partial writes; returns the bytes written, all of
+    /// them unless a call failed, and the failure.
+    static func writeAll(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer) -> (written: Int, failure: Errno?) {
         var offset = 0
         while offset < bytes.count {
             let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -21,10 +22,10 @@ enum SystemCalls {
             } else if count < 0, errno == EINTR {
                 continue
             } else {
-                return Errno(count == 0 ? EIO : errno)
+                return (offset, Errno(count == 0 ? EIO : errno))
             }
         }
-        return nil
+        return (offset, nil)
     }
 
     /// `poll(2)` for readability of one descriptor; true when it is readable (or at end or in error, which

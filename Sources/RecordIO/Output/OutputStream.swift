@@ -12,11 +12,16 @@ package final class OutputStream {
 
     /// Writes all of `bytes`.
     package func write(_ bytes: UnsafeRawBufferPointer) throws(RecordIOError) {
-        guard let error = SystemCalls.writeAll(descriptor, bytes) else { return }
-        if error.isBrokenPipe {
-            throw RecordIOError(.outputClosed, "\(name) was closed by its reader")
-        }
-        throw RecordIOError(.output, "cannot write to \(name): \(error)")
+        let written = try writeUnlessClosed(bytes)
+        if written < bytes.count { throw RecordIOError(.outputClosed, "\(name) was closed by its reader") }
+    }
+
+    /// Writes all of `bytes` unless the reader goes away; returns the bytes written, fewer than all when it went
+    /// away. Other failures throw.
+    private func writeUnlessClosed(_ bytes: UnsafeRawBufferPointer) throws(RecordIOError) -> Int {
+        let (written, failure) = SystemCalls.writeAll(descriptor, bytes)
+        guard let failure, !failure.isBrokenPipe else { return written }
+        throw RecordIOError(.output, "cannot write to \(name): \(failure)")
     }
 
     /// Writes all of `bytes`.
@@ -28,10 +33,15 @@ package final class OutputStream {
         if let failure { throw failure }
     }
 
-    /// Writes the formatted buffers in order.
-    func write(_ buffers: [OutputBuffer]) throws(RecordIOError) {
+    /// Writes the formatted buffers in order; returns nil when every byte was written, or, when the reader went
+    /// away, how many bytes it took first. Other failures throw.
+    func write(_ buffers: [OutputBuffer]) throws(RecordIOError) -> Int? {
+        var total = 0
         for buffer in buffers where buffer.count > 0 {
-            try write(UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.count))
+            let written = try writeUnlessClosed(UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.count))
+            total += written
+            if written < buffer.count { return total }
         }
+        return nil
     }
 }

@@ -53,22 +53,29 @@ package struct VerdictWriter: Sendable {
     private var keyName: String { plan.keyColumn.map { plan.inputNames[$0] } ?? ReservedNames.lineNumber }
 
     /// Writes every record of `parsed` (or only the anomalies) with its verdict to `stream`; `bytes` holds the
-    /// lines that `parsed.spans` point into.
+    /// lines that `parsed.spans` point into. Returns how many records were handled (written whole, or left out as
+    /// normal): all of them, unless the output's reader went away, when it returns those before the first record it
+    /// did not take whole, and the caller stops.
     package func write(
         _ parsed: ParsedLines, bytes: UnsafeRawPointer, verdicts: Verdicts, pool: ThreadPool?, to stream: OutputStream
-    ) throws(RecordIOError) {
-        try stream.write(format(parsed, bytes: bytes, verdicts: verdicts, pool: pool))
+    ) throws(RecordIOError) -> Int {
+        let formatted = format(parsed, bytes: bytes, verdicts: verdicts, pool: pool)
+        guard let taken = try stream.write(formatted.buffers) else { return parsed.count }
+        return formatted.records(within: taken)
     }
 
     /// Formats every record of `parsed` (or only the anomalies) with its verdict; the buffers are in input
     /// order, one per worker.
     func format(
         _ parsed: ParsedLines, bytes: UnsafeRawPointer, verdicts: Verdicts, pool: ThreadPool?
-    ) -> [OutputBuffer] {
+    ) -> FormattedRecords {
         let n = parsed.count
         precondition(verdicts.count == n, "VerdictWriter: \(verdicts.count) verdicts for \(n) records")
         let workers = n >= 256 ? pool?.threadCount ?? 1 : 1
         let buffers = (0..<workers).map { _ in OutputBuffer(capacity: 64 * max(1, n / workers)) }
+        // Record i's end in its worker's buffer; each worker writes the entries of its own records only.
+        let ends = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(1, n))
+        defer { ends.deallocate() }
         let threshold = OutputBuffer()
         // +∞ as JSON parsers read it in JSON lines, as `inf` in CSV (like the scores).
         threshold.append(verdicts.threshold, infinity: output == .jsonl ? "1e999" : "inf")
@@ -81,7 +88,9 @@ package struct VerdictWriter: Sendable {
         let work: (Range<Int>, Int) -> Void = { chunks, _ in
             for chunk in chunks {
                 let out = buffers[chunk]
-                for i in ThreadPool.chunk(chunk, of: workers, count: n) where !onlyAnomalies || verdicts.isAnomaly[i] {
+                for i in ThreadPool.chunk(chunk, of: workers, count: n) {
+                    defer { ends[i] = out.count }
+                    if onlyAnomalies && !verdicts.isAnomaly[i] { continue }
                     let line = UnsafeRawBufferPointer(
                         start: bytes + parsed.spans[i].offset, count: parsed.spans[i].length)
                     switch (input, output) {
@@ -100,7 +109,7 @@ package struct VerdictWriter: Sendable {
             }
         }
         if workers > 1, let pool { pool.parallelFor(workers, work) } else { work(0..<1, 0) }
-        return buffers
+        return FormattedRecords(buffers: buffers, ends: Array(ends.prefix(n)))
     }
 
     private func appendCSVVerdict(
