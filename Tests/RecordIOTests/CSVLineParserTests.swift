@@ -140,3 +140,33 @@ import Testing
         #expect(parsed.observed == [1, 1])
     }
 }
+
+/// What CSV-to-JSON output keeps as a number's own text: exactly the JSON number grammar (RFC 8259).
+@Suite struct JSONNumberTextTests {
+    private func isNumber(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { JSONScanner.isNumber(UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test func jsonNumbersOnly() {
+        for number in ["0", "-0", "0.50", "1e3", "-12.5E-7", "4.202677322", "123456789012345678901234567890"] {
+            #expect(isNumber(number), "\(number)")
+        }
+        for other in ["", "+2", ".5", "5.", "01", "1e", "inf", "NaN", "0x1F", "1,5", " 1", "1 ", "2026-01-01", "-"] {
+            #expect(!isNumber(other), "\(other)")
+        }
+    }
+
+    @Test func fieldsWalkedWithoutCopying() {
+        var line = " a ,\"b,\"\"c\"\"\",,d,"
+        var seen: [(String, Bool)] = []
+        let error = line.withUTF8 { bytes in
+            CSVLineParser.forEachField(UnsafeRawBufferPointer(bytes)) { field, quoted in
+                seen.append((String(decoding: field, as: UTF8.self), quoted))
+            }
+        }
+        #expect(error == nil)
+        #expect(seen.map(\.0) == ["a", "b,\"\"c\"\"", "", "d", ""])
+        #expect(seen.map(\.1) == [false, true, false, false, false])
+    }
+}

@@ -212,35 +212,53 @@ struct CSVLineParser {
     /// The fields of one line as text: unquoted fields trimmed of spaces and tabs, quoted ones unescaped. The
     /// slow, general form of what ``parse(_:number:features:observed:key:)`` does, for a header and a look ahead.
     static func fields(_ line: UnsafeRawBufferPointer) -> Result<[String], FieldError> {
-        guard let base = line.baseAddress else { return .success([""]) }
-        let bytes = base.assumingMemoryBound(to: UInt8.self)
         var fields: [String] = []
+        let error = forEachField(line) { raw, quoted in
+            fields.append(quoted ? unescaped(raw) : String(decoding: raw, as: UTF8.self))
+        }
+        return error.map { .failure($0) } ?? .success(fields)
+    }
+
+    /// Calls `body` with each field of `line` in order, without allocating: an unquoted field's bytes trimmed of
+    /// spaces and tabs, or a quoted field's bytes between its quotes, still escaped (`""`; see ``unescaped(_:)``),
+    /// and whether it was quoted. Returns why the line does not split, after the fields before the fault.
+    static func forEachField(
+        _ line: UnsafeRawBufferPointer, _ body: (_ field: UnsafeRawBufferPointer, _ quoted: Bool) -> Void
+    ) -> FieldError? {
+        guard let base = line.baseAddress else {
+            body(line, false)
+            return nil
+        }
+        let bytes = base.assumingMemoryBound(to: UInt8.self)
+        var count = 0
         var position = 0
         while true {
             var start = position
             while start < line.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
             if start < line.count, bytes[start] == 0x22 {
                 guard let close = closingQuote(bytes, from: start + 1, count: line.count) else {
-                    return .failure(.unclosedQuote(fields.count + 1))
+                    return .unclosedQuote(count + 1)
                 }
-                fields.append(unescaped(UnsafeRawBufferPointer(rebasing: line[(start + 1)..<close])))
+                body(UnsafeRawBufferPointer(rebasing: line[(start + 1)..<close]), true)
+                count += 1
                 position = close + 1
                 while position < line.count, bytes[position] == 0x20 || bytes[position] == 0x09 { position += 1 }
-                if position < line.count, bytes[position] != 0x2C { return .failure(.textAfterQuote(fields.count)) }
+                if position < line.count, bytes[position] != 0x2C { return .textAfterQuote(count) }
             } else {
                 position = start
                 while position < line.count, bytes[position] != 0x2C { position += 1 }
                 var end = position
                 while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-                fields.append(String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
+                body(UnsafeRawBufferPointer(rebasing: line[start..<end]), false)
+                count += 1
             }
             if position >= line.count { break }
             position += 1
             if position == line.count {
-                fields.append("")  // a trailing comma ends an empty last field
+                body(UnsafeRawBufferPointer(rebasing: line[position..<position]), false)  // a trailing comma
                 break
             }
         }
-        return .success(fields)
+        return nil
     }
 }

@@ -91,6 +91,13 @@ struct JSONScanner {
 
     /// Consumes a number at the cursor (JSON grammar: no leading `+`, no leading zeros, digits on both
     /// sides of a point); returns its range.
+    /// Whether `text` is one JSON number and nothing else (`-0.5e3`, not `+1`, `.5`, `inf` or `0x1`).
+    static func isNumber(_ text: UnsafeRawBufferPointer) -> Bool {
+        var scanner = JSONScanner(text)
+        guard (try? scanner.number()) != nil else { return false }
+        return scanner.position == text.count
+    }
+
     mutating func number() throws(SyntaxError) -> Range<Int> {
         let start = position
         if current == 0x2D { position += 1 }

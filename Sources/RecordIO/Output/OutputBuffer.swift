@@ -61,8 +61,14 @@ final class OutputBuffer {
 
     /// A JSON string literal of `text`, escaped per RFC 8259.
     func appendJSONString(_ text: String) {
+        var text = text
+        text.withUTF8 { appendJSONString(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A JSON string literal of the UTF-8 `text`, escaped per RFC 8259.
+    func appendJSONString(_ text: UnsafeRawBufferPointer) {
         append(byte: 0x22)
-        for byte in text.utf8 {
+        for byte in text {
             switch byte {
             case 0x22: append("\\\"")
             case 0x5C: append("\\\\")

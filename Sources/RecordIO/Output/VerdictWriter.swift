@@ -8,12 +8,17 @@ import Detector
 ///   field: `score`, `recon`, `kl`, `threshold`, `anomaly`, `top` (features with their shares), `missing`,
 ///   `model_version` and, when the verdicts carry it (``carriesLatentMean``), `latent`: the record's latent
 ///   mean μ.
-/// - Across formats, the record as parsed: its key (or line number) and features, then the verdict.
+/// - CSV in, JSON lines out: an object of every column of the line (`line` first, without a key column), then
+///   `vaewatch`. A field that is a JSON number keeps its text; other features are written as parsed (`null` when
+///   missing); other fields are strings. An ignored column whose name the output uses itself is left out.
+/// - JSON lines in, CSV out: the record as parsed: its key (or line number) and features, then the verdict.
 package struct VerdictWriter: Sendable {
     private let input: RecordFormat
     private let output: RecordFormat
     private let plan: ColumnPlan
     private let onlyAnomalies: Bool
+    /// CSV in, JSON lines out: each input column's `"name":`, or nil for one left out.
+    private let columnKeys: [[UInt8]?]
 
     /// Creates a writer.
     package init(input: RecordFormat, output: RecordFormat, plan: ColumnPlan, onlyAnomalies: Bool) {
@@ -21,6 +26,16 @@ package struct VerdictWriter: Sendable {
         self.output = output
         self.plan = plan
         self.onlyAnomalies = onlyAnomalies
+        let reserved =
+            plan.keyColumn == nil ? [ReservedNames.verdict, ReservedNames.lineNumber] : [ReservedNames.verdict]
+        columnKeys = plan.inputNames.indices.map { column in
+            let name = plan.inputNames[column]
+            if plan.slots[column] == ColumnPlan.ignoredSlot, reserved.contains(name) { return nil }
+            let buffer = OutputBuffer()
+            buffer.appendJSONString(name)
+            buffer.append(byte: 0x3A)
+            return Array(UnsafeBufferPointer(start: buffer.bytes, count: buffer.count))
+        }
     }
 
     /// Columns the CSV output appends to each record.
@@ -103,7 +118,7 @@ package struct VerdictWriter: Sendable {
                         appendParsedCSV(parsed, i, to: out)
                         appendCSVVerdict(verdicts, i, thresholdText, to: out)
                     case (_, .jsonl):
-                        appendParsedJSON(parsed, i, verdicts, thresholdText, names, to: out)
+                        appendCSVAsJSON(line, parsed, i, verdicts, thresholdText, names, to: out)
                     }
                 }
             }
@@ -144,28 +159,60 @@ package struct VerdictWriter: Sendable {
         out.append("}\n")
     }
 
-    private func appendParsedJSON(
-        _ parsed: ParsedLines, _ i: Int, _ verdicts: Verdicts, _ threshold: UnsafeRawBufferPointer,
-        _ names: [[UInt8]], to out: OutputBuffer
+    /// A CSV line as a JSON object of all its columns (see the type's summary), then the verdict.
+    private func appendCSVAsJSON(
+        _ line: UnsafeRawBufferPointer, _ parsed: ParsedLines, _ i: Int, _ verdicts: Verdicts,
+        _ threshold: UnsafeRawBufferPointer, _ names: [[UInt8]], to out: OutputBuffer
     ) {
         out.append(byte: 0x7B)
-        out.appendJSONString(keyName)
-        out.append(byte: 0x3A)
-        if plan.keyColumn != nil { out.appendJSONString(parsed.keys[i]) } else { out.append(parsed.spans[i].number) }
-        let d = plan.featureNames.count
-        for j in 0..<d {
-            out.append(byte: 0x2C)
-            out.appendJSONString(plan.featureNames[j])
+        if plan.keyColumn == nil {
+            out.appendJSONString(ReservedNames.lineNumber)
             out.append(byte: 0x3A)
-            if parsed.observed[i * d + j] == 0 {
-                out.append("null")
-            } else {
-                out.append(parsed.features[i * d + j], infinity: "1e999")
-            }
+            out.append(parsed.spans[i].number)
+            out.append(byte: 0x2C)
         }
-        out.append(byte: 0x2C)
+        let d = plan.featureNames.count
+        var column = 0
+        // The line parsed into records, so it splits.
+        _ = CSVLineParser.forEachField(line) { field, quoted in
+            defer { column += 1 }
+            guard column < columnKeys.count, let key = columnKeys[column] else { return }
+            out.append(key)
+            let feature = plan.slots[column] >= 0 ? i * d + Int(plan.slots[column]) : nil
+            if quoted {
+                Array(CSVLineParser.unescaped(field).utf8).withUnsafeBytes {
+                    appendField($0, feature: feature, parsed, to: out)
+                }
+            } else {
+                appendField(field, feature: feature, parsed, to: out)
+            }
+            out.append(byte: 0x2C)
+        }
         appendJSONVerdict(verdicts, i, threshold, names, to: out)
         out.append("}\n")
+    }
+
+    /// One CSV field's value in JSON: its own text when that is a JSON number; else a feature (`feature`, its
+    /// index into `parsed.features`) as parsed, and any other column as a string.
+    private func appendField(
+        _ text: UnsafeRawBufferPointer, feature: Int?, _ parsed: ParsedLines, to out: OutputBuffer
+    ) {
+        if JSONScanner.isNumber(text) {
+            out.append(text)
+        } else if let feature {
+            appendFeature(parsed, feature, to: out)
+        } else {
+            out.appendJSONString(text)
+        }
+    }
+
+    /// A feature as parsed, in JSON: `null` when missing, ±∞ as `±1e999`.
+    private func appendFeature(_ parsed: ParsedLines, _ index: Int, to out: OutputBuffer) {
+        if parsed.observed[index] == 0 {
+            out.append("null")
+        } else {
+            out.append(parsed.features[index], infinity: parsed.features[index] > 0 ? "1e999" : "-1e999")
+        }
     }
 
     private func appendParsedCSV(_ parsed: ParsedLines, _ i: Int, to out: OutputBuffer) {
