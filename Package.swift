@@ -123,7 +123,7 @@ let package = Package(
         // Runs the built `vaewatch` executable as a child process, as users do.
         .testTarget(
             name: "CLITests",
-            dependencies: ["vaewatch", "vaewatch-bench", "TestSupport"],
+            dependencies: ["vaewatch", "vaewatch-bench", "TestSupport", "Checkpoint", "VAE"],
             swiftSettings: strictSettings
         ),
     ],

@@ -5,12 +5,12 @@ import VAE
 
 /// Loading and saving detectors as model files.
 enum ModelFiles {
-    /// Reads the model at `path`; exits with a message when it cannot.
+    /// Reads the model at `path` with every check the daemon makes (``Detector/init(header:weights:)``, the
+    /// threshold's tail included); exits with a message when it cannot.
     static func load(_ path: String) throws -> Detector {
         do {
             let (header, weights) = try ModelFileStore.read(path: path)
-            let model = try VAEModel(architecture: header.architecture, parameters: weights)
-            return try Detector(model: model, header: header)
+            return try Detector(header: header, weights: weights)
         } catch let error as CheckpointError {
             throw fail(error.description, status: ExitStatus.noInput)
         } catch let error as DetectorError {

@@ -74,7 +74,7 @@ extension StatusFile {
     /// A value for people; the file's text when it is not what the key holds.
     private static func readable(_ key: String, _ value: String, now: Int64) -> String {
         switch key {
-        case "records", "anomalies", "rejects", "retrains": Int(value).map(NumberText.count) ?? value
+        case "records", "anomalies", "rejects", "dead_letters", "retrains": Int(value).map(NumberText.count) ?? value
         case "next_retrain_records": Int(value).map { NumberText.count($0) + " records" } ?? value
         case "anomaly_rate": Double(value).map(NumberText.percent) ?? value
         case "next_retrain_seconds", "lag_seconds": Double(value).map { DaemonStatus.duration($0) } ?? value
