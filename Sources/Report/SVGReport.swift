@@ -105,7 +105,7 @@ public enum SVGReport {
         var parts: [String] = []
         if let first = order.first.map({ data.points[$0].x }), let last = order.last.map({ data.points[$0].x }) {
             switch data.xAxis {
-            case .time:
+            case .time, .rowTime:
                 let start = UTCTime(first)
                 let end = UTCTime(last)
                 let endText = end.date == start.date ? end.clock(precision: 1) : end.dateAndClock
