@@ -55,7 +55,8 @@ public enum SVGReport {
         body.label(
             subtitle,
             ["x": .number(layout.plotLeft), "y": .number(layout.subtitleY), "font-size": "13", "fill": "#555"])
-        Legend.draw(into: &body, markers: markers, downsampled: downsampled, layout: layout)
+        Legend.draw(
+            into: &body, markers: markers, downsampled: downsampled, retrained: summary.retrained, layout: layout)
         drawAxes(into: &body, x: xScale, y: yScale, points: points, layout: layout)
         drawSeries(into: &body, series: series, markers: markers, layout: layout)
         if points.isEmpty {
