@@ -33,7 +33,7 @@ struct ReportCommand: ParsableCommand {
             From the database, the x axis is the time each record was scored. --time-column \
             draws against a time column of the source's table instead, joining each verdict \
             to its row by the key that init-db set up, so the picture lines up with the rows:
-              vaewatch report --database dbname=metrics --source-name public.metrics --time-column ts
+              vaewatch report --database dbname=metrics --time-column ts
 
             A million records still make a small file: the score line is drawn per pixel \
             column (its first, lowest, highest and last score), and flagged records get a \
