@@ -18,6 +18,10 @@ public struct ScoreHistoryRow: Sendable, Equatable {
     public let sourceID: String
     /// When it was scored, in seconds since 1970.
     public let scoredAt: Double
+    /// The time in the source row's time column, in seconds since 1970 (a `timestamp` without time zone read as
+    /// UTC), when the history was read with a time column; nil without one, or when the row is gone or its time is
+    /// NULL.
+    public let rowTime: Double?
     /// The score (+∞ when the database holds `Infinity`).
     public let score: Double
     /// The reconstruction error.
@@ -43,23 +47,31 @@ public struct ScoreHistory: Sendable {
     /// The source's rows in all, which is more than ``rows`` holds when the limit cut the oldest away.
     public let totalRows: Int
 
-    /// The most recent `last` verdicts of `source`, oldest first, with the top features of the flagged ones. A
-    /// source without rows is a ``PostgresError/Kind/configuration`` error that lists the sources that have rows; a
-    /// database without `vaewatch.scores` is one that says to run `vaewatch init-db`.
-    public static func read(source: String, last: Int, on connection: Connection) throws(PostgresError)
-        -> ScoreHistory
-    {
+    /// The most recent `last` verdicts of `source`, oldest first, with the top features of the flagged ones and,
+    /// with `timeColumn`, the time of each verdict's row (joined by its key). A source without rows is a
+    /// ``PostgresError/Kind/configuration`` error that lists the sources that have rows; a database without
+    /// `vaewatch.scores` is one that says to run `vaewatch init-db`.
+    public static func read(
+        source: String, last: Int, timeColumn: SourceTimeColumn? = nil, on connection: Connection
+    ) throws(PostgresError) -> ScoreHistory {
         precondition(last >= 1, "ScoreHistory.read: last must be at least 1, got \(last)")
+        let rowTime: Query = timeColumn.map { "extract(epoch FROM r.\(identifier: $0.column))" } ?? "NULL"
+        let rowJoin: Query =
+            timeColumn.map {
+                "LEFT JOIN \($0.table) r ON r.\(identifier: $0.key) = s.source_id::\($0.keyTypeSQL)"
+            } ?? ""
         let result: QueryResult
         do {
             result = try connection.execute(
                 """
                 SELECT s.source_id, extract(epoch FROM s.scored_at)::float8, s.score, s.recon, s.kl, s.threshold,
                        s.is_anomaly, s.model_version, s.total, t.e ->> 'feature',
-                       CASE WHEN jsonb_typeof(t.e -> 'share') = 'number' THEN (t.e ->> 'share')::float8 END
+                       CASE WHEN jsonb_typeof(t.e -> 'share') = 'number' THEN (t.e ->> 'share')::float8 END,
+                       \(rowTime)::float8
                 FROM (SELECT *, count(*) OVER () AS total FROM vaewatch.scores
                       WHERE source = \(.text(source))
                       ORDER BY scored_at DESC, source_id DESC LIMIT \(.integer(Int64(last)))) s
+                \(rowJoin)
                 LEFT JOIN LATERAL jsonb_array_elements(
                     CASE WHEN s.is_anomaly AND jsonb_typeof(s.top_features) = 'array' THEN s.top_features
                          ELSE '[]'::jsonb END) WITH ORDINALITY AS t(e, n) ON true
@@ -70,6 +82,13 @@ public struct ScoreHistory: Sendable {
                 .configuration, sqlState: error.sqlState,
                 message: "this database has no vaewatch.scores (\(error.message)); run vaewatch init-db on it "
                     + "first, or check --database")
+        } catch  where timeColumn != nil && error.sqlState?.errorClass == "22" {
+            let key = timeColumn.map { "\($0.key) (\($0.keyType))" } ?? ""
+            throw PostgresError(
+                .configuration, sqlState: error.sqlState,
+                message: "a verdict of \(source) has a source_id that does not read as the key \(key) "
+                    + "(\(error.message)): were its verdicts written for another key? Leave --time-column out to "
+                    + "draw the time each verdict was scored")
         }
         var rows: [ScoreHistoryRow] = []
         var total = 0
@@ -87,7 +106,8 @@ public struct ScoreHistory: Sendable {
             }
             rows.append(
                 ScoreHistoryRow(
-                    sourceID: id, scoredAt: result.double(row, 1) ?? 0, score: result.double(row, 2) ?? 0,
+                    sourceID: id, scoredAt: result.double(row, 1) ?? 0, rowTime: result.double(row, 11),
+                    score: result.double(row, 2) ?? 0,
                     recon: result.double(row, 3) ?? 0, kl: result.double(row, 4) ?? 0,
                     threshold: result.double(row, 5) ?? 0, isAnomaly: result.bool(row, 6) ?? false,
                     modelVersion: Int(result.integer(row, 7) ?? 0), top: top))

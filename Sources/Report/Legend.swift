@@ -1,8 +1,10 @@
-/// The row above the chart that names what is drawn: the score line, the threshold, the flagged markers and, when
-/// there are any, the off-scale markers.
+/// The row above the chart that names what is drawn: the score line, the threshold (with its steps when the model
+/// was retrained), the flagged markers and, when there are any, the off-scale markers.
 enum Legend {
-    /// Draws the legend at `layout.legendY`.
-    static func draw(into writer: inout SVGWriter, markers: FlagMarkers, downsampled: Bool, layout: ChartLayout) {
+    /// Draws the legend at `layout.legendY`; `retrained` says that more than one model version scored the records.
+    static func draw(
+        into writer: inout SVGWriter, markers: FlagMarkers, downsampled: Bool, retrained: Bool, layout: ChartLayout
+    ) {
         var x = layout.plotLeft
         let y = layout.legendY
         /// Advances past an item whose label is `text`: an estimate of its width at 12 px.
@@ -18,7 +20,7 @@ enum Legend {
         writer.label(scoreText, ["x": .number(x + 24), "y": .number(y + 4)])
         advance(scoreText)
 
-        let thresholdText = "threshold (steps at retraining)"
+        let thresholdText = retrained ? "threshold (steps at retraining)" : "threshold"
         writer.element(
             "line",
             [

@@ -25,6 +25,10 @@ public struct ReportSummary: Sendable, Equatable {
         modelVersions = lowest <= highest ? lowest...highest : nil
     }
 
+    /// Whether the records were scored by more than one model version: the model was retrained in between, so the
+    /// threshold may step.
+    public var retrained: Bool { (modelVersions?.count ?? 0) > 1 }
+
     /// The flagged records as a percentage of all: `0.49%`.
     public var flaggedPercent: String {
         NumberText.percent(records > 0 ? Double(flagged) / Double(records) : 0)

@@ -55,7 +55,8 @@ public enum SVGReport {
         body.label(
             subtitle,
             ["x": .number(layout.plotLeft), "y": .number(layout.subtitleY), "font-size": "13", "fill": "#555"])
-        Legend.draw(into: &body, markers: markers, downsampled: downsampled, layout: layout)
+        Legend.draw(
+            into: &body, markers: markers, downsampled: downsampled, retrained: summary.retrained, layout: layout)
         drawAxes(into: &body, x: xScale, y: yScale, points: points, layout: layout)
         drawSeries(into: &body, series: series, markers: markers, layout: layout)
         if points.isEmpty {
@@ -105,7 +106,7 @@ public enum SVGReport {
         var parts: [String] = []
         if let first = order.first.map({ data.points[$0].x }), let last = order.last.map({ data.points[$0].x }) {
             switch data.xAxis {
-            case .time:
+            case .time, .rowTime:
                 let start = UTCTime(first)
                 let end = UTCTime(last)
                 let endText = end.date == start.date ? end.clock(precision: 1) : end.dateAndClock

@@ -25,6 +25,8 @@ struct XScale {
     let left: Double
     /// The pixel column of the right edge.
     let right: Double
+    /// The axis title in ``Mode/time``: when the records were scored, or the source table's time column.
+    private let timeTitle: String
     /// The x values in order (sorted), for the labels of ``Mode/scoringOrder``.
     private let values: [Double]
     /// The domain's ends, in x units (or positions, for scoring order).
@@ -37,8 +39,15 @@ struct XScale {
         self.left = left
         self.right = right
         switch kind {
-        case .recordNumber: mode = .recordNumber
-        case .time: mode = Self.spreadsTime(values, columns: Int(right - left)) ? .time : .scoringOrder
+        case .recordNumber:
+            mode = .recordNumber
+            timeTitle = ""
+        case .time:
+            mode = Self.spreadsTime(values, columns: Int(right - left)) ? .time : .scoringOrder
+            timeTitle = "time scored (UTC)"
+        case .rowTime(let column):
+            mode = .time
+            timeTitle = "\(column) of the scored rows (UTC)"
         }
         if mode == .scoringOrder {
             low = 0
@@ -74,7 +83,7 @@ struct XScale {
     /// The axis title.
     var title: String {
         switch mode {
-        case .time: "time scored (UTC)"
+        case .time: timeTitle
         case .recordNumber: "record number"
         case .scoringOrder: "records in the order they were scored; labels: time scored (UTC)"
         }

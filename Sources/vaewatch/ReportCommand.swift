@@ -30,6 +30,11 @@ struct ReportCommand: ParsableCommand {
               vaewatch report --database dbname=metrics --source-name public.metrics
               vaewatch report --database dbname=metrics --last 5000 --out - > recent.svg
 
+            From the database, the x axis is the time each record was scored. --time-column \
+            draws against a time column of the source's table instead, joining each verdict \
+            to its row by the key that init-db set up, so the picture lines up with the rows:
+              vaewatch report --database dbname=metrics --time-column ts
+
             A million records still make a small file: the score line is drawn per pixel \
             column (its first, lowest, highest and last score), and flagged records get a \
             marker each up to 5,000, then one per pixel column; the caption says when \
@@ -39,7 +44,8 @@ struct ReportCommand: ParsableCommand {
             Exit status: 0 written; 64 bad options (give exactly one of --input and --database); 65 a file that \
             is not the output of vaewatch score (the message says FILE:LINE: field: reason); 66 an input that \
             cannot be opened; 69 the database cannot be reached; 74 the report cannot be written; 78 no \
-            verdicts for the source, or no schema vaewatch in the database.
+            verdicts for the source, no schema vaewatch in the database, or a --time-column that is not a \
+            date/time column of the source's table (the message names those it has).
             """)
 
     @Option(
@@ -72,6 +78,13 @@ struct ReportCommand: ParsableCommand {
             valueName: "n"))
     var last: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --database: draw against this column of the source's table (timestamptz, timestamp or date; not "
+                + "a number) instead of the time each record was scored; a timestamp without time zone is drawn as "
+                + "UTC. Default: the time scored.", valueName: "column"))
+    var timeColumn: String?
+
     @Option(help: ArgumentHelp("Where to write the SVG; - for standard output.", valueName: "path"))
     var out = "vaewatch-report.svg"
 
@@ -90,6 +103,10 @@ struct ReportCommand: ParsableCommand {
         default: break
         }
         if input != nil, sourceName != nil { throw ValidationError("--source-name goes with --database, not --input") }
+        if input != nil, timeColumn != nil {
+            throw ValidationError("--time-column goes with --database, not --input; a file is drawn by record number")
+        }
+        if timeColumn?.isEmpty == true { throw ValidationError("--time-column must name a column") }
         if conninfo != nil, format != nil { throw ValidationError("--format goes with --input, not --database") }
         if let last, last < 1 { throw ValidationError("--last must be at least 1, got \(last)") }
         if out.isEmpty { throw ValidationError("--out must name a file, or - for standard output") }
@@ -156,15 +173,24 @@ struct ReportCommand: ParsableCommand {
         }
         let source = try sourceName ?? onlySource(on: connection)
         let limit = last ?? Self.defaultDatabaseRows
+        let time: SourceTimeColumn?
+        do {
+            time = try timeColumn.map { column throws(PostgresError) in
+                try SourceTimeColumn.resolve(source: source, column: column, on: connection)
+            }
+        } catch {
+            throw fail(error, doing: "checking --time-column")
+        }
         let history: ScoreHistory
         do {
-            history = try ScoreHistory.read(source: source, last: limit, on: connection)
+            history = try ScoreHistory.read(source: source, last: limit, timeColumn: time, on: connection)
         } catch {
             throw fail(error, doing: "reading the verdicts of \(source)")
         }
-        let points = history.rows.map { row in
-            ScoredPoint(
-                x: row.scoredAt, score: row.score, threshold: row.threshold, isAnomaly: row.isAnomaly,
+        let points = history.rows.compactMap { row -> ScoredPoint? in
+            guard let x = time == nil ? row.scoredAt : row.rowTime else { return nil }
+            return ScoredPoint(
+                x: x, score: row.score, threshold: row.threshold, isAnomaly: row.isAnomaly,
                 modelVersion: row.modelVersion, top: row.top.map { FeatureShare(feature: $0.feature, share: $0.share) })
         }
         var notes: [String] = []
@@ -173,7 +199,14 @@ struct ReportCommand: ParsableCommand {
                 "Showing the most recent \(Terminal.count(history.rows.count)) of the "
                     + "\(Terminal.count(history.totalRows)) verdicts of \(source) (--last).")
         }
-        return ReportData(source: source, xAxis: .time, points: points, hasFeatureShares: true, notes: notes)
+        if let time, points.count < history.rows.count {
+            let missing = history.rows.count - points.count
+            notes.append(
+                "\(Terminal.count(missing)) of the verdicts \(missing == 1 ? "is" : "are") left out: the row is gone "
+                    + "from \(time.table), or its \(time.column) is NULL.")
+        }
+        let xAxis = time.map { XAxisKind.rowTime(column: $0.column) } ?? .time
+        return ReportData(source: source, xAxis: xAxis, points: points, hasFeatureShares: true, notes: notes)
     }
 
     /// The one source with verdicts, when --source-name is not given; exits 64 when there are several, 78 when none.

@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 
 /// `scripts/demo` as a new user runs it, twice in a row, with the debug build and a shorter stream: it must run to
-/// the end, show the planted incidents among the top anomalies, write a well-formed SVG report, and leave no
-/// process or lock behind.
+/// the end, show the planted incidents among the top anomalies, write a well-formed SVG report drawn against the
+/// rows' own time, say how to put the binary on PATH, and leave no process or lock behind.
 @Suite struct DemoScriptTests {
     /// The lines of `text` from the one starting with `start` up to (not including) the one starting with `end`.
     static func section(_ text: String, from start: String, to end: String) -> [Substring] {
@@ -59,6 +59,15 @@ import Testing
             let report = try ReportSVG.parse(String(decoding: try readFile(folder + "/report.svg"), as: UTF8.self))
             #expect(report.root == "svg")
             #expect(report.markers > 0)
+            // Drawn against the table's ts: the live stream starts at noon on the fourth simulated day.
+            #expect(report.text.contains("ts of the scored rows (UTC)"), "run \(run): \(report.text)")
+            #expect(report.text.contains("2026-11-21 12:00:00 – 2026-11-22"), "run \(run): \(report.text)")
+
+            let binaries = String(
+                Child.executable[..<(Child.executable.lastIndex(of: "/") ?? Child.executable.endIndex)])
+            #expect(
+                result.stdout.contains("\n  export PATH=\"\(binaries):$PATH\"\n"),
+                "run \(run): no PATH hint for \(binaries)\n\(result.stdout)")
 
             #expect(access(folder + "/postgres/data/postmaster.pid", F_OK) != 0, "run \(run) left the server's lock")
             #expect(access(folder + "/run/vaewatch.pid", F_OK) != 0, "run \(run) left the daemon's pid file")

@@ -44,6 +44,25 @@ struct AxisTests {
         #expect(outline.texts.first?.contains("2024-05-01 10:00:00 – 10:00:27 UTC") == true)
     }
 
+    @Test("the source table's time column is drawn by time, even when rows share their times, and titles the axis")
+    func rowTime() throws {
+        let start = 1_714_557_600.0
+        let points = (0..<20_000).map { index in
+            ScoredPoint(x: start + Double(index / 2_000) * 3, score: 1, threshold: 9, isAnomaly: false)
+        }
+        let scale = XScale(values: points.map(\.x), kind: .rowTime(column: "ts"), left: 0, right: 880)
+        #expect(scale.mode == .time)
+        #expect(scale.title == "ts of the scored rows (UTC)")
+        #expect(abs(scale.x(index: 10_000, value: points[10_000].x) - 880.0 * 15 / 27) < 1e-9)
+        let outline = try SVGOutline.parse(
+            SVGReport.render(
+                ReportData(source: "t", xAxis: .rowTime(column: "ts"), points: points, hasFeatureShares: true)))
+        #expect(outline.texts.contains("ts of the scored rows (UTC)"), "\(outline.texts)")
+        #expect(!outline.allText.contains("time scored"))
+        #expect(!outline.allText.contains("they were scored in batches"))
+        #expect(outline.texts.first?.contains("2024-05-01 10:00:00 – 10:00:27 UTC") == true)
+    }
+
     @Test("the log scale spans nice bounds around the scores; 0 and NaN sit on the bottom edge, +∞ on the top")
     func logScale() {
         let scale = LogScale(values: [0.3, 1.5, 9.5, 48, 0, .infinity, .nan], top: 100, bottom: 400)
