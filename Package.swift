@@ -68,7 +68,7 @@ let package = Package(
         ),
 
         // Draws scored records as an SVG chart (score over time, threshold, flagged points, explaining features). No I/O.
-        .target(name: "Report", swiftSettings: strictSettings),
+        .target(name: "Report", dependencies: ["RecordIO"], swiftSettings: strictSettings),
 
         // The command-line interface: thin commands over the modules above.
         .executableTarget(

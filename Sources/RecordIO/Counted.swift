@@ -6,14 +6,14 @@ package enum Counted {
         digits(count) + " " + (count == 1 ? singular : plural ?? singular + "s")
     }
 
-    /// `12,345`.
+    /// `12,345`: the one place counts get their thousands grouped (``NumberText/count(_:)`` is this).
     package static func digits(_ value: Int) -> String {
         let digits = String(value.magnitude)
-        var out = ""
+        var out = value < 0 ? "-" : ""
         for (index, character) in digits.enumerated() {
             if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
             out.append(character)
         }
-        return (value < 0 ? "-" : "") + out
+        return out
     }
 }

@@ -1,17 +1,11 @@
+import RecordIO
+
 /// Numbers as people read them, in the report, the daemon's log and `vaewatch status`: built from integers, so the
 /// text never depends on a locale or a float formatter, never holds an exponent where a plain figure reads better,
 /// and never says `nan` or `inf`.
 public enum NumberText {
     /// `12,345`.
-    public static func count(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var out = value < 0 ? "-" : ""
-        for (index, character) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return out
-    }
+    public static func count(_ value: Int) -> String { Counted.digits(value) }
 
     /// A fraction (0…1) as a percentage with about three significant digits and no trailing zeros: `0.49%`,
     /// `12.3%`, `100%`; a positive fraction under 0.005% reads `<0.01%`.

@@ -1,3 +1,4 @@
+import Report
 import ArgumentParser
 import Checkpoint
 import Compute
@@ -33,19 +34,20 @@ struct InspectCommand: ParsableCommand {
                 + "latent \(a.latentWidth) (μ, log σ²) → mirrored decoder; \(a.activation.rawValue); "
                 + "\(a.reconstruction == .gaussian ? "Gaussian with learned variances" : "squared error") + \(a.beta)·KL"
         )
-        lines.append("parameters   \(Terminal.count(a.parameterCount))")
+        lines.append("parameters   \(NumberText.count(a.parameterCount))")
         lines.append("threshold    \(detector.threshold)")
         lines.append("method       \(detector.thresholdMethodDescription)")
         if let moving = detector.extremeValueThreshold {
             let fit = moving.distribution
             lines.append(
-                "tail         \(Terminal.count(moving.peakCount)) peaks above \(moving.peakThreshold) in "
-                    + "\(Terminal.count(moving.recordCount)) records (at most \(Terminal.count(moving.tail.capacity))"
+                "tail         \(NumberText.count(moving.peakCount)) peaks above \(moving.peakThreshold) in "
+                    + "\(NumberText.count(moving.recordCount)) records (at most \(NumberText.count(moving.tail.capacity))"
                     + " kept); generalized Pareto shape \(Terminal.figure(fit.shape)), "
                     + "scale \(Terminal.figure(fit.scale))")
         }
         if let s = header.training {
-            var training = "\(Terminal.count(s.trainingRows)) records (+\(Terminal.count(s.validationRows)) held out), "
+            var training =
+                "\(NumberText.count(s.trainingRows)) records (+\(NumberText.count(s.validationRows)) held out), "
             training += "\(s.epochs) epochs, best \(s.bestEpoch)\(s.stoppedEarly ? " (stopped early)" : ""), "
             training += "loss \(s.trainingLoss)"
             if let validation = s.validationLoss { training += ", validation \(validation)" }

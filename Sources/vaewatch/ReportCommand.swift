@@ -149,7 +149,7 @@ struct ReportCommand: ParsableCommand {
         var notes: [String] = []
         if file.totalRecords > file.records.count {
             notes.append(
-                "Showing the last \(Terminal.count(file.records.count)) of the \(Terminal.count(file.totalRecords)) "
+                "Showing the last \(NumberText.count(file.records.count)) of the \(NumberText.count(file.totalRecords)) "
                     + "records of \(file.source) (--last).")
         }
         return ReportData(
@@ -196,13 +196,13 @@ struct ReportCommand: ParsableCommand {
         var notes: [String] = []
         if history.totalRows > history.rows.count {
             notes.append(
-                "Showing the most recent \(Terminal.count(history.rows.count)) of the "
-                    + "\(Terminal.count(history.totalRows)) verdicts of \(source) (--last).")
+                "Showing the most recent \(NumberText.count(history.rows.count)) of the "
+                    + "\(NumberText.count(history.totalRows)) verdicts of \(source) (--last).")
         }
         if let time, points.count < history.rows.count {
             let missing = history.rows.count - points.count
             notes.append(
-                "\(Terminal.count(missing)) of the verdicts \(missing == 1 ? "is" : "are") left out: the row is gone "
+                "\(NumberText.count(missing)) of the verdicts \(missing == 1 ? "is" : "are") left out: the row is gone "
                     + "from \(time.table), or its \(time.column) is NULL.")
         }
         let xAxis = time.map { XAxisKind.rowTime(column: $0.column) } ?? .time
@@ -230,7 +230,7 @@ struct ReportCommand: ParsableCommand {
         default:
             throw fail(
                 "give --source-name: vaewatch.scores holds verdicts of "
-                    + sources.map { "\($0.name) (\(Terminal.count($0.rows)))" }.joined(separator: ", "),
+                    + sources.map { "\($0.name) (\(NumberText.count($0.rows)))" }.joined(separator: ", "),
                 status: ExitStatus.usage)
         }
     }

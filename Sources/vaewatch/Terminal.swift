@@ -49,6 +49,4 @@ enum Terminal {
         return decimals == 0 ? String(Int(rounded)) : String(rounded)
     }
 
-    /// `12,345` (see ``Counted/digits(_:)``).
-    static func count(_ value: Int) -> String { Counted.digits(value) }
 }

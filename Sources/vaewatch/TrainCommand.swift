@@ -1,3 +1,4 @@
+import Report
 import ArgumentParser
 import Compute
 import Detector
@@ -93,7 +94,7 @@ struct TrainCommand: ParsableCommand {
     private func summary(_ result: DetectorTrainingResult, rejected: Int, seconds: Double) -> String {
         let s = result.summary
         var text = "vaewatch: trained on \(Counted.text(s.trainingRows, "record"))"
-        if s.validationRows > 0 { text += " (\(Terminal.count(s.validationRows)) more held out)" }
+        if s.validationRows > 0 { text += " (\(NumberText.count(s.validationRows)) more held out)" }
         if rejected > 0 { text += ", \(Counted.text(rejected, "line")) rejected" }
         text += " in \(Terminal.figure(seconds)) s: \(Counted.text(s.epochs, "epoch")) (best \(s.bestEpoch)"
         text += s.stoppedEarly ? ", stopped early)" : ")"
@@ -136,7 +137,7 @@ final class Progress {
         var line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
         line += " epoch \(report.epoch)/\(epochs)  loss \(Terminal.figure(Double(report.trainingLoss)))"
         if let validation = report.validationLoss { line += "  val \(Terminal.figure(Double(validation)))" }
-        line += "  \(Terminal.count(Int(Double(rows * report.epoch) / max(elapsed, 1e-9)))) samples/s"
+        line += "  \(NumberText.count(Int(Double(rows * report.epoch) / max(elapsed, 1e-9)))) samples/s"
         line += "  ≤ \(Terminal.figure(perEpoch * Double(epochs - report.epoch))) s left"
         Terminal.rewriteLine(line)
         shown = true

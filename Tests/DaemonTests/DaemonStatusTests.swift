@@ -85,8 +85,6 @@ import Testing
         #expect(DaemonStatus.duration(3725) == "1 h 2 min")
         #expect(DaemonStatus.duration(181, rounding: .down) == "3 min")
         #expect(DaemonStatus.duration(93_600) == "1 d 2 h")
-        #expect(DaemonStatus.grouped(-1_000) == "-1,000")
-        #expect(DaemonStatus.grouped(999) == "999")
         #expect(DaemonStatus.percent(0.00123) == "0.12%")
     }
 

@@ -1,3 +1,5 @@
+import Report
+
 /// What the daemon is doing, for STATUS=, the status file and `vaewatch status`.
 public struct DaemonStatus: Sendable, Equatable {
     /// The daemon's phase.
@@ -114,7 +116,7 @@ public struct DaemonStatus: Sendable, Equatable {
         case .stopped: return stoppedLine
         case .running:
             var parts = [
-                "\(Self.grouped(records)) records, \(Self.grouped(anomalies)) flagged (\(Self.percent(anomalyRate)))"
+                "\(NumberText.count(records)) records, \(NumberText.count(anomalies)) flagged (\(Self.percent(anomalyRate)))"
             ]
             if let modelVersion { parts.append("model v\(modelVersion)") }
             if retraining {
@@ -124,7 +126,7 @@ public struct DaemonStatus: Sendable, Equatable {
             }
             if lagSeconds >= 1 { parts.append("behind by \(Int(lagSeconds)) s") }
             if let lastDeadLetter, updatedAt - lastDeadLetterAt < Self.deadLettersShownSeconds {
-                parts.append("\(Self.grouped(deadLetters)) dead letters (last: \(lastDeadLetter))")
+                parts.append("\(NumberText.count(deadLetters)) dead letters (last: \(lastDeadLetter))")
             }
             if let detail { parts.append(detail) }
             if let lastError, updatedAt - lastErrorAt < Self.errorShownSeconds { parts.append("error: \(lastError)") }
@@ -134,7 +136,7 @@ public struct DaemonStatus: Sendable, Equatable {
 
     /// What a stopped daemon did: `stopped: 1,260 records, 320 flagged (25.40%), model v4`.
     public var stoppedLine: String {
-        "stopped: \(Self.grouped(records)) records, \(Self.grouped(anomalies)) flagged (\(Self.percent(anomalyRate)))"
+        "stopped: \(NumberText.count(records)) records, \(NumberText.count(anomalies)) flagged (\(Self.percent(anomalyRate)))"
             + (modelVersion.map { ", model v\($0)" } ?? "")
     }
 
@@ -142,19 +144,8 @@ public struct DaemonStatus: Sendable, Equatable {
     var nextRetrainText: String? {
         var parts: [String] = []
         if let seconds = nextRetrainSeconds { parts.append("in \(Self.duration(seconds))") }
-        if let records = nextRetrainRecords { parts.append("after \(Self.grouped(records)) records") }
+        if let records = nextRetrainRecords { parts.append("after \(NumberText.count(records)) records") }
         return parts.isEmpty ? nil : parts.joined(separator: " or ")
-    }
-
-    /// 12345 as "12,345".
-    static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var result = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
-            result.append(character)
-        }
-        return (value < 0 ? "-" : "") + result
     }
 
     /// 0.01234 as "1.23%".
