@@ -65,20 +65,9 @@ public struct ResolvedSource: Sendable, Equatable {
                 message: "source table \(source.table) not found in \(connection.target); check the name (and "
                     + "schema), that it is a table, and that this role may see it")
         }
-        let attributes = try connection.execute(
-            """
-            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname
-            FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-            WHERE a.attrelid = \(.text(oid))::oid AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY a.attnum
-            """)
-        var types: [String: String] = [:]
-        var order: [String] = []
-        for row in 0..<attributes.rowCount {
-            guard let name = attributes.text(row, 0), let type = attributes.text(row, 1) else { continue }
-            types[name] = type
-            order.append(name)
-        }
+        let attributes = try TableColumn.read(ofTable: oid, on: connection)
+        let types = Dictionary(attributes.map { ($0.name, $0.type) }, uniquingKeysWith: { $1 })
+        let order = attributes.map(\.name)
         let qualifiedName = "\(schema).\(table)"
         guard let keyType = types[source.key] else {
             throw PostgresError(

@@ -44,22 +44,10 @@ public struct SourceTimeColumn: Sendable, Equatable {
                 message: "source \(source) was set up on table \(tableName), which is no longer there; leave "
                     + "--time-column out to draw the time each verdict was scored")
         }
-        let attributes = try connection.execute(
-            """
-            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname
-            FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-            WHERE a.attrelid = \(.text(oid))::oid AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY a.attnum
-            """)
-        var types: [String: (shown: String, name: String)] = [:]
-        var timeColumns: [String] = []
-        for row in 0..<attributes.rowCount {
-            guard let name = attributes.text(row, 0), let shown = attributes.text(row, 1),
-                let typeName = attributes.text(row, 2)
-            else { continue }
-            types[name] = (shown, typeName)
-            if timeTypes.contains(typeName) { timeColumns.append(name) }
-        }
+        let attributes = try TableColumn.read(ofTable: oid, on: connection)
+        let types = Dictionary(
+            attributes.map { ($0.name, (shown: $0.type, name: $0.typeName)) }, uniquingKeysWith: { $1 })
+        let timeColumns = attributes.filter { timeTypes.contains($0.typeName) }.map(\.name)
         let qualified = "\(schema).\(relation)"
         let choices =
             timeColumns.isEmpty
