@@ -55,7 +55,10 @@ struct ServeThresholdRateTests {
         print("serve, threshold.rate 1e-2: distinct thresholds, min, max, mismatched flags, flagged, versions: \(row)")
         let fields = row.split(separator: "|")
         try #require(fields.count == 6, "\(row)")
-        #expect(Int(fields[0]) == 6, "one threshold per committed batch: \(row)")
+        // One threshold per committed batch: six inserts make six batches, or a few more when both workers, woken by
+        // the same NOTIFY, split an insert between their claims (FOR UPDATE SKIP LOCKED); each part is a committed
+        // batch that moves the threshold (seen once in CI: 7).
+        #expect((6...12).contains(Int(fields[0]) ?? 0), "one threshold per committed batch: \(row)")
         #expect(Int(fields[3]) == 0, "every row is compared with the threshold written beside it: \(row)")
         #expect(Int(fields[5]) == 1, "no retrain came in between: \(row)")
         let audit = try database.audit()
