@@ -51,7 +51,7 @@ let package = Package(
         // PostgreSQL: the libpq wrapper, migrations, queue and watermark sources, the verdict sink, the model registry.
         .target(
             name: "PostgresStore",
-            dependencies: ["CLibPQ", "Detector", "VAE", "Compute"],
+            dependencies: ["CLibPQ", "Detector", "Compute"],
             resources: [.embedInCode("sql")],
             swiftSettings: strictSettings
         ),
@@ -67,7 +67,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Draws scored records as an SVG chart (score over time, threshold, flagged points, explaining features). No I/O.
+        // Draws scored records as an SVG chart (score over time, threshold, flagged points, explaining features), and
+        // numbers as people read them (counts grouped by RecordIO's Counted). No I/O.
         .target(name: "Report", dependencies: ["RecordIO"], swiftSettings: strictSettings),
 
         // The command-line interface: thin commands over the modules above.

@@ -1,4 +1,4 @@
-import CLibPQ
+internal import CLibPQ
 
 /// The rows of a finished statement. Values are read in the format the statement asked for: text, or binary for
 /// the typed accessors (``double(_:_:)``, ``integer(_:_:)``).

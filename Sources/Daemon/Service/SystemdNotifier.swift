@@ -1,4 +1,4 @@
-import CSystemd
+internal import CSystemd
 import Glibc
 
 /// Talks to the service manager through `$NOTIFY_SOCKET` (libsystemd's `sd_notify`): READY, STATUS, WATCHDOG,
