@@ -12,10 +12,12 @@ package enum OutputFile {
     ///
     /// - Parameters:
     ///   - permissions: the mode of a file created by the atomic replace.
+    ///   - durable: whether the atomic replace `fsync`s the file and its directory; false for a file in a tmpfs
+    ///     (the runtime folder's pid and status files), which no power failure can keep.
     ///   - action: what the caller is doing, for messages.
     ///   - noun: what the file is, for messages: `model file`, `report`.
     package static func write(
-        _ bytes: [UInt8], to path: String, permissions: UInt32 = 0o600,
+        _ bytes: [UInt8], to path: String, permissions: UInt32 = 0o600, durable: Bool = true,
         action: CheckpointError.SystemFailure.Action = .write, noun: String = "file"
     ) throws(CheckpointError) {
         var target = path
@@ -34,7 +36,8 @@ package enum OutputFile {
         }
         switch type {
         case nil, S_IFREG, S_IFDIR:  // the rename refuses a directory (EISDIR), leaving it as it was
-            try replaceAtomically(bytes, at: target, path: path, permissions: permissions, action: action, noun: noun)
+            try replaceAtomically(
+                bytes, at: target, path: path, permissions: permissions, durable: durable, action: action, noun: noun)
         case S_IFCHR, S_IFIFO:
             try writeInPlace(bytes, at: target, path: path, isFIFO: type == S_IFIFO, action: action, noun: noun)
         default:
@@ -86,10 +89,10 @@ package enum OutputFile {
         }
     }
 
-    /// Replaces the regular file at `target` (or creates it) with `bytes`, atomically and durably; see
-    /// ``ModelFileStore/write(_:to:)``.
+    /// Replaces the regular file at `target` (or creates it) with `bytes`, atomically and, when `durable`,
+    /// durably; see ``ModelFileStore/write(_:to:)``.
     private static func replaceAtomically(
-        _ bytes: [UInt8], at target: String, path: String, permissions: UInt32,
+        _ bytes: [UInt8], at target: String, path: String, permissions: UInt32, durable: Bool,
         action: CheckpointError.SystemFailure.Action, noun: String
     ) throws(CheckpointError) {
         let directory = try ModelFileStore.directory(of: target)
@@ -107,7 +110,7 @@ package enum OutputFile {
             try bytes.withUnsafeBufferPointer { (buffer) throws(SystemCallError) in
                 try SystemCalls.writeAll(descriptor, UnsafeRawBufferPointer(buffer))
             }
-            try SystemCalls.fsync(descriptor)
+            if durable { try SystemCalls.fsync(descriptor) }
         } catch {
             throw abandon(error, closing: true)
         }
@@ -117,6 +120,7 @@ package enum OutputFile {
         } catch {
             throw abandon(error, closing: false)
         }
+        guard durable else { return }
         let after =
             "The new \(noun) is in place but may not survive a power failure; check the disk, then save again"
         do {

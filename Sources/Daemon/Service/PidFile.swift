@@ -1,3 +1,4 @@
+import Checkpoint
 import Glibc
 
 /// The daemon's pid file in its runtime folder (`vaewatch.pid`), which `vaewatch retrain` reads to find it.
@@ -5,7 +6,8 @@ public enum PidFile {
     /// The file's name in the runtime folder.
     public static let name = "vaewatch.pid"
 
-    /// Writes this process's pid to `directory/vaewatch.pid`, creating the folder if needed.
+    /// Writes this process's pid to `directory/vaewatch.pid` (replaced atomically, ``OutputFile``), creating the
+    /// folder if needed.
     static func write(in directory: String) throws(DaemonError) {
         guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
             throw DaemonError(
@@ -14,22 +16,11 @@ public enum PidFile {
                     + "state.runtime_directory to a writable folder")
         }
         let path = directory + "/" + name
-        let temporary = path + ".tmp.\(getpid())"
-        let text = Array("\(getpid())\n".utf8)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0, text.withUnsafeBytes({ Glibc.write(descriptor, $0.baseAddress, $0.count) }) == text.count
-        else {
-            let reason = StatusFile.errorText()
-            if descriptor >= 0 { close(descriptor) }
-            unlink(temporary)
-            throw DaemonError(
-                .io, "cannot write the pid file \(path): \(reason); make \(directory) writable by the daemon's user")
-        }
-        close(descriptor)
-        guard rename(temporary, path) == 0 else {
-            let reason = StatusFile.errorText()
-            unlink(temporary)
-            throw DaemonError(.io, "cannot write the pid file \(path): \(reason)")
+        do {
+            try OutputFile.write(
+                Array("\(getpid())\n".utf8), to: path, permissions: 0o644, durable: false, noun: "pid file")
+        } catch {
+            throw DaemonError(.io, "\(error.description); make \(directory) writable by the daemon's user")
         }
     }
 

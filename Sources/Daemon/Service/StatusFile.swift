@@ -1,3 +1,4 @@
+import Checkpoint
 import Detector
 import Glibc
 
@@ -37,33 +38,15 @@ public enum StatusFile {
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}\n"
     }
 
-    /// Replaces `directory/status.json` with `status`: written to a temporary file, then renamed, so a reader
-    /// never sees half a file. The runtime folder is a tmpfs, so there is nothing to fsync.
+    /// Replaces `directory/status.json` with `status` atomically (``OutputFile``: a temporary file renamed over
+    /// it), so a reader never sees half a file.
     public static func write(_ status: DaemonStatus, in directory: String) throws(DaemonError) {
-        let path = directory + "/" + name
-        let temporary = path + ".tmp.\(getpid())"
-        let bytes = Array(encode(status).utf8)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw DaemonError(.io, "cannot write the status file \(temporary): \(errorText())")
-        }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else {
-                let text = errorText()
-                close(descriptor)
-                unlink(temporary)
-                throw DaemonError(.io, "cannot write the status file \(temporary): \(text)")
-            }
-            written += n
-        }
-        close(descriptor)
-        guard rename(temporary, path) == 0 else {
-            let text = errorText()
-            unlink(temporary)
-            throw DaemonError(.io, "cannot replace the status file \(path): \(text)")
+        do {
+            try OutputFile.write(
+                Array(encode(status).utf8), to: directory + "/" + name, permissions: 0o644, durable: false,
+                noun: "status file")
+        } catch {
+            throw DaemonError(.io, error.description)
         }
     }
 
