@@ -80,9 +80,12 @@ public enum SourceSetup {
     {
         let triggered = try QueueSource.hasTrigger(table, on: connection)
         guard triggered != (mode == .queue) else { return }
-        let recorded = try connection.execute(
-            "SELECT mode FROM vaewatch.sources WHERE source = \(.text(table.name))"
-        ).text(0, 0)
+        // Only to word the message: a schema from before vaewatch.sources (migration 004) still gets the refusal.
+        // Runs outside a transaction (at connect), so a failure leaves none aborted.
+        let recorded =
+            (try? connection.execute(
+                "SELECT mode FROM vaewatch.sources WHERE source = \(.text(table.name))"
+            ))?.text(0, 0)
         let setUp = triggered ? SourceMode.queue : .watermark
         let qualified = "\(table.schema).\(table.table)"
         let origin =
