@@ -78,12 +78,7 @@ public struct JournalLogHandler: LogHandler {
 
     /// Now in UTC, `2026-11-22T02:33:01Z`.
     static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+        CalendarText.text(Int64(time(nil)), local: false, between: "T") + "Z"
     }
 }
 

@@ -32,16 +32,9 @@ extension StatusFile {
 
     /// `moment` (seconds since 1970) as a local date-time with its age at `now`: `2026-12-05 07:14:03 (3 min ago)`.
     static func timeText(_ moment: Int64, now: Int64) -> String {
-        tzset()
-        var seconds = time_t(moment)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let date = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
-        let clock = "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
         let age =
             now >= moment ? DaemonStatus.duration(Double(now - moment), rounding: .down) + " ago" : "in the future"
-        return "\(date) \(clock) (\(age))"
+        return "\(CalendarText.text(moment, local: true)) (\(age))"
     }
 
     /// The state's line: the state while the process lives; how it ended once it is gone.
