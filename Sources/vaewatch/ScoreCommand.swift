@@ -103,9 +103,10 @@ struct ScoreCommand: ParsableCommand {
         let threads = modelOptions.threadCount
         options.trainingThreads = max(1, threads / 2)
         let pool = ThreadPool(threadCount: threads)
-        let scorer = StreamScorer(options: options, detector: detector, pool: pool, message: Terminal.printError)
         let summary: StreamSummary
         do {
+            let scorer = try StreamScorer(
+                options: options, detector: detector, pool: pool, message: Terminal.printError)
             summary = try scorer.run(output: STDOUT_FILENO)
         } catch {
             switch error {

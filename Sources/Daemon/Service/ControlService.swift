@@ -24,8 +24,7 @@ struct ControlService: Service {
             case SIGHUP:
                 reload()
             case SIGUSR1:
-                context.policy.withLock { $0.requestNow() }
-                let running = context.status.withLock { $0.retraining }
+                let running = context.engine.requestRetrain()
                 context.logger.notice(
                     running ? "retrain requested while one runs; it folds into the running one" : "retrain requested",
                     metadata: ["signal": "USR1"])
@@ -65,12 +64,10 @@ struct ControlService: Service {
             merged.detector.thresholdQuantile = fresh.detector.thresholdQuantile
             merged.detector.thresholdRate = fresh.detector.thresholdRate
             merged.keepCheckpoints = fresh.keepCheckpoints
-            let policy = try context.policy.withLock { (policy) throws(DetectorError) in
-                try policy.rescheduled(
-                    everyRecords: merged.retrainEveryRecords > 0 ? merged.retrainEveryRecords : nil,
-                    everySeconds: merged.retrainEverySeconds > 0 ? merged.retrainEverySeconds : nil)
-            }
-            context.policy.withLock { $0 = policy }
+            try context.engine.reconfigure(
+                everyRecords: merged.retrainEveryRecords > 0 ? merged.retrainEveryRecords : nil,
+                everySeconds: merged.retrainEverySeconds > 0 ? merged.retrainEverySeconds : nil,
+                options: merged.detector, threads: merged.trainingThreads)
             context.configuration.withLock { $0 = merged }
             JournalLogHandler.setLevel(Logger.Level(rawValue: merged.logLevel.rawValue) ?? .info)
             context.logger.notice(
@@ -113,14 +110,14 @@ struct ControlService: Service {
     /// Puts the newest checkpoint in use if it is newer than the model in use (another process, or an operator,
     /// may have put one there).
     private func loadNewerCheckpoint() {
-        guard let current = context.models.detector else { return }
+        guard let current = context.engine.detector else { return }
         do {
             guard let newest = try context.checkpoints.versions().first, newest.version > current.version else {
                 return
             }
             let detector = try ModelFiles.detector(atPath: newest.path, expectedFeatures: current.featureNames)
-            if context.models.replaceIfNewer(with: detector) {
-                context.use(detector)
+            if context.engine.useIfNewer(detector) {
+                context.showInUse(detector)
                 context.logger.notice("newer checkpoint in use", metadata: ["model.version": "\(detector.version)"])
             }
         } catch {
@@ -130,7 +127,7 @@ struct ControlService: Service {
 
     /// SIGUSR2: checkpoint the model in use and log the whole status.
     private func dump() {
-        if let detector = context.models.detector { context.checkpoint(detector) }
+        if let detector = context.engine.detector { context.checkpoint(detector) }
         let status = context.status.withLock { $0 }
         context.logger.notice(
             "status: \(status.line)",

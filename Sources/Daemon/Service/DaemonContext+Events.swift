@@ -10,12 +10,9 @@ extension DaemonContext {
     func handle(_ event: PipelineEvent, worker: Int) {
         switch event {
         case .committed(let records, let verdicts, let report, let claimed):
-            let isNew = scored(records, verdicts: verdicts, rejects: report.refused.count + report.unscorable.count)
+            // The next batches are compared with a threshold that has seen this one (peaks over threshold).
+            engine.scored(records, verdicts: verdicts, rejected: report.refused.count + report.unscorable.count)
             deadLettered(report, worker: worker)
-            // The next batches are compared with a threshold that has seen this one (peaks over threshold), except
-            // for the rows warm-up learned from: the tail was fitted on their scores already.
-            let newScores = zip(verdicts.score, isNew).compactMap { score, new in new ? score : nil }
-            if !newScores.isEmpty { moveThreshold(with: newScores, scoredBy: verdicts.modelVersion) }
             let batchSize = settings.batchSize
             behindSince.withLock { since in
                 if claimed >= batchSize {

@@ -7,15 +7,18 @@ import PostgresStore
 import Synchronization
 import VAE
 
-/// What the daemon's services share: the configuration in force, the model slot, the training window and
-/// schedule, the status, the heartbeats, and the stop flag. Every mutable part sits behind a lock.
+/// What the daemon's services share: the configuration in force, the online-detection engine (the model in use, the
+/// training window and schedule, the retrainer), the status, the heartbeats, and the stop flag. Every mutable part
+/// sits behind a lock.
 final class DaemonContext: Sendable {
     /// The configuration file and overrides, to read again on SIGHUP.
     let request: ServeRequest
     /// The configuration in force (a reload replaces the reloadable settings).
     let configuration: Mutex<ServeConfiguration>
-    let models = ModelSlot()
     let heartbeats = Heartbeats()
+    /// The model in use, the training window and the retrain schedule, driven by the ingest loop's batches and the
+    /// training service's ticks; this context hears what it does (``OnlineObserver``).
+    let engine: OnlineEngine
     let notifier: SystemdNotifier
     let logger: Logger
     let checkpoints: CheckpointDirectory
@@ -24,18 +27,10 @@ final class DaemonContext: Sendable {
     let stopping = StopSignal()
     /// The status, for STATUS=, the status file and the log.
     let status = Mutex(DaemonStatus())
-    /// Recent normal records, for the next retrain; nil until the first model fixes the width.
-    let window = Mutex<TrainingWindow?>(nil)
-    /// When to retrain next.
-    let policy: Mutex<RetrainPolicy>
     /// Why the daemon failed (it then stops), mapped to the exit status.
     let failure = Mutex<DaemonError?>(nil)
     /// The source's name in vaewatch's tables, once the catalog resolved it (`public.metrics` for `metrics`).
     let resolvedSourceName = Mutex<String?>(nil)
-    /// Records the first model learned from that are still to be scored: the retrain schedule does not count
-    /// them, so the first retrain comes after `training.every_records` new records, not at once, and in
-    /// PostgreSQL mode their scores do not move the threshold again.
-    let warmUpRecords = Mutex(WarmUpRecords())
     /// The version and threshold tail of the model last written to the checkpoints folder or read from it: a clean
     /// stop writes a checkpoint only when the threshold in use has moved since.
     private let saved = Mutex<(version: Int, tail: ThresholdTail?)?>(nil)
@@ -43,7 +38,6 @@ final class DaemonContext: Sendable {
     let behindSince = Mutex<ContinuousClock.Instant?>(nil)
     /// Which repeated warnings (a connection refused, a source busy) to write: each once, then every five minutes.
     let logThrottle = Mutex(LogThrottle())
-    private let started = ContinuousClock.now
 
     init(
         request: ServeRequest, configuration: ServeConfiguration, notifier: SystemdNotifier, logger: Logger,
@@ -56,7 +50,11 @@ final class DaemonContext: Sendable {
         self.fault = fault
         checkpoints = CheckpointDirectory(path: configuration.stateDirectory + "/checkpoints")
         do {
-            policy = Mutex(try Self.policy(for: configuration, now: 0))
+            engine = OnlineEngine(
+                OnlineDetector(
+                    detector: nil, policy: try Self.policy(for: configuration, now: 0),
+                    windowCapacity: configuration.windowCapacity),
+                options: configuration.detector, threads: configuration.trainingThreads, heartbeats: heartbeats)
         } catch {
             throw DaemonError(.configuration, error.description)
         }
@@ -66,6 +64,7 @@ final class DaemonContext: Sendable {
                 configuration.sourceKind == .stdin
                 ? "stdin" : "\(configuration.sourceTable) (\(configuration.sourceMode.rawValue))"
         }
+        engine.report(to: self)
     }
 
     /// The retrain schedule `configuration` asks for.
@@ -75,9 +74,6 @@ final class DaemonContext: Sendable {
             everySeconds: configuration.retrainEverySeconds > 0 ? configuration.retrainEverySeconds : nil,
             startingAt: now)
     }
-
-    /// Seconds since start, the retrain policy's clock.
-    var elapsed: Double { (ContinuousClock.now - started).seconds }
 
     /// The configuration in force.
     var settings: ServeConfiguration { configuration.withLock { $0 } }
@@ -107,20 +103,18 @@ final class DaemonContext: Sendable {
         status.withLock { $0.record(error: text, at: Int64(time(nil))) }
     }
 
-    /// Puts `detector` in use, updating the status (warm-up is over) and starting the window when it is the first
-    /// model.
+    /// Puts `detector` in use and shows it in the status; a model in use ends warm-up at once, not at the first
+    /// record scored: one loaded from the registry may wait a long time for its first row.
     func use(_ detector: Detector) {
-        models.replace(with: detector)
-        window.withLock { window in
-            if window == nil {
-                window = TrainingWindow(capacity: settings.windowCapacity, width: detector.inputWidth)
-            }
-        }
+        engine.use(detector)
+        showInUse(detector)
+    }
+
+    /// Shows `detector` as the model in use; ends warm-up.
+    func showInUse(_ detector: Detector) {
         status.withLock {
             $0.modelVersion = detector.version
             $0.threshold = detector.threshold
-            // A model in use ends warm-up at once, not at the first record scored: one loaded from the registry
-            // may wait a long time for its first row.
             if [.warmingUp, .starting].contains($0.state) {
                 $0.state = .running
                 $0.detail = nil
@@ -128,18 +122,11 @@ final class DaemonContext: Sendable {
         }
     }
 
-    /// Moves the extreme-value threshold of the model in use by the scores of a batch that `version` scored
-    /// (``ModelSlot/moveThreshold(with:scoredBy:)``), and shows the new threshold in the status.
-    func moveThreshold(with scores: [Float], scoredBy version: Int) {
-        guard let threshold = models.moveThreshold(with: scores, scoredBy: version) else { return }
-        status.withLock { $0.threshold = threshold }
-    }
-
     /// Checkpoints the model in use when its threshold moves with the scores and has moved since the checkpoint
     /// written or read last, so that a restart goes on from the threshold the stream has taught it instead of the
     /// one fitted at training. Called once the services have ended, after a clean stop.
     func checkpointMovedThreshold() {
-        guard let detector = models.detector, let tail = detector.header.thresholdTail else { return }
+        guard let detector = engine.detector, let tail = detector.header.thresholdTail else { return }
         let unchanged = saved.withLock { $0.map { $0.version == detector.version && $0.tail == tail } ?? false }
         guard !unchanged else { return }
         checkpoint(detector)
@@ -148,37 +135,6 @@ final class DaemonContext: Sendable {
     /// Notes that `detector` is the one in the checkpoints folder (it was loaded from there).
     func loadedFromCheckpoint(_ detector: Detector) {
         saved.withLock { $0 = (detector.version, detector.header.thresholdTail) }
-    }
-
-    /// Counts a scored batch, offers it to the training window and the retrain schedule; returns, record by
-    /// record, whether it is new (not one the first model learned from, ``WarmUpRecords``).
-    @discardableResult
-    func scored(_ batch: RecordBatch, verdicts: Verdicts, rejects: Int) -> [Bool] {
-        let flagged = verdicts.isAnomaly.reduce(0) { $0 + ($1 ? 1 : 0) }
-        window.withLock { $0?.offer(batch, verdicts: verdicts) }
-        let isNew = warmUpRecords.withLock { $0.newRecords(among: batch.keys) }
-        let counted = isNew.reduce(0) { $0 + ($1 ? 1 : 0) }
-        policy.withLock { $0.recordsScored(counted) }
-        status.withLock {
-            $0.records += verdicts.count
-            $0.anomalies += flagged
-            $0.rejects += rejects
-            if [.warmingUp, .starting, .waitingForDatabase, .retrying].contains($0.state) {
-                $0.state = .running
-                $0.detail = nil
-            }
-        }
-        return isNew
-    }
-
-    /// Puts the model warm-up learned in use: the retrain schedule starts now, and does not count the records it
-    /// learned from when they are scored (stdin mode scores them next; PostgreSQL mode learns from the table's
-    /// most recent rows, which the source gives later).
-    func learned(_ detector: Detector, from records: WarmUpRecords) {
-        use(detector)
-        warmUpRecords.withLock { $0 = records }
-        let now = elapsed
-        policy.withLock { $0.retrained(at: now) }
     }
 
     /// Saves `detector` as a checkpoint in the state folder (keeping `state.keep`); a failure is logged and shown

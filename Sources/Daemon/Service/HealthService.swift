@@ -61,8 +61,7 @@ struct HealthService: Service {
 
     /// The status with the retrain schedule and the time brought up to date.
     private func refreshedStatus() -> DaemonStatus {
-        let now = context.elapsed
-        let due = context.policy.withLock { $0.nextDue(now: now) }
+        let due = context.engine.nextDue()
         return context.status.withLock {
             $0.nextRetrainRecords = due.records
             $0.nextRetrainSeconds = due.seconds

@@ -27,9 +27,9 @@ struct PostgresIngest {
         if settings.workers > 0 { options.workers = settings.workers }
         options.heartbeats = context.heartbeats
         options.fault = context.fault
-        let models = context.models
-        // prepare filled the slot, and nothing ever empties it.
-        let group = PostgresPipelineGroup(options: options) { models.detector! }
+        let engine = context.engine
+        // prepare put a model in use, and nothing ever takes it away.
+        let group = PostgresPipelineGroup(options: options) { engine.detector! }
         let budget = group.connections
         context.logger.info(
             "opening up to \(budget.total) connections to the database",
@@ -70,7 +70,7 @@ struct PostgresIngest {
                     guard try check(budget, on: connection) else { return false }
                     budgetChecked = true
                 }
-                if context.models.detector != nil { return true }
+                if context.engine.detector != nil { return true }
                 let resolved = try ResolvedSource.resolve(source, on: connection)
                 context.resolvedSourceName.withLock { $0 = resolved.name }
                 if try loadFromRegistry(resolved, on: connection) { return true }
@@ -92,8 +92,8 @@ struct PostgresIngest {
                     continue
                 }
                 connection.close()
-                try warmUp(on: rows, names: resolved.columns, source: resolved.name, heartbeat: heartbeat)
-                if context.models.detector != nil { return true }
+                warmUp(on: rows, names: resolved.columns, source: resolved.name, heartbeat: heartbeat)
+                if context.engine.detector != nil { return true }
             } catch {
                 if error.kind == .configuration {
                     context.fail(DaemonError(.source, "\(error)"))
@@ -164,7 +164,7 @@ struct PostgresIngest {
     /// from, or those scored before a restart), not only from the rows scored since. A failure leaves the window
     /// to fill from new rows.
     private func seedWindow(connection settings: ConnectionSettings, source: SourceTable, heartbeat: Heartbeat) {
-        guard let detector = context.models.detector, !context.stopping.isStopped else { return }
+        guard let detector = context.engine.detector, !context.stopping.isStopped else { return }
         heartbeat.beat()
         var modelSource = source
         modelSource.columns = detector.featureNames
@@ -176,10 +176,7 @@ struct PostgresIngest {
             guard rows.count > 0 else { return }
             heartbeat.beat()
             let verdicts = detector.score(rows, pool: ThreadPool(threadCount: context.settings.trainingThreads))
-            let held = context.window.withLock { window -> Int in
-                window?.offer(rows, verdicts: verdicts)
-                return window?.count ?? 0
-            }
+            let held = context.engine.seedWindow(rows, verdicts: verdicts)
             context.logger.info(
                 "training window filled from the table's recent rows",
                 metadata: ["window.offered": "\(rows.count)", "window.records": "\(held)"])
@@ -209,9 +206,7 @@ struct PostgresIngest {
     }
 
     /// Trains the first model on `rows`, puts it in use, checkpoints it and stores it in the registry.
-    private func warmUp(on rows: RecordBatch, names: [String], source: String, heartbeat: Heartbeat)
-        throws(PostgresError)
-    {
+    private func warmUp(on rows: RecordBatch, names: [String], source: String, heartbeat: Heartbeat) {
         let settings = context.settings
         context.status.withLock {
             $0.state = .warmingUp
@@ -219,6 +214,7 @@ struct PostgresIngest {
         }
         context.logger.notice(
             "no model yet: learning from the most recent rows", metadata: ["training.records": "\(rows.count)"])
+        let started = ContinuousClock.now
         let result: DetectorTrainingResult
         do {
             result = try Detector.train(
@@ -233,21 +229,9 @@ struct PostgresIngest {
             return
         }
         guard !context.stopping.isStopped else { return }
-        if let note = result.constantFeatureNote { context.logger.warning("\(note)") }
-        context.learned(result.detector, from: .keys(rows.keys))
-        context.logger.notice(
-            "first model learned; scoring new rows",
-            metadata: [
-                "model.version": "\(result.detector.version)", "model.threshold": "\(result.detector.threshold)",
-                "training.records": "\(rows.count)",
-            ])
         // The source gives the rows learned from like any other; their verdicts are written, but they neither move
         // the threshold nor count toward the retrain schedule (`WarmUpRecords`).
-        context.status.withLock {
-            $0.state = .running
-            $0.detail = nil
-        }
-        context.checkpoint(result.detector)
-        context.publish(result.detector)
+        context.engine.learned(
+            result, from: .keys(rows.keys), count: rows.count, duration: ContinuousClock.now - started)
     }
 }

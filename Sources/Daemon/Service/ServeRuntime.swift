@@ -55,7 +55,7 @@ public enum ServeRuntime {
             return status(for: error)
         }
         let line = context.status.withLock { status -> String in
-            status.state = context.models.detector == nil ? .warmingUp : .running
+            status.state = context.engine.detector == nil ? .warmingUp : .running
             return status.line
         }
         notifier.ready(status: line)
@@ -63,7 +63,7 @@ public enum ServeRuntime {
             "ready",
             metadata: [
                 "source": "\(context.status.withLock { $0.source })",
-                "model.version": "\(context.models.detector.map { String($0.version) } ?? "none (warm-up)")",
+                "model.version": "\(context.engine.detector.map { String($0.version) } ?? "none (warm-up)")",
                 "state.directory": "\(configuration.stateDirectory)",
             ])
         let services: [any Service] = [

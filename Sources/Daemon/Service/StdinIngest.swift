@@ -6,8 +6,8 @@ import Synchronization
 import RecordIO
 import VAE
 
-/// Stdin mode: the ``StreamScorer`` with the daemon's hooks. Warm-up training (without a model) happens inside
-/// the scorer; its model, and every later one, comes from the daemon's slot.
+/// Stdin mode: the ``StreamScorer`` driving the daemon's engine. Warm-up training (without a model) happens inside
+/// the scorer; the daemon hears of it, and of every batch, through the engine (``DaemonContext/learned(_:records:duration:)``).
 struct StdinIngest {
     let context: DaemonContext
 
@@ -23,40 +23,19 @@ struct StdinIngest {
         if !settings.sourceColumns.isEmpty { options.columns = ColumnSelection(features: settings.sourceColumns) }
         let heartbeat = context.heartbeats.register("ingest")
         defer { context.heartbeats.remove(heartbeat) }
-        var hooks = StreamHooks()
-        hooks.model = { context.models.detector }
-        let warmup = settings.warmupRecords
-        hooks.learned = { result in
-            context.learned(result.detector, from: .leading(warmup))
-            context.checkpoint(result.detector)
-            context.logger.info(
-                "model version 1 learned at warm-up",
-                metadata: [
-                    "model.version": "1", "model.threshold": "\(result.detector.threshold)",
-                    "training.records": "\(result.summary.trainingRows)",
-                ])
-            if let note = result.constantFeatureNote { context.logger.warning("\(note)") }
-        }
-        // The slot's model moves, so that a checkpoint (SIGUSR2, stop) and the status carry the moved threshold.
-        hooks.moveThreshold = { scores, version in context.moveThreshold(with: scores, scoredBy: version) }
-        hooks.scored = { batch, verdicts, rejects in
-            heartbeat.beat()
-            let before = context.status.withLock { $0.rejects }
-            context.scored(batch, verdicts: verdicts, rejects: max(0, rejects - before))
-        }
-        hooks.shouldContinue = {
-            heartbeat.beat()
-            context.fault?.ingestIteration()
-            return !context.stopping.isStopped
-        }
-        if context.models.detector == nil {
+        if context.engine.detector == nil {
             context.status.withLock {
                 $0.state = .warmingUp
                 $0.detail = "learning from the first \(settings.warmupRecords) records of stdin"
             }
         }
         let scorer = StreamScorer(
-            options: options, detector: context.models.detector, pool: ThreadPool(threadCount: 1), hooks: hooks
+            options: options, engine: context.engine, pool: ThreadPool(threadCount: 1),
+            keepGoing: {
+                heartbeat.beat()
+                context.fault?.ingestIteration()
+                return !context.stopping.isStopped
+            }
         ) { line in
             context.logger.notice("\(line.hasPrefix("vaewatch: ") ? String(line.dropFirst(10)) : line)")
         }

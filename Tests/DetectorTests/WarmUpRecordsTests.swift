@@ -1,4 +1,4 @@
-import Daemon
+import Detector
 import Testing
 
 /// Which scored records are new, and which the first model learned from (their scores neither move the threshold

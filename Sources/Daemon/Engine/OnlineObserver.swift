@@ -1,0 +1,22 @@
+import Detector
+import VAE
+
+/// Who hears what an ``OnlineEngine`` does: `vaewatch score` writes lines to stderr (``StreamMessages``); the daemon
+/// (``DaemonContext``) updates its status, logs, checkpoints and stores models in the registry. An observer reports;
+/// it never steers the stream, except that ``retrainEpoch()`` may stop a retrain (the daemon stopping).
+protocol OnlineObserver: Sendable {
+    /// A batch was scored: the engine's account of it, the rejects its input had, and the model version in use now.
+    func scored(_ step: OnlineStep, rejected: Int, inUse: Detector)
+    /// Warm-up learned the first model from `records` records in `duration`.
+    func learned(_ result: DetectorTrainingResult, records: Int, duration: Duration)
+    /// A retrain starts.
+    func retrainStarted(_ order: RetrainOrder)
+    /// A retrain was due with an empty training window: skipped, and the schedule starts over.
+    func retrainSkipped(_ reason: RetrainReason)
+    /// Asked after every epoch of a retrain, on its thread.
+    func retrainEpoch() -> TrainingControl
+    /// Whether a finished retrain's model goes in use (false while the daemon stops: it is dropped unsaved).
+    var adoptsRetrains: Bool { get }
+    /// A retrain ended, on its thread, after the engine took its model (when `adopted`).
+    func retrained(_ outcome: RetrainOutcome, adopted: Bool)
+}

@@ -1,0 +1,96 @@
+import Detector
+import Glibc
+import Logging
+import Report
+import Synchronization
+import VAE
+
+/// What the daemon does when its engine acts: counts and state in the status, log lines, checkpoints, and (with the
+/// PostgreSQL sink) the registry and the retrains table.
+extension DaemonContext: OnlineObserver {
+    func scored(_ step: OnlineStep, rejected: Int, inUse: Detector) {
+        status.withLock {
+            $0.records += step.records
+            $0.anomalies += step.anomalies
+            $0.rejects += rejected
+            $0.modelVersion = inUse.version
+            $0.threshold = inUse.threshold
+            if [.warmingUp, .starting, .waitingForDatabase, .retrying].contains($0.state) {
+                $0.state = .running
+                $0.detail = nil
+            }
+        }
+    }
+
+    func learned(_ result: DetectorTrainingResult, records: Int, duration: Duration) {
+        let detector = result.detector
+        if let note = result.constantFeatureNote { logger.warning("\(note)") }
+        logger.notice(
+            "first model learned; scoring new rows",
+            metadata: [
+                "model.version": "\(detector.version)", "model.threshold": "\(detector.threshold)",
+                "training.records": "\(records)", "training.seconds": "\(NumberText.seconds(duration))",
+                "training.active_latent_units": "\(result.summary.activeLatentUnits)",
+            ])
+        showInUse(detector)
+        checkpoint(detector)
+        publish(detector)
+    }
+
+    func retrainStarted(_ order: RetrainOrder) {
+        status.withLock { $0.retraining = true }
+        logger.notice(
+            "retrain started",
+            metadata: [
+                "retrain.reason": "\(order.reason.rawValue)", "retrain.records": "\(order.window.count)",
+                "model.version": "\(order.detector.version)",
+            ])
+    }
+
+    func retrainSkipped(_ reason: RetrainReason) {
+        logger.warning(
+            "retrain skipped: no normal records in the training window yet",
+            metadata: ["retrain.reason": "\(reason.rawValue)"])
+    }
+
+    func retrainEpoch() -> TrainingControl {
+        fault?.trainingEpoch()
+        return stopping.isStopped ? .stop : .proceed
+    }
+
+    var adoptsRetrains: Bool { !stopping.isStopped }
+
+    func retrained(_ outcome: RetrainOutcome, adopted: Bool) {
+        status.withLock { $0.retraining = false }
+        guard !stopping.isStopped || adopted else { return }  // Stopped mid-way: dropped, unsaved.
+        let order = outcome.order
+        let record = RetrainRecord(
+            startedAt: outcome.startedAt, reason: order.reason.rawValue, records: order.window.count,
+            fromVersion: order.detector.version, outcome: "ok")
+        switch outcome.result {
+        case .success(let result):
+            let fresh = result.detector
+            status.withLock {
+                $0.retrains += 1
+                $0.lastRetrainAt = Int64(time(nil))
+                $0.modelVersion = fresh.version
+                $0.threshold = fresh.threshold
+            }
+            logger.notice(
+                "retrain finished; new model in use",
+                metadata: [
+                    "model.version": "\(fresh.version)", "model.threshold": "\(fresh.threshold)",
+                    "retrain.records": "\(order.window.count)",
+                    "retrain.seconds": "\(NumberText.seconds(outcome.duration))",
+                    "retrain.active_latent_units": "\(result.summary.activeLatentUnits)",
+                ])
+            checkpoint(fresh)
+            publish(fresh, retrain: record)
+        case .failure(let error):
+            problem("retrain failed, model version \(order.detector.version) stays in use: \(error)")
+            var failed = record
+            failed.outcome = error.description
+            publish(nil, retrain: failed)
+        }
+    }
+}
