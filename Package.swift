@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // vaewatch: a streaming anomaly-detection daemon built on a variational autoencoder.
-// Layers point one way: Compute → VAE → Checkpoint/Detector → adapters → Daemon → vaewatch.
+// Layers point one way: Compute → VAE → Detector → Checkpoint → adapters → Daemon → vaewatch.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -42,8 +42,8 @@ let package = Package(
         .target(name: "Compute", dependencies: ["CBLAS"], swiftSettings: strictSettings),
         // The network, its loss, backward pass, optimizer, trainer and model-file codec. No I/O.
         .target(name: "VAE", dependencies: ["Compute"], swiftSettings: strictSettings),
-        // Durable, atomic model files on disk.
-        .target(name: "Checkpoint", dependencies: ["VAE"], swiftSettings: strictSettings),
+        // Durable, atomic model files on disk, and the one way a model file becomes a detector.
+        .target(name: "Checkpoint", dependencies: ["VAE", "Detector"], swiftSettings: strictSettings),
         // The domain: record batches, feature scaling, verdicts, threshold, training window, retrain policy. No I/O.
         .target(name: "Detector", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
         // Standard input and output: CSV and JSON-lines readers and writers, located rejects.

@@ -5,18 +5,17 @@ import VAE
 
 /// Loading and saving detectors as model files.
 enum ModelFiles {
-    /// Reads the model at `path` with every check the daemon makes (``Detector/init(header:weights:)``, the
-    /// threshold's tail included); exits with a message when it cannot.
+    /// Reads the model at `path` through ``DetectorFile`` (the daemon's checks, the threshold's tail included);
+    /// exits with a message when it cannot: 66 when the file cannot be read or is not a model file, 65 when the
+    /// model in it cannot be used.
     static func load(_ path: String) throws -> Detector {
         do {
-            let (header, weights) = try ModelFileStore.read(path: path)
-            return try Detector(header: header, weights: weights)
-        } catch let error as CheckpointError {
-            throw fail(error.description, status: ExitStatus.noInput)
-        } catch let error as DetectorError {
-            throw fail("\(path): \(error.description)", status: ExitStatus.data)
+            return try DetectorFile.load(path: path)
         } catch {
-            throw fail("\(path): \(error)", status: ExitStatus.data)
+            switch error {
+            case .unreadable: throw fail(error.description, status: ExitStatus.noInput)
+            case .unusable: throw fail(error.description, status: ExitStatus.data)
+            }
         }
     }
 
