@@ -7,7 +7,7 @@ import Testing
     /// A running daemon's status with everything set.
     static func running() -> DaemonStatus {
         var status = DaemonStatus()
-        status.state = .running
+        status.ready(hasModel: true)
         status.pid = 4242
         status.source = "public.metrics (queue)"
         status.records = 1_234_567
@@ -30,7 +30,7 @@ import Testing
 
     @Test func stoppedLineSaysWhatWasDone() {
         var stopping = Self.running()
-        stopping.state = .stopping
+        stopping.stopping()
         #expect(stopping.stoppedLine == "stopped: 1,234,567 records, 12,345 flagged (1.00%), model v7")
         #expect(DaemonStatus().stoppedLine == "stopped: 0 records, 0 flagged (0.00%)")
     }
@@ -62,20 +62,41 @@ import Testing
 
     @Test func otherStatesSayWhatTheDaemonWaitsFor() {
         var status = DaemonStatus()
-        status.state = .waitingForDatabase
-        status.detail = "attempt 3: connection refused"
+        status.waitingForDatabase("attempt 3: connection refused")
         #expect(status.line == "waiting for database (attempt 3: connection refused)")
-        status.state = .retrying
-        status.detail = "attempt 4: permission denied for table metrics (SQLSTATE 42501)"
+        status.retrying("attempt 4: permission denied for table metrics (SQLSTATE 42501)")
         #expect(status.line == "retrying: attempt 4: permission denied for table metrics (SQLSTATE 42501)")
-        status.state = .warmingUp
-        status.detail = "120 of the 2000 records warm-up needs are in public.metrics"
-        #expect(status.line == "warming up: 120 of the 2000 records warm-up needs are in public.metrics")
-        status.state = .running
-        status.detail = nil
+        status.connected()
+        status.warmingUp("120 of the 2000 records warm-up needs are in public.metrics")
+        status.connected()
+        #expect(
+            status.line == "warming up: 120 of the 2000 records warm-up needs are in public.metrics",
+            "a connection does not end warm-up")
+        status.modelInUse()
+        #expect(status.state == .running && status.detail == nil)
         status.retraining = true
         status.lagSeconds = 12.5
         #expect(status.line == "scoring : 0 records, 0 flagged (0.00%), retraining, behind by 12 s")
+    }
+
+    @Test func transitionsLeaveOtherStatesAlone() {
+        var status = DaemonStatus()
+        status.ready(hasModel: false)
+        #expect(status.state == .warmingUp)
+        let previous = status.reloading()
+        #expect(status.state == .reloading && previous == .warmingUp)
+        status.scored()
+        #expect(status.state == .reloading, "a batch scored during a reload leaves it reloading")
+        status.reloaded(backTo: previous)
+        #expect(status.state == .warmingUp)
+        status.scored()
+        #expect(status.state == .running)
+        status.waiting("waiting: another daemon holds the source")
+        #expect(status.state == .running && status.line.hasSuffix("waiting: another daemon holds the source"))
+        status.stopping()
+        status.connected()
+        status.modelInUse()
+        #expect(status.state == .stopping)
     }
 
     @Test func durationsAndNumbersReadNaturally() {

@@ -1,4 +1,4 @@
-import Daemon
+@testable import Daemon
 import Glibc
 import TestSupport
 import Testing
@@ -53,6 +53,25 @@ struct SettingsOutputTests {
                 Set(applied + needRestart) == alsoChanged[setting.name, default: []].union([setting.name]),
                 "\(setting.name): \(applied) \(needRestart)")
             #expect(Set(applied).isDisjoint(with: needRestart))
+        }
+    }
+
+    @Test("a reload takes every reloadable setting's new value, through the table, and keeps every other")
+    func reloadMerges() throws {
+        let before = try Settings.load(file: nil, environment: [:], overrides: ["source.table=public.metrics"])
+        for setting in Settings.all {
+            let arguments =
+                ["source.table=public.metrics"] + companions(of: setting).map { "\($0.name)=\($0.value)" }
+                + ["\(setting.name)=\(nonDefaultValue(setting).yaml)"]
+            let after = try Settings.load(file: nil, environment: [:], overrides: arguments)
+            let (merged, applied, needRestart) = Settings.reloaded(before, with: after)
+            #expect(
+                setting.read(merged) == setting.read(setting.reloadable ? after : before),
+                "\(setting.name) (reloadable: \(setting.reloadable))")
+            #expect(
+                Settings.all.filter { !$0.reloadable }.allSatisfy { $0.read(merged) == $0.read(before) },
+                "\(setting.name): a reload changed a setting that needs a restart")
+            #expect(Settings.reloadableDifferences(from: before, to: after) == (applied, needRestart))
         }
     }
 

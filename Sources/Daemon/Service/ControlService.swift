@@ -18,7 +18,7 @@ struct ControlService: Service {
             case SIGTERM, SIGINT:
                 context.logger.notice(
                     "stopping: finishing the batch in hand", metadata: ["signal": "\(ControlSignals.name(signal))"])
-                context.status.withLock { $0.state = .stopping }
+                context.status.withLock { $0.stopping() }
                 context.notifier.stopping(status: "stopping: finishing the batch in hand")
                 context.stopping.stop()  // The ingest service finishes its batch and ends, which ends the group.
             case SIGHUP:
@@ -43,27 +43,14 @@ struct ControlService: Service {
     /// checkpoint if there is one, READY=1. A configuration that does not load keeps the old one in force.
     private func reload() {
         context.notifier.reloading()
-        let previous = context.status.withLock { status -> DaemonStatus.State in
-            defer { status.state = .reloading }
-            return status.state
-        }
+        let previous = context.status.withLock { $0.reloading() }
         context.logger.notice("reloading the configuration", metadata: ["signal": "HUP"])
         let request = context.request
         var line: String
         do {
             let fresh = try Settings.load(
                 file: request.configurationPath, environment: request.environment, overrides: request.overrides)
-            let old = context.settings
-            let changes = Settings.reloadableDifferences(from: old, to: fresh)
-            var merged = old
-            merged.logLevel = fresh.logLevel
-            merged.retrainEveryRecords = fresh.retrainEveryRecords
-            merged.retrainEverySeconds = fresh.retrainEverySeconds
-            merged.detector.training.epochs = fresh.detector.training.epochs
-            merged.trainingThreads = fresh.trainingThreads
-            merged.detector.thresholdQuantile = fresh.detector.thresholdQuantile
-            merged.detector.thresholdRate = fresh.detector.thresholdRate
-            merged.keepCheckpoints = fresh.keepCheckpoints
+            let (merged, applied, needRestart) = Settings.reloaded(context.settings, with: fresh)
             try context.engine.reconfigure(
                 everyRecords: merged.retrainEveryRecords > 0 ? merged.retrainEveryRecords : nil,
                 everySeconds: merged.retrainEverySeconds > 0 ? merged.retrainEverySeconds : nil,
@@ -73,34 +60,34 @@ struct ControlService: Service {
             context.logger.notice(
                 "configuration reloaded",
                 metadata: [
-                    "settings.changed": "\(changes.applied.isEmpty ? "none" : changes.applied.joined(separator: ","))"
+                    "settings.changed": "\(applied.isEmpty ? "none" : applied.joined(separator: ","))"
                 ])
-            if !changes.needRestart.isEmpty {
+            if !needRestart.isEmpty {
                 context.logger.warning(
                     """
                     some changed settings take effect only after a restart (systemctl restart vaewatch); \
                     the old values stay until then
                     """,
-                    metadata: ["settings.need_restart": "\(changes.needRestart.joined(separator: ","))"])
+                    metadata: ["settings.need_restart": "\(needRestart.joined(separator: ","))"])
             }
             context.status.withLock { $0.clearError(startingWith: Self.rejected) }
             loadNewerCheckpoint()
             line = context.status.withLock {
-                $0.state = previous
+                $0.reloaded(backTo: previous)
                 return $0.line
             }
         } catch let error as ConfigurationError {
             line = Self.rejected + error.summary
             context.logger.error("\(line)")
             context.status.withLock {
-                $0.state = previous
+                $0.reloaded(backTo: previous)
                 $0.record(error: line, at: Int64(time(nil)))
             }
         } catch {
             line = Self.rejected + "\(error)"
             context.logger.error("\(line)")
             context.status.withLock {
-                $0.state = previous
+                $0.reloaded(backTo: previous)
                 $0.record(error: line, at: Int64(time(nil)))
             }
         }

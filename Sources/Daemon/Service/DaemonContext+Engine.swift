@@ -15,10 +15,7 @@ extension DaemonContext: OnlineObserver {
             $0.rejects += rejected
             $0.modelVersion = inUse.version
             $0.threshold = inUse.threshold
-            if [.warmingUp, .starting, .waitingForDatabase, .retrying].contains($0.state) {
-                $0.state = .running
-                $0.detail = nil
-            }
+            $0.scored()
         }
     }
 

@@ -25,12 +25,7 @@ extension DaemonContext {
         case .caughtUp:
             behindSince.withLock { $0 = nil }
             updateLag()
-            status.withLock {
-                if [.waitingForDatabase, .retrying, .starting].contains($0.state) {
-                    $0.state = .running
-                    $0.detail = nil
-                }
-            }
+            status.withLock { $0.connected() }
         case .connected(let target, let source):
             logThrottle.withLock {
                 $0.reset("connect")
@@ -40,12 +35,7 @@ extension DaemonContext {
             logger.info(
                 "connected",
                 metadata: ["db.target": "\(target)", "source.name": "\(source.name)", "worker": "\(worker)"])
-            status.withLock {
-                if [.waitingForDatabase, .retrying, .starting].contains($0.state) {
-                    $0.state = .running
-                    $0.detail = nil
-                }
-            }
+            status.withLock { $0.connected() }
         case .waitingForDatabase(let attempt, let error, let retryIn):
             logThrottled(
                 .warning, "database unreachable; retrying", topic: "connect", key: error.description,
@@ -55,8 +45,7 @@ extension DaemonContext {
                     "worker": "\(worker)",
                 ])
             status.withLock {
-                $0.state = .waitingForDatabase
-                $0.detail = "attempt \(attempt): \(error.description)"
+                $0.waitingForDatabase("attempt \(attempt): \(error.description)")
                 $0.record(error: error.description, at: Int64(time(nil)))
             }
         case .retrying(let attempt, let error, let retryIn):
@@ -84,7 +73,7 @@ extension DaemonContext {
             logThrottled(
                 .notice, "source busy", topic: "busy", key: error.description,
                 metadata: ["db.error": "\(error.description)"])
-            status.withLock { $0.detail = "waiting: \(error.description)" }
+            status.withLock { $0.waiting("waiting: \(error.description)") }
         }
     }
 

@@ -115,10 +115,7 @@ final class DaemonContext: Sendable {
         status.withLock {
             $0.modelVersion = detector.version
             $0.threshold = detector.threshold
-            if [.warmingUp, .starting].contains($0.state) {
-                $0.state = .running
-                $0.detail = nil
-            }
+            $0.modelInUse()
         }
     }
 

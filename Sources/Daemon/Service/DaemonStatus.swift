@@ -17,8 +17,8 @@ public struct DaemonStatus: Sendable, Equatable {
         case stopped
     }
 
-    /// The phase.
-    public var state: State = .starting
+    /// The phase; it changes only through the named transitions below.
+    public private(set) var state: State = .starting
     /// The daemon's process id.
     public var pid: Int32 = 0
     /// Where records come from, e.g. `public.metrics (queue)` or `stdin`.
@@ -60,7 +60,7 @@ public struct DaemonStatus: Sendable, Equatable {
     /// How long after the last dead letter the STATUS line still counts them: while they keep coming.
     public static let deadLettersShownSeconds: Int64 = 60
     /// A detail of the current state, such as the database error while waiting for it.
-    public var detail: String?
+    public private(set) var detail: String?
     /// When this was last written, seconds since 1970.
     public var updatedAt: Int64 = 0
     /// The exit status the process ended with; nil until ``state`` is ``State/stopped``.
@@ -91,6 +91,75 @@ public struct DaemonStatus: Sendable, Equatable {
         guard lastError?.hasPrefix(prefix) == true else { return }
         lastError = nil
         lastErrorAt = 0
+    }
+
+    /// Start-up is over: warming up when there is no model yet, else running.
+    public mutating func ready(hasModel: Bool) {
+        state = hasModel ? .running : .warmingUp
+    }
+
+    /// Learning a first model; `detail` says from what, or what it waits for.
+    public mutating func warmingUp(_ detail: String) {
+        state = .warmingUp
+        self.detail = detail
+    }
+
+    /// A model is in use: warm-up (or start-up) is over at once, not at the first record scored, since a model
+    /// loaded from the registry may wait a long time for its first row.
+    public mutating func modelInUse() {
+        guard [.warmingUp, .starting].contains(state) else { return }
+        state = .running
+        detail = nil
+    }
+
+    /// The database answers again (a connection opened, or the source was found empty): waiting and retrying are
+    /// over. Warm-up is not: it ends when its model is in use.
+    public mutating func connected() {
+        guard [.waitingForDatabase, .retrying, .starting].contains(state) else { return }
+        state = .running
+        detail = nil
+    }
+
+    /// A batch was scored: whatever the daemon waited for is over.
+    public mutating func scored() {
+        guard [.warmingUp, .starting, .waitingForDatabase, .retrying].contains(state) else { return }
+        state = .running
+        detail = nil
+    }
+
+    /// The database cannot be reached; `detail` says which attempt and why.
+    public mutating func waitingForDatabase(_ detail: String) {
+        state = .waitingForDatabase
+        self.detail = detail
+    }
+
+    /// The database refuses what the daemon needs; `detail` names the cause and the fix.
+    public mutating func retrying(_ detail: String) {
+        state = .retrying
+        self.detail = detail
+    }
+
+    /// Waiting for something that is not an error (another daemon holds the source's lock): the state stays,
+    /// `detail` says what.
+    public mutating func waiting(_ detail: String) {
+        self.detail = detail
+    }
+
+    /// SIGTERM or SIGINT: finishing the batch in hand.
+    public mutating func stopping() {
+        state = .stopping
+    }
+
+    /// SIGHUP: reloading; returns the state to go back to.
+    public mutating func reloading() -> State {
+        defer { state = .reloading }
+        return state
+    }
+
+    /// The reload is over (applied or rejected): back to `previous`, unless a stop came meanwhile.
+    public mutating func reloaded(backTo previous: State) {
+        guard state == .reloading else { return }
+        state = previous
     }
 
     /// Marks the daemon stopped, with `exitStatus`, at `now` (seconds since 1970): its last status.

@@ -83,10 +83,9 @@ struct PostgresIngest {
                 }
                 guard rowsRead >= wanted else {
                     context.status.withLock {
-                        $0.state = .warmingUp
-                        $0.detail =
+                        $0.warmingUp(
                             "\(rowsRead) of the \(wanted) records warm-up needs are in \(resolved.name); waiting "
-                            + "for more (or lower training.warmup)"
+                                + "for more (or lower training.warmup)")
                     }
                     pause(.seconds(5), beating: heartbeat, until: context.stopping)
                     continue
@@ -114,8 +113,11 @@ struct PostgresIngest {
         let unreachable = error.needsReconnect
         let cause = unreachable ? error.description : RetryAdvice.text(for: error, table: "\(source.table)")
         context.status.withLock {
-            $0.state = unreachable ? .waitingForDatabase : .retrying
-            $0.detail = "attempt \(attempt): \(cause)"
+            if unreachable {
+                $0.waitingForDatabase("attempt \(attempt): \(cause)")
+            } else {
+                $0.retrying("attempt \(attempt): \(cause)")
+            }
         }
         context.logThrottled(
             .warning,
@@ -208,10 +210,7 @@ struct PostgresIngest {
     /// Trains the first model on `rows`, puts it in use, checkpoints it and stores it in the registry.
     private func warmUp(on rows: RecordBatch, names: [String], source: String, heartbeat: Heartbeat) {
         let settings = context.settings
-        context.status.withLock {
-            $0.state = .warmingUp
-            $0.detail = "learning from the \(rows.count) most recent records of \(source)"
-        }
+        context.status.withLock { $0.warmingUp("learning from the \(rows.count) most recent records of \(source)") }
         context.logger.notice(
             "no model yet: learning from the most recent rows", metadata: ["training.records": "\(rows.count)"])
         let started = ContinuousClock.now

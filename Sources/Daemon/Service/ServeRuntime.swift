@@ -54,8 +54,9 @@ public enum ServeRuntime {
             notifier.status("failed to start: \(error.description)")
             return status(for: error)
         }
+        let hasModel = context.engine.detector != nil
         let line = context.status.withLock { status -> String in
-            status.state = context.engine.detector == nil ? .warmingUp : .running
+            status.ready(hasModel: hasModel)
             return status.line
         }
         notifier.ready(status: line)

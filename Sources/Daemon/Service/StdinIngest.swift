@@ -25,8 +25,7 @@ struct StdinIngest {
         defer { context.heartbeats.remove(heartbeat) }
         if context.engine.detector == nil {
             context.status.withLock {
-                $0.state = .warmingUp
-                $0.detail = "learning from the first \(settings.warmupRecords) records of stdin"
+                $0.warmingUp("learning from the first \(settings.warmupRecords) records of stdin")
             }
         }
         let scorer = StreamScorer(
