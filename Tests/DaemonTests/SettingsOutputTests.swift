@@ -43,10 +43,7 @@ struct SettingsOutputTests {
         ]
         let before = try Settings.load(file: nil, environment: [:], overrides: ["source.table=public.metrics"])
         for setting in Settings.all {
-            let arguments =
-                ["source.table=public.metrics"] + companions(of: setting).map { "\($0.name)=\($0.value)" }
-                + ["\(setting.name)=\(nonDefaultValue(setting).yaml)"]
-            let after = try Settings.load(file: nil, environment: [:], overrides: arguments)
+            let after = try Self.changing(setting)
             let (applied, needRestart) = Settings.reloadableDifferences(from: before, to: after)
             #expect((setting.reloadable ? applied : needRestart).contains(setting.name))
             #expect(
@@ -56,14 +53,19 @@ struct SettingsOutputTests {
         }
     }
 
+    /// The configuration of `public.metrics` with `setting` (and the settings it needs) off its default.
+    static func changing(_ setting: Setting) throws -> ServeConfiguration {
+        let arguments =
+            ["source.table=public.metrics"] + companions(of: setting).map { "\($0.name)=\($0.value)" }
+            + ["\(setting.name)=\(nonDefaultValue(setting).yaml)"]
+        return try Settings.load(file: nil, environment: [:], overrides: arguments)
+    }
+
     @Test("a reload takes every reloadable setting's new value, through the table, and keeps every other")
     func reloadMerges() throws {
         let before = try Settings.load(file: nil, environment: [:], overrides: ["source.table=public.metrics"])
         for setting in Settings.all {
-            let arguments =
-                ["source.table=public.metrics"] + companions(of: setting).map { "\($0.name)=\($0.value)" }
-                + ["\(setting.name)=\(nonDefaultValue(setting).yaml)"]
-            let after = try Settings.load(file: nil, environment: [:], overrides: arguments)
+            let after = try Self.changing(setting)
             let (merged, applied, needRestart) = Settings.reloaded(before, with: after)
             #expect(
                 setting.read(merged) == setting.read(setting.reloadable ? after : before),

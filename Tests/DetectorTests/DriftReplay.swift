@@ -2,10 +2,10 @@ import Compute
 import Detector
 import VAE
 
-/// Replays records through a detector the way `vaewatch serve` runs it, on the calling thread: learn a first
-/// model from the warm-up records, score them and offer them to the training window; then for every batch score
-/// it, offer it to the window, count it, and when the schedule says so retrain on the window's snapshot and use the
-/// new model from the next batch on (the daemon retrains in the background and swaps between batches).
+/// Replays records through the online engine the way `vaewatch serve` drives it, on the calling thread: learn a first
+/// model from the warm-up records and offer them, scored by it, to the training window; then for every batch score
+/// it and hand the verdicts to the engine, and when the engine orders a retrain run it at once and put the new model
+/// in use from the next batch on (the daemon retrains in the background and swaps between batches).
 struct DriftReplay {
     /// Settings of a replay, as a daemon's configuration would give them.
     struct Settings {
@@ -17,10 +17,6 @@ struct DriftReplay {
         var windowCapacity = 5_000
         /// Records scored between two retrains.
         var retrainEvery = 2_000
-        /// Whether a retrain refits the scaler on the window.
-        var refitsScaler = true
-        /// The window's admission rules.
-        var admission = AdmissionPolicy()
         /// Threads of the training pool.
         var threads = 2
     }
@@ -41,58 +37,56 @@ struct DriftReplay {
 
     /// The settings in use.
     let settings: Settings
-    /// The model in use.
-    private(set) var detector: Detector
-    /// The training window.
-    private(set) var window: TrainingWindow
+    /// The engine: the model in use, the window, the schedule.
+    private var online: OnlineDetector
     /// Records scored after the warm-up.
     private(set) var scored = 0
     /// Every retrain so far, in order.
     private(set) var retrains: [Retrain] = []
-    /// When the next retrain is due, by records scored.
-    private var schedule: RetrainPolicy
     /// Threads for scoring and training.
     private let pool: ThreadPool
+
+    /// The model in use.
+    var detector: Detector { online.detector! }
+    /// The training window.
+    var window: TrainingWindow { online.window! }
 
     /// Trains the first model on `warmUp` and offers the warm-up records, scored by it, to the window.
     init(warmUp: RecordBatch, featureNames: [String], settings: Settings) throws {
         self.settings = settings
         pool = ThreadPool(threadCount: settings.threads)
-        detector = try Detector.train(
+        let first = try Detector.train(
             featureNames: featureNames, on: warmUp, options: settings.options, pool: pool, createdAt: 0
         ).detector
-        window = TrainingWindow(
-            capacity: settings.windowCapacity, width: featureNames.count, policy: settings.admission)
-        window.offer(warmUp, verdicts: detector.score(warmUp))
-        schedule = try RetrainPolicy(everyRecords: settings.retrainEvery, startingAt: 0)
+        online = OnlineDetector(
+            detector: first, policy: try RetrainPolicy(everyRecords: settings.retrainEvery, startingAt: 0),
+            windowCapacity: settings.windowCapacity)
+        _ = online.seedWindow(warmUp, verdicts: first.score(warmUp))
     }
 
-    /// Scores `batch` with the model in use, offers it to the window, and retrains when due.
+    /// Scores `batch` with the model in use, hands it to the engine, and runs the retrain it orders.
     ///
     /// - Returns: the verdicts of `batch`.
     mutating func feed(_ batch: RecordBatch) throws -> Verdicts {
         let verdicts = detector.score(batch, pool: pool)
-        window.offer(batch, verdicts: verdicts)
         scored += batch.count
-        schedule.recordsScored(batch.count)
-        if schedule.isDue(now: 0) {
-            try retrain()
-            schedule.retrained(at: 0)
+        guard case .start(let order) = online.scored(batch, verdicts: verdicts, now: 0).retrain else {
+            return verdicts
         }
-        return verdicts
-    }
-
-    /// Retrains on the window's snapshot and puts the new model in use.
-    private mutating func retrain() throws {
         var options = settings.options
         options.training.epochs = settings.retrainEpochs
-        let snapshot = window.snapshot()
-        detector = try detector.retrained(
-            on: snapshot, options: options, pool: pool, createdAt: 0, refitsScaler: settings.refitsScaler
-        ).detector
+        let retrained: Detector
+        do {
+            retrained = try order.run(options: options, pool: pool, createdAt: 0).detector
+        } catch {
+            online.finished(nil)
+            throw error
+        }
+        online.finished(retrained)
         retrains.append(
             Retrain(
-                afterRecords: scored, version: detector.version, windowCount: snapshot.count,
-                inRegimeChange: window.isInRegimeChange, threshold: detector.threshold))
+                afterRecords: scored, version: retrained.version, windowCount: order.window.count,
+                inRegimeChange: window.isInRegimeChange, threshold: retrained.threshold))
+        return verdicts
     }
 }
