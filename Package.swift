@@ -110,13 +110,13 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "PostgresStoreTests",
-            dependencies: ["PostgresStore", "Detector", "VAE", "Compute", "TestSupport"],
+            dependencies: ["PostgresStore", "Detector", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Daemon", "PostgresStore", "Checkpoint", "Detector", "VAE", "Compute", "TestSupport",
+                "Daemon", "PostgresStore", "Detector", "VAE", "Compute", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

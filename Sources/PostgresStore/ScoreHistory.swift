@@ -1,19 +1,7 @@
-/// One verdict of `vaewatch.scores`, read back for a report.
+import Detector
+
+/// One verdict of `vaewatch.scores`, read back for a report, and the row it is for.
 public struct ScoreHistoryRow: Sendable, Equatable {
-    /// A feature and its share of the row's reconstruction error.
-    public struct Share: Sendable, Equatable {
-        /// The feature's name.
-        public let feature: String
-        /// Its share, 0…1.
-        public let share: Double
-
-        /// Creates a share.
-        public init(feature: String, share: Double) {
-            self.feature = feature
-            self.share = share
-        }
-    }
-
     /// The source row's key, as text.
     public let sourceID: String
     /// When it was scored, in seconds since 1970.
@@ -22,20 +10,8 @@ public struct ScoreHistoryRow: Sendable, Equatable {
     /// UTC), when the history was read with a time column; nil without one, or when the row is gone or its time is
     /// NULL.
     public let rowTime: Double?
-    /// The score (+∞ when the database holds `Infinity`).
-    public let score: Double
-    /// The reconstruction error.
-    public let recon: Double
-    /// The KL term.
-    public let kl: Double
-    /// The threshold it was compared with.
-    public let threshold: Double
-    /// Whether it was flagged.
-    public let isAnomaly: Bool
-    /// The version of the model that scored it.
-    public let modelVersion: Int
-    /// The features that explain a flagged row, largest share first; empty for rows not flagged.
-    public let top: [Share]
+    /// The verdict (+∞ scores when the database holds `Infinity`; top features of flagged rows only).
+    public let verdict: ScoredRecord
 }
 
 /// The verdicts of one source, as a report draws them.
@@ -96,21 +72,22 @@ public struct ScoreHistory: Sendable {
         while row < result.rowCount {
             let id = result.text(row, 0) ?? ""
             total = Int(result.integer(row, 8) ?? 0)
-            var top: [ScoreHistoryRow.Share] = []
+            var top: [ScoredRecord.Share] = []
             var next = row
             while next < result.rowCount, result.text(next, 0) == id {
                 if let feature = result.text(next, 9), let share = result.double(next, 10) {
-                    top.append(ScoreHistoryRow.Share(feature: feature, share: share))
+                    top.append(ScoredRecord.Share(feature: feature, share: share))
                 }
                 next += 1
             }
             rows.append(
                 ScoreHistoryRow(
                     sourceID: id, scoredAt: result.double(row, 1) ?? 0, rowTime: result.double(row, 11),
-                    score: result.double(row, 2) ?? 0,
-                    recon: result.double(row, 3) ?? 0, kl: result.double(row, 4) ?? 0,
-                    threshold: result.double(row, 5) ?? 0, isAnomaly: result.bool(row, 6) ?? false,
-                    modelVersion: Int(result.integer(row, 7) ?? 0), top: top))
+                    verdict: ScoredRecord(
+                        score: result.double(row, 2) ?? 0, recon: result.double(row, 3) ?? 0,
+                        kl: result.double(row, 4) ?? 0, threshold: result.double(row, 5) ?? 0,
+                        isAnomaly: result.bool(row, 6) ?? false, modelVersion: Int(result.integer(row, 7) ?? 0),
+                        top: top)))
             row = next
         }
         guard !rows.isEmpty else { throw try unknownSource(source, on: connection) }

@@ -1,3 +1,5 @@
+import Detector
+
 /// The CSV output of `vaewatch score`: the input's columns, then `score,recon,kl,threshold,anomaly`. The verdict's
 /// columns are found by name in the header, the last of each name winning (the input may have a `score` column of
 /// its own, which comes first).
@@ -76,8 +78,10 @@ struct ScoredFileCSV {
         case .failure(let reason): throw located(lineNumber, anomaly, reason.text)
         }
         return ScoredFileRecord(
-            number: recordNumber, line: lineNumber, score: try value(score), recon: try recon.map(value),
-            kl: try kl.map(value), threshold: try value(threshold), isAnomaly: isAnomaly)
+            number: recordNumber, line: lineNumber,
+            verdict: ScoredRecord(
+                score: try value(score), recon: try recon.map(value), kl: try kl.map(value),
+                threshold: try value(threshold), isAnomaly: isAnomaly))
     }
 
     /// `source:line: field 3 (score): reason` as a data error.

@@ -1,3 +1,5 @@
+import Detector
+
 /// The JSON-lines output of `vaewatch score`: each input object with one more key, `vaewatch`, whose object holds
 /// the verdict: `score`, `recon`, `kl`, `threshold` (numbers, +∞ as `1e999`), `anomaly` (true or false), `top`
 /// (`[{"feature": …, "share": …}, …]`), `missing` and `model_version`. The input's own keys are skipped, whatever
@@ -66,8 +68,10 @@ struct ScoredFileJSON {
                     + "vaewatch score holds score, recon, kl, threshold, anomaly, top, missing and model_version")
         }
         return ScoredFileRecord(
-            number: recordNumber, line: lineNumber, score: score, recon: verdict.recon, kl: verdict.kl,
-            threshold: threshold, isAnomaly: anomaly, top: verdict.top, modelVersion: verdict.modelVersion)
+            number: recordNumber, line: lineNumber,
+            verdict: ScoredRecord(
+                score: score, recon: verdict.recon, kl: verdict.kl, threshold: threshold, isAnomaly: anomaly,
+                modelVersion: verdict.modelVersion, top: verdict.top))
     }
 
     /// A value that is not what the verdict needs: the dotted path of its field and why.
@@ -83,7 +87,7 @@ struct ScoredFileJSON {
         var kl: Double?
         var threshold: Double?
         var anomaly: Bool?
-        var top: [ScoredFileRecord.Share] = []
+        var top: [ScoredRecord.Share] = []
         var modelVersion: Int?
     }
 
@@ -138,12 +142,12 @@ struct ScoredFileJSON {
 
     /// Reads `top`: an array of `{"feature": name, "share": number}`.
     static func top(_ scanner: inout JSONScanner, _ field: String) throws(JSONScanner.SyntaxError)
-        -> Result<[ScoredFileRecord.Share], Problem>
+        -> Result<[ScoredRecord.Share], Problem>
     {
         guard try scanner.peekKind() == .array else { return .failure(try mismatch(&scanner, field, "an array")) }
         scanner.position += 1
         scanner.skipWhitespace()
-        var shares: [ScoredFileRecord.Share] = []
+        var shares: [ScoredRecord.Share] = []
         if scanner.current == 0x5D {
             scanner.position += 1
             return .success(shares)
@@ -178,7 +182,7 @@ struct ScoredFileJSON {
             guard let feature, let share else {
                 return .failure(Problem(field: itemField, reason: "expected both \"feature\" and \"share\""))
             }
-            shares.append(ScoredFileRecord.Share(feature: feature, share: share))
+            shares.append(ScoredRecord.Share(feature: feature, share: share))
             scanner.skipWhitespace()
             if scanner.current == 0x5D {
                 scanner.position += 1

@@ -1,3 +1,4 @@
+import Detector
 import ArgumentParser
 import Checkpoint
 import PostgresStore
@@ -140,12 +141,7 @@ struct ReportCommand: ParsableCommand {
             throw fail(
                 "\(file.source) holds no records; it must be the output of vaewatch score", status: ExitStatus.data)
         }
-        let points = file.records.map { record in
-            ScoredPoint(
-                x: Double(record.number), score: record.score, threshold: record.threshold,
-                isAnomaly: record.isAnomaly, modelVersion: record.modelVersion,
-                top: record.top.map { FeatureShare(feature: $0.feature, share: $0.share) })
-        }
+        let points = file.records.map { Self.point(x: Double($0.number), $0.verdict) }
         var notes: [String] = []
         if file.totalRecords > file.records.count {
             notes.append(
@@ -155,6 +151,14 @@ struct ReportCommand: ParsableCommand {
         return ReportData(
             source: file.source, xAxis: .recordNumber, points: points, hasFeatureShares: file.hasFeatureShares,
             notes: notes)
+    }
+
+    /// A verdict read back (from a file or the table), drawn at `x`.
+    private static func point(x: Double, _ verdict: ScoredRecord) -> ScoredPoint {
+        ScoredPoint(
+            x: x, score: verdict.score, threshold: verdict.threshold, isAnomaly: verdict.isAnomaly,
+            modelVersion: verdict.modelVersion,
+            top: verdict.top.map { FeatureShare(feature: $0.feature, share: $0.share) })
     }
 
     /// The most recent verdicts of one source in vaewatch.scores, or exits 64, 69, 70, 77 or 78.
@@ -189,9 +193,7 @@ struct ReportCommand: ParsableCommand {
         }
         let points = history.rows.compactMap { row -> ScoredPoint? in
             guard let x = time == nil ? row.scoredAt : row.rowTime else { return nil }
-            return ScoredPoint(
-                x: x, score: row.score, threshold: row.threshold, isAnomaly: row.isAnomaly,
-                modelVersion: row.modelVersion, top: row.top.map { FeatureShare(feature: $0.feature, share: $0.share) })
+            return Self.point(x: x, row.verdict)
         }
         var notes: [String] = []
         if history.totalRows > history.rows.count {

@@ -1,3 +1,4 @@
+import Detector
 import PostgresStore
 import TestSupport
 import Testing
@@ -36,18 +37,18 @@ struct ScoreHistoryTests {
             history.rows.map(\.scoredAt) == [
                 1_714_557_600, 1_714_557_602.25, 1_714_557_602.25, 1_714_561_200, 1_714_561_201,
             ])
-        let infinite = history.rows[1]
+        let infinite = history.rows[1].verdict
         #expect(infinite.score == .infinity && infinite.recon == .infinity && infinite.kl == 3)
         #expect(infinite.isAnomaly && infinite.threshold == 9.5 && infinite.modelVersion == 1)
         #expect(
             infinite.top == [
-                ScoreHistoryRow.Share(feature: "p95 \"ms\"", share: 0.8),
-                ScoreHistoryRow.Share(feature: "cpu", share: 0.15),
+                ScoredRecord.Share(feature: "p95 \"ms\"", share: 0.8),
+                ScoredRecord.Share(feature: "cpu", share: 0.15),
             ])
-        #expect(history.rows[2].top.isEmpty, "a normal row's top features are not read")
-        #expect(history.rows[3].top == [ScoreHistoryRow.Share(feature: "mem", share: 1)])
-        #expect(history.rows.map(\.modelVersion) == [1, 1, 1, 2, 2])
-        #expect(history.rows.map(\.isAnomaly) == [false, true, false, true, false])
+        #expect(history.rows[2].verdict.top.isEmpty, "a normal row's top features are not read")
+        #expect(history.rows[3].verdict.top == [ScoredRecord.Share(feature: "mem", share: 1)])
+        #expect(history.rows.map(\.verdict.modelVersion) == [1, 1, 1, 2, 2])
+        #expect(history.rows.map(\.verdict.isAnomaly) == [false, true, false, true, false])
     }
 
     @Test("--last keeps the most recent rows, still oldest first, and counts them all")

@@ -1,3 +1,4 @@
+import Detector
 import TestSupport
 import Testing
 
@@ -32,11 +33,14 @@ struct ScoredFileReaderTests {
         #expect(
             file.records == [
                 ScoredFileRecord(
-                    number: 1, line: 2, score: 0.5, recon: 0.25, kl: 0.5, threshold: 9.5, isAnomaly: false),
+                    number: 1, line: 2,
+                    verdict: ScoredRecord(score: 0.5, recon: 0.25, kl: 0.5, threshold: 9.5, isAnomaly: false)),
                 ScoredFileRecord(
-                    number: 2, line: 3, score: .infinity, recon: .infinity, kl: 3, threshold: 9.5, isAnomaly: true),
+                    number: 2, line: 3,
+                    verdict: ScoredRecord(score: .infinity, recon: .infinity, kl: 3, threshold: 9.5, isAnomaly: true)),
                 ScoredFileRecord(
-                    number: 3, line: 4, score: 12.75, recon: 10, kl: 5.5, threshold: 9.5, isAnomaly: true),
+                    number: 3, line: 4,
+                    verdict: ScoredRecord(score: 12.75, recon: 10, kl: 5.5, threshold: 9.5, isAnomaly: true)),
             ])
     }
 
@@ -59,14 +63,17 @@ struct ScoredFileReaderTests {
         #expect(
             file.records == [
                 ScoredFileRecord(
-                    number: 1, line: 1, score: 0.5, recon: 0.25, kl: 0.5, threshold: 9.5, isAnomaly: false, top: [],
-                    modelVersion: 1),
+                    number: 1, line: 1,
+                    verdict: ScoredRecord(
+                        score: 0.5, recon: 0.25, kl: 0.5, threshold: 9.5, isAnomaly: false, modelVersion: 1)),
                 ScoredFileRecord(
-                    number: 2, line: 3, score: .infinity, recon: .infinity, kl: 2, threshold: 9.5, isAnomaly: true,
-                    top: [.init(feature: "cpu \"load\"", share: 0.75), .init(feature: "mem", share: 0.25)],
-                    modelVersion: 2),
+                    number: 2, line: 3,
+                    verdict: ScoredRecord(
+                        score: .infinity, recon: .infinity, kl: 2, threshold: 9.5, isAnomaly: true, modelVersion: 2,
+                        top: [.init(feature: "cpu \"load\"", share: 0.75), .init(feature: "mem", share: 0.25)])),
                 ScoredFileRecord(
-                    number: 3, line: 4, score: 13.5, recon: nil, kl: nil, threshold: 12, isAnomaly: true),
+                    number: 3, line: 4,
+                    verdict: ScoredRecord(score: 13.5, recon: nil, kl: nil, threshold: 12, isAnomaly: true)),
             ])
     }
 
@@ -97,7 +104,7 @@ struct ScoredFileReaderTests {
         let file = try Self.read("score,threshold,anomaly\n" + rows + "\n", name: "s.csv", in: directory, last: 7)
         #expect(file.totalRecords == 50)
         #expect(file.records.map(\.number) == Array(44...50))
-        #expect(file.records.map(\.score) == (44...50).map(Double.init))
-        #expect(file.records.filter(\.isAnomaly).map(\.number) == [50])
+        #expect(file.records.map(\.verdict.score) == (44...50).map(Double.init))
+        #expect(file.records.filter(\.verdict.isAnomaly).map(\.number) == [50])
     }
 }
