@@ -11,8 +11,10 @@ final class Retrainer: Sendable {
     private struct State {
         /// The training pool, kept between retrains.
         var pool: ThreadPool?
-        /// The thread of the retrain in progress, or of the last one (joined by the next start or ``wait()``).
-        var thread: BackgroundThread?
+        /// The threads of the retrain in progress and of earlier ones not joined yet, each with whether its body
+        /// has returned. A retrain's model is in use before its thread ends (the daemon then checkpoints and
+        /// stores it), so the next retrain may start meanwhile: it joins only threads that have ended.
+        var threads: [(thread: BackgroundThread, ended: Ended)] = []
     }
 
     private let state = Mutex(State())
@@ -25,14 +27,14 @@ final class Retrainer: Sendable {
 
     /// Starts `order` with `options` on `threads` threads. `onEpoch` is asked after every epoch whether to go on;
     /// `completion` runs on the retrain's thread with the outcome, before ``wait()`` returns. At most one retrain
-    /// runs: the caller (``OnlineDetector``) never orders a second while one is out.
+    /// trains at a time: the caller (``OnlineDetector``) never orders a second while one is out, and takes the
+    /// outcome back in `completion` before the pool is needed again. Never blocks.
     func start(
         _ order: RetrainOrder, options: DetectorOptions, threads: Int, createdAt: Int64,
         onEpoch: @escaping @Sendable () -> TrainingControl,
         completion: @escaping @Sendable (RetrainOutcome) -> Void
     ) {
         let pool = state.withLock { state -> ThreadPool in
-            state.thread?.join()  // The previous retrain handed over its outcome: it ends at once.
             if let pool = state.pool, pool.threadCount == threads { return pool }
             let pool = ThreadPool(threadCount: threads)
             state.pool = pool
@@ -40,7 +42,9 @@ final class Retrainer: Sendable {
         }
         let heartbeat = heartbeats?.register("retrain")
         let heartbeats = self.heartbeats
+        let ended = Ended()
         let thread = BackgroundThread {
+            defer { ended.flag.store(true, ordering: .releasing) }
             let started = ContinuousClock.now
             let result = Result { () throws(DetectorError) in
                 try order.run(options: options, pool: pool, createdAt: createdAt) { _ in
@@ -53,16 +57,27 @@ final class Retrainer: Sendable {
                 RetrainOutcome(
                     order: order, result: result, startedAt: createdAt, duration: ContinuousClock.now - started))
         }
-        state.withLock { $0.thread = thread }
+        let done = state.withLock { state -> [BackgroundThread] in
+            let done = state.threads.filter { $0.ended.flag.load(ordering: .acquiring) }.map(\.thread)
+            state.threads.removeAll { $0.ended.flag.load(ordering: .acquiring) }
+            state.threads.append((thread, ended))
+            return done
+        }
+        for thread in done { thread.join() }  // They have returned: joining does not wait.
     }
 
-    /// Waits until the retrain in progress (if any) has finished and its completion has run.
+    /// Waits until every retrain started has finished and its completion has run.
     func wait() {
-        let thread = state.withLock { state -> BackgroundThread? in
-            defer { state.thread = nil }
-            return state.thread
+        let threads = state.withLock { state -> [BackgroundThread] in
+            defer { state.threads = [] }
+            return state.threads.map(\.thread)
         }
-        thread?.join()
+        for thread in threads { thread.join() }
+    }
+
+    /// Whether a retrain thread's body has returned.
+    private final class Ended: Sendable {
+        let flag = Atomic<Bool>(false)
     }
 }
 
