@@ -140,16 +140,17 @@ package struct PipelineStateMachine {
         state = .waiting(until: now + pollInterval)
     }
 
-    /// What the pipeline does about a failure.
+    /// What the pipeline does about a failure: each case but ``stop(_:)`` waits `after` (the delay its event
+    /// reports), then goes on.
     package enum Recovery {
         /// Retrying cannot fix it: the pipeline stops and throws it.
         case stop(PostgresError)
-        /// The connection is gone: close it, tell the gate, report `event`, wait `delay`, reconnect.
+        /// The connection is gone: close it, tell the gate, report `event`, wait, reconnect.
         case reconnect(after: Duration, event: PipelineEvent)
-        /// Another daemon holds the source: close the connection, report `event`, wait `pause` (the poll
-        /// interval, so that this standby takes over soon after the holder stops), connect again.
+        /// Another daemon holds the source: close the connection, report `event`, wait the poll interval (so that
+        /// this standby takes over soon after the holder stops), connect again.
         case standBy(after: Duration, event: PipelineEvent)
-        /// Report `event`, wait `delay`, and try again (on the same connection, when there is one).
+        /// Report `event`, wait, and try again (on the same connection, when there is one).
         case retry(after: Duration, event: PipelineEvent)
     }
 
