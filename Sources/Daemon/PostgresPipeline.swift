@@ -11,9 +11,27 @@ import PostgresStore
 /// connection is reopened with capped, jittered backoff and the batch in hand is redone, so every row gets exactly
 /// one verdict whatever fails.
 ///
+/// A thin loop over ``PipelineStateMachine``, which holds its connection, backoff and LISTEN state: it asks the
+/// machine what to do, does that, and tells the machine what happened.
+///
 /// It blocks the calling thread (a thread of its own, never the cooperative pool) until ``StopSignal`` is raised;
 /// the batch in hand is committed or rolled back before it returns.
 public final class PostgresPipeline {
+    /// An open connection readied for work: the source checked and prepared on it, and the sink.
+    private struct Link {
+        let connection: Connection
+        let source: any PostgresSource
+        let sink: VerdictSink
+    }
+
+    /// What a transaction did.
+    private enum Outcome {
+        /// The source had nothing to claim.
+        case caughtUp
+        /// A batch was scored and its verdicts written.
+        case batch(SourceBatch, Verdicts, VerdictSink.Report)
+    }
+
     private let options: PostgresPipelineOptions
     private let detector: @Sendable () -> Detector
     private let pool: ThreadPool
@@ -21,20 +39,14 @@ public final class PostgresPipeline {
     private let worker: Int
     /// Shared by a group's workers so that one probes a database that is down; nil for a lone pipeline.
     private let gate: ConnectionGate?
-    private var connection: Connection?
-    private var listener: Connection?
-    private var source: (any PostgresSource)?
-    private var sink: VerdictSink?
-    /// Between connection attempts. Reset by a transaction that commits, not by a connection that opens: a server
-    /// that accepts connections and then drops them at once is backed off from like one that refuses them.
-    private var backoff: Backoff
-    /// Between retries of a transaction that failed on a transient conflict.
-    private var retryBackoff: Backoff
-    /// Between attempts to reopen the LISTEN connection.
-    private var listenerBackoff: Backoff
-    private var listenerRetryAt = ContinuousClock.now
     /// This worker's proof of progress for the watchdog.
     private let heartbeat: Heartbeat?
+    /// What to do next: connected or not, the backoffs, the wait for rows, the LISTEN connection's state.
+    private var machine: PipelineStateMachine
+    /// The connection with the source and sink readied on it; nil before the first connect and after a lost one.
+    private var link: Link?
+    /// The LISTEN connection (queue mode); nil until it opens and after it breaks.
+    private var listener: Connection?
 
     /// A pipeline scoring with whatever model `detector` returns at each batch (so a retrain can swap it), on
     /// `pool`.
@@ -55,65 +67,44 @@ public final class PostgresPipeline {
         self.options = options
         self.detector = detector
         self.pool = pool
-        backoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
-        retryBackoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
-        listenerBackoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
+        machine = PipelineStateMachine(options: options)
     }
 
     /// Runs until `stop` is raised. Throws only for what retrying cannot fix: a source table, key or column that
     /// does not exist or does not match the model (checked at the first successful connect).
     public func run(until stop: StopSignal, events: (PipelineEvent) -> Void) throws(PostgresError) {
         defer {
-            connection?.close()
+            link?.connection.close()
             listener?.close()
             if let heartbeat { options.heartbeats?.remove(heartbeat) }
         }
         while !stop.isStopped {
             heartbeat?.beat()
             options.fault?.ingestIteration()
-            if connection == nil, let gate, !gate.mayAttempt(worker) {
-                sleep(.milliseconds(50), until: stop)
-                continue
+            let attempt = machine.nextAttempt(connectionOpen: link?.connection.isOpen ?? false) {
+                gate?.mayAttempt(worker) ?? true
             }
             do throws(PostgresError) {
-                let connection = try connected(events)
-                try connection.execute("BEGIN")
-                let batch = try source!.claim(connection, limit: options.batchSize)
-                if batch.isEmpty {
-                    try connection.execute("COMMIT")
-                    backoff.reset()
-                    retryBackoff.reset()
-                    events(.caughtUp)
-                    waitForRows(until: stop, events: events)
+                switch attempt {
+                case .waitForGate(let pause):
+                    sleep(pause, until: stop)
                     continue
+                case .connect:
+                    try connect(events)
+                case .runBatch:
+                    break
                 }
-                let model = detector()
-                let verdicts = model.score(batch.records, pool: pool, latentMean: options.storesLatentMean)
-                let report = try sink!.write(
-                    connection, keys: batch.records.keys, verdicts: verdicts, rejected: batch.rejected)
-                try source!.advance(connection, past: batch)
-                let commit = try connection.execute("COMMIT")
-                guard commit.commandTag == "COMMIT" else {
-                    throw PostgresError(
-                        .statement, message: "COMMIT answered \(commit.commandTag); the batch is redone")
-                }
-                source!.committed(batch)
-                backoff.reset()
-                retryBackoff.reset()
-                events(.committed(records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed))
-                drainListener()
+                try runBatch(until: stop, events: events)
             } catch {
-                if error.kind == .configuration, source == nil { throw error }
-                handle(error, stop: stop, events: events)
+                try recover(machine.failed(error), until: stop, events: events)
             }
         }
     }
 
-    /// The open connection, or a new one readied for work (source checked, locks taken, staging table made).
-    private func connected(_ events: (PipelineEvent) -> Void) throws(PostgresError) -> Connection {
-        if let connection, connection.isOpen { return connection }
-        connection?.close()
-        connection = nil
+    /// Opens a connection and readies it for work (source checked, locks taken, staging table made).
+    private func connect(_ events: (PipelineEvent) -> Void) throws(PostgresError) {
+        link?.connection.close()
+        link = nil
         let fresh = try Connection(options.connection)
         var table = options.source
         let model = detector()
@@ -132,47 +123,62 @@ public final class PostgresPipeline {
         try source.prepare(fresh)
         let sink = VerdictSink(source: resolved.name, storesLatentMean: options.storesLatentMean)
         try sink.prepare(fresh)
-        self.source = source
-        self.sink = sink
-        connection = fresh
+        link = Link(connection: fresh, source: source, sink: sink)
+        machine.connected()
         gate?.succeeded(worker)
         events(.connected(target: fresh.target, source: resolved))
-        return fresh
     }
 
-    /// Reconnects after a lost connection, waits for a busy source, retries anything else with backoff.
-    private func handle(_ error: PostgresError, stop: StopSignal, events: (PipelineEvent) -> Void) {
-        if error.needsReconnect {
-            connection?.close()
-            connection = nil
-            gate?.failed(worker)
-            let delay = backoff.nextDelay()
-            events(.waitingForDatabase(attempt: backoff.attempts, error: error, retryIn: delay))
-            sleep(delay, until: stop)
-            return
+    /// One transaction: claims a batch, scores it, writes the verdicts and advances the source; or, when the
+    /// source is empty, reports that and waits for rows.
+    private func runBatch(until stop: StopSignal, events: (PipelineEvent) -> Void) throws(PostgresError) {
+        guard let link else { preconditionFailure("PostgresPipeline: a transaction without a connection") }
+        let outcome = try link.connection.transaction { (connection) throws(PostgresError) -> Outcome in
+            let batch = try link.source.claim(connection, limit: options.batchSize)
+            if batch.isEmpty { return .caughtUp }
+            let model = detector()
+            let verdicts = model.score(batch.records, pool: pool, latentMean: options.storesLatentMean)
+            let report = try link.sink.write(
+                connection, keys: batch.records.keys, verdicts: verdicts, rejected: batch.rejected)
+            try link.source.advance(connection, past: batch)
+            return .batch(batch, verdicts, report)
         }
-        rollback()
-        if error.kind == .busy {
+        switch outcome {
+        case .caughtUp:
+            machine.caughtUp(at: .now)
+            events(.caughtUp)
+            waitForRows(until: stop, events: events)
+        case .batch(let batch, let verdicts, let report):
+            link.source.committed(batch)
+            let next = machine.committed()
+            events(.committed(records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed))
+            if next == .drainListener { drainListener() }
+        }
+    }
+
+    /// Does what the machine says about a failure (the transaction was rolled back already).
+    private func recover(
+        _ recovery: PipelineStateMachine.Recovery, until stop: StopSignal, events: (PipelineEvent) -> Void
+    ) throws(PostgresError) {
+        switch recovery {
+        case .stop(let error):
+            throw error
+        case .reconnect(let delay, let event):
+            link?.connection.close()
+            link = nil
+            gate?.failed(worker)
+            events(event)
+            sleep(delay, until: stop)
+        case .standBy(let pause, let event):
             // A standby, not a failure: it asks for the lock every poll interval, so that it takes over soon after
             // the holder stops.
-            connection?.close()
-            connection = nil
-            events(.sourceBusy(error))
-            sleep(options.pollInterval, until: stop)
-            return
-        }
-        let delay = retryBackoff.nextDelay()
-        events(.retrying(attempt: retryBackoff.attempts, error: error, retryIn: delay))
-        sleep(delay, until: stop)
-    }
-
-    private func rollback() {
-        guard let connection, connection.isOpen else { return }
-        do {
-            try connection.execute("ROLLBACK")
-        } catch {
-            connection.close()
-            self.connection = nil
+            link?.connection.close()
+            link = nil
+            events(event)
+            sleep(pause, until: stop)
+        case .retry(let delay, let event):
+            events(event)
+            sleep(delay, until: stop)
         }
     }
 
@@ -181,30 +187,51 @@ public final class PostgresPipeline {
     /// Waits for a notification about this source, the poll interval, or stop, whichever comes first. A broken
     /// listener counts as a wake-up: notifications sent while it was away are gone, so the caller polls.
     private func waitForRows(until stop: StopSignal, events: (PipelineEvent) -> Void) {
-        let deadline = ContinuousClock.now + options.pollInterval
-        guard options.listen, options.mode == .queue, let name = source?.table.name else {
-            sleep(options.pollInterval, until: stop)
-            return
-        }
         while !stop.isStopped {
             heartbeat?.beat()
-            let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero else { return }
-            guard let (listener, fresh) = openListener(events) else {
-                sleep(min(left, .milliseconds(100)), until: stop)
-                continue
-            }
-            // Rows inserted before LISTEN took effect sent their notifications to nobody: poll first.
-            if fresh { return }
-            do {
-                let received = try listener.notifications(waitingUpTo: min(left, .milliseconds(100)))
-                if received.contains(where: { $0.payload == name }) { return }
-            } catch {
-                listener.close()
-                self.listener = nil
-                listenerRetryAt = .now + listenerBackoff.nextDelay()
+            switch machine.nextWait(at: .now, listenerOpen: listener?.isOpen ?? false) {
+            case .done:
                 return
+            case .sleep(let duration):
+                sleep(duration, until: stop)
+            case .openListener:
+                openListener(until: stop, events: events)
+            case .listen(let timeout):
+                listen(upTo: timeout)
             }
+        }
+    }
+
+    /// Opens the listening connection and LISTENs; a failure is reported, and the next attempt waits for the
+    /// listener's backoff.
+    private func openListener(until stop: StopSignal, events: (PipelineEvent) -> Void) {
+        listener = nil
+        var settings = options.connection
+        settings.applicationName += "-listen"
+        do throws(PostgresError) {
+            let fresh = try Connection(settings)
+            try fresh.execute("LISTEN vaewatch")
+            listener = fresh
+            machine.listenerOpened()
+        } catch {
+            let (event, pause) = machine.listenerFailed(error, at: .now)
+            events(event)
+            sleep(pause, until: stop)
+        }
+    }
+
+    /// Waits up to `timeout` on the listening connection for a notification about this source.
+    private func listen(upTo timeout: Duration) {
+        guard let listener, let name = link?.source.table.name else {
+            preconditionFailure("PostgresPipeline: listening without a listener or a source")
+        }
+        do {
+            let received = try listener.notifications(waitingUpTo: timeout)
+            machine.notified(aboutSource: received.contains(where: { $0.payload == name }))
+        } catch {
+            listener.close()
+            self.listener = nil
+            machine.listenerBroke(at: .now)
         }
     }
 
@@ -217,28 +244,7 @@ public final class PostgresPipeline {
         } catch {
             listener.close()
             self.listener = nil
-        }
-    }
-
-    /// The listening connection, opened (and LISTENing) if it is not, and whether it was opened just now; nil
-    /// while it cannot be opened (each failure is reported, and the next attempt waits for the backoff).
-    private func openListener(_ events: (PipelineEvent) -> Void) -> (Connection, fresh: Bool)? {
-        if let listener, listener.isOpen { return (listener, false) }
-        listener = nil
-        guard ContinuousClock.now >= listenerRetryAt else { return nil }
-        var settings = options.connection
-        settings.applicationName += "-listen"
-        do throws(PostgresError) {
-            let fresh = try Connection(settings)
-            try fresh.execute("LISTEN vaewatch")
-            listener = fresh
-            listenerBackoff.reset()
-            return (fresh, true)
-        } catch {
-            let delay = listenerBackoff.nextDelay()
-            listenerRetryAt = .now + delay
-            events(.listenerFailed(attempt: listenerBackoff.attempts, error: error, retryIn: delay))
-            return nil
+            machine.drainFailed()
         }
     }
 

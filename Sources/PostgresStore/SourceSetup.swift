@@ -35,28 +35,19 @@ public enum SourceSetup {
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(lock))") }
         let applied = try Migrator.apply(on: connection)
         let table = try ResolvedSource.resolve(source, on: connection)
-        try connection.execute("BEGIN")
-        do {
+        let trigger = try connection.transaction { (connection) throws(PostgresError) -> TriggerChange in
             try record(table, mode: mode, reconfigure: reconfigure, on: connection)
-            let trigger: TriggerChange
             switch mode {
             case .queue:
                 try QueueSource.installTrigger(table, on: connection)
-                trigger = .installed
+                return .installed
             case .watermark:
-                if try QueueSource.hasTrigger(table, on: connection) {
-                    try QueueSource.removeTrigger(table, on: connection)
-                    trigger = .removed
-                } else {
-                    trigger = .none
-                }
+                guard try QueueSource.hasTrigger(table, on: connection) else { return .none }
+                try QueueSource.removeTrigger(table, on: connection)
+                return .removed
             }
-            try connection.execute("COMMIT")
-            return Outcome(applied: applied, table: table, trigger: trigger)
-        } catch {
-            _ = try? connection.execute("ROLLBACK")
-            throw error
         }
+        return Outcome(applied: applied, table: table, trigger: trigger)
     }
 
     /// The feature columns `init-db` recorded for the source named `source`; nil when it is not set up.
