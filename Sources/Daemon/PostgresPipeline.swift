@@ -248,17 +248,8 @@ public final class PostgresPipeline {
         }
     }
 
-    /// Sleeps `duration` in short slices, returning early when stop is raised.
+    /// Sleeps `duration` in 50 ms slices, beating this worker's heartbeat, returning early when stop is raised.
     private func sleep(_ duration: Duration, until stop: StopSignal) {
-        let end = ContinuousClock.now + duration
-        while !stop.isStopped {
-            let left = ContinuousClock.now.duration(to: end)
-            guard left > .zero else { return }
-            heartbeat?.beat()
-            let slice = min(left, .milliseconds(50))
-            let (seconds, attoseconds) = slice.components
-            var request = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-            _ = nanosleep(&request, nil)
-        }
+        pause(duration, beating: heartbeat, until: stop, slice: .milliseconds(50))
     }
 }
