@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // vaewatch: a streaming anomaly-detection daemon built on a variational autoencoder.
-// Layers point one way: Compute → VAE → Checkpoint/Detector → adapters → Daemon → vaewatch.
+// Layers point one way: SystemIO → Compute → VAE → Checkpoint/Detector → adapters → Daemon → vaewatch.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -38,12 +38,15 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
 
+        // The one wrapper over the system calls on files and descriptors: typed errors, EINTR, partial writes, the
+        // atomic file replace. Glibc only; no policy.
+        .target(name: "SystemIO", swiftSettings: strictSettings),
         // Matrices, GEMM, fused kernels, thread pool, RNG. No I/O.
         .target(name: "Compute", dependencies: ["CBLAS"], swiftSettings: strictSettings),
         // The network, its loss, backward pass, optimizer, trainer and model-file codec. No I/O.
         .target(name: "VAE", dependencies: ["Compute"], swiftSettings: strictSettings),
         // Durable, atomic model files on disk.
-        .target(name: "Checkpoint", dependencies: ["VAE"], swiftSettings: strictSettings),
+        .target(name: "Checkpoint", dependencies: ["SystemIO", "VAE"], swiftSettings: strictSettings),
         // The domain: record batches, feature scaling, verdicts, threshold, training window, retrain policy. No I/O.
         .target(name: "Detector", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
         // Standard input and output: CSV and JSON-lines readers and writers, located rejects.
@@ -59,7 +62,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CSystemd", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Report",
+                "CSystemd", "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Report",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -75,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "vaewatch",
             dependencies: [
-                "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon", "Report",
+                "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -89,6 +92,7 @@ let package = Package(
 
         // Helpers shared by the test targets: temporary directories.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ComputeTests", dependencies: ["Compute"], swiftSettings: strictSettings),
         .testTarget(
             name: "VAETests", dependencies: ["VAE", "Compute", "TestSupport"], swiftSettings: strictSettings),
