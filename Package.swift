@@ -50,7 +50,7 @@ let package = Package(
         // The domain: record batches, feature scaling, verdicts, threshold, training window, retrain policy. No I/O.
         .target(name: "Detector", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
         // Standard input and output: CSV and JSON-lines readers and writers, located rejects.
-        .target(name: "RecordIO", dependencies: ["Detector", "Compute"], swiftSettings: strictSettings),
+        .target(name: "RecordIO", dependencies: ["SystemIO", "Detector", "Compute"], swiftSettings: strictSettings),
         // PostgreSQL: the libpq wrapper, migrations, queue and watermark sources, the verdict sink, the model registry.
         .target(
             name: "PostgresStore",
@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RecordIOTests",
-            dependencies: ["RecordIO", "Detector", "Compute", "TestSupport"],
+            dependencies: ["RecordIO", "SystemIO", "Detector", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: strictSettings),

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     internal import Glibc
 #endif
+internal import SystemIO
 
 /// Reads lines from a file descriptor in large blocks and hands them out in batches.
 ///
@@ -161,17 +162,21 @@ package final class LineReader {
     /// Reads once into the free end of the buffer.
     private func fill() throws(RecordIOError) {
         let free = UnsafeMutableRawBufferPointer(rebasing: buffer[end..<min(buffer.count, end + Self.readBytes)])
-        switch SystemCalls.read(descriptor, into: free) {
-        case .success(0): atEndOfInput = true
-        case .success(let count):
-            if leadingBytes.count < Self.leadingByteCount {
-                let kept = min(count, Self.leadingByteCount - leadingBytes.count)
-                leadingBytes += UnsafeRawBufferPointer(rebasing: buffer[end..<(end + kept)])
-            }
-            end += count
-        case .failure(let error):
-            throw RecordIOError(.input, "\(source): cannot read: \(error)")
+        let count: Int
+        do {
+            count = try SystemCalls.read(descriptor, into: free)
+        } catch {
+            throw RecordIOError(.input, "\(source): cannot read: \(error.message)")
         }
+        if count == 0 {
+            atEndOfInput = true
+            return
+        }
+        if leadingBytes.count < Self.leadingByteCount {
+            let kept = min(count, Self.leadingByteCount - leadingBytes.count)
+            leadingBytes += UnsafeRawBufferPointer(rebasing: buffer[end..<(end + kept)])
+        }
+        end += count
     }
 
     /// Drops bytes of the oversize line being skipped up to its newline, reading as needed; at most one
