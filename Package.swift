@@ -49,8 +49,13 @@ let package = Package(
         .target(name: "Checkpoint", dependencies: ["SystemIO", "VAE"], swiftSettings: strictSettings),
         // The domain: record batches, feature scaling, verdicts, threshold, training window, retrain policy. No I/O.
         .target(name: "Detector", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
+        // The byte-level line parsers of RecordIO: the line reader, CSV and JSON-lines parsing, numbers, located
+        // rejects, RecordIOError. Knows nothing of Compute or Detector, so scripts/fuzz can build it alone.
+        .target(name: "RecordParsing", dependencies: ["SystemIO"], swiftSettings: strictSettings),
         // Standard input and output: CSV and JSON-lines readers and writers, located rejects.
-        .target(name: "RecordIO", dependencies: ["SystemIO", "Detector", "Compute"], swiftSettings: strictSettings),
+        .target(
+            name: "RecordIO", dependencies: ["RecordParsing", "SystemIO", "Detector", "Compute"],
+            swiftSettings: strictSettings),
         // PostgreSQL: the libpq wrapper, migrations, queue and watermark sources, the verdict sink, the model registry.
         .target(
             name: "PostgresStore",
@@ -62,7 +67,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CSystemd", "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Report",
+                "CSystemd", "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordParsing", "RecordIO",
+                "PostgresStore", "Report",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -71,14 +77,15 @@ let package = Package(
         ),
 
         // Draws scored records as an SVG chart (score over time, threshold, flagged points, explaining features), and
-        // numbers as people read them (counts grouped by RecordIO's Counted). No I/O.
-        .target(name: "Report", dependencies: ["RecordIO"], swiftSettings: strictSettings),
+        // numbers as people read them (counts grouped by RecordParsing's Counted). No I/O.
+        .target(name: "Report", dependencies: ["RecordParsing"], swiftSettings: strictSettings),
 
         // The command-line interface: thin commands over the modules above.
         .executableTarget(
             name: "vaewatch",
             dependencies: [
-                "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon", "Report",
+                "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordParsing", "RecordIO", "PostgresStore",
+                "Daemon", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,7 +93,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "vaewatch-bench",
-            dependencies: ["Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon"],
+            dependencies: [
+                "Compute", "VAE", "Checkpoint", "Detector", "RecordParsing", "RecordIO", "PostgresStore", "Daemon",
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -108,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RecordIOTests",
-            dependencies: ["RecordIO", "SystemIO", "Detector", "Compute", "TestSupport"],
+            dependencies: ["RecordIO", "RecordParsing", "SystemIO", "Detector", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: strictSettings),

@@ -1,5 +1,6 @@
 internal import Glibc
 internal import SystemIO
+import RecordParsing
 
 /// Reads a file written by `vaewatch score` (CSV or JSON lines) into verdicts, stopping at the first line that is
 /// not a verdict with a located message (`scored.csv:12: field 3 (score): not a number: "abc"`).

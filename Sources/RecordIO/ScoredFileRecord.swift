@@ -1,3 +1,5 @@
+import RecordParsing
+
 /// One record's verdict, as `vaewatch score` wrote it.
 package struct ScoredFileRecord: Sendable, Equatable {
     /// A feature and its share of the record's reconstruction error.

@@ -1,5 +1,6 @@
 import Compute
 import RecordIO
+import RecordParsing
 
 #if canImport(Glibc)
     import Glibc

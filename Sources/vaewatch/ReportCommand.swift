@@ -2,6 +2,7 @@ import ArgumentParser
 internal import SystemIO
 import PostgresStore
 import RecordIO
+import RecordParsing
 import Report
 
 #if canImport(Glibc)

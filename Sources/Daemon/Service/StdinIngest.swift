@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import Synchronization
 import RecordIO
+import RecordParsing
 import VAE
 
 /// Stdin mode: the ``StreamScorer`` with the daemon's hooks. Warm-up training (without a model) happens inside

@@ -2,6 +2,7 @@ import Compute
 
 internal import Glibc
 internal import SystemIO
+import RecordParsing
 
 /// An input of records: a file or stdin, CSV or JSON lines. It reads the header (CSV) or the first object
 /// (JSON lines) to resolve the columns, then yields parsed batches.

@@ -1,4 +1,5 @@
 internal import SystemIO
+import RecordParsing
 
 /// Reports rejects: the first `messageLimit` on stderr, every one to the rejects file when there is one, and
 /// counts them; decides when rejects end the run (`--strict`, or a storm: over half of the last 1,000 lines).

@@ -1,4 +1,5 @@
 internal import SystemIO
+import RecordParsing
 
 /// Writes bytes to a file descriptor (stdout, or a file), reporting a reader that went away as
 /// ``RecordIOError/Code/outputClosed`` rather than dying of SIGPIPE (the command ignores SIGPIPE).
