@@ -94,7 +94,8 @@ let package = Package(
         .executableTarget(
             name: "vaewatch-bench",
             dependencies: [
-                "Compute", "VAE", "Checkpoint", "Detector", "RecordParsing", "RecordIO", "PostgresStore", "Daemon",
+                "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordParsing", "RecordIO", "PostgresStore",
+                "Daemon",
             ],
             swiftSettings: strictSettings
         ),
