@@ -1,6 +1,6 @@
 // swift-tools-version: 6.1
 // vaewatch: a streaming anomaly-detection daemon built on a variational autoencoder.
-// Layers point one way: Compute → VAE → Detector → Checkpoint → adapters → Daemon → vaewatch.
+// Layers point one way: SystemIO → Compute → VAE → Detector → Checkpoint → adapters → Daemon → vaewatch.
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -38,16 +38,24 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
 
+        // The one wrapper over the system calls on files and descriptors: typed errors, EINTR, partial writes, the
+        // atomic file replace. Glibc only; no policy.
+        .target(name: "SystemIO", swiftSettings: strictSettings),
         // Matrices, GEMM, fused kernels, thread pool, RNG. No I/O.
         .target(name: "Compute", dependencies: ["CBLAS"], swiftSettings: strictSettings),
         // The network, its loss, backward pass, optimizer, trainer and model-file codec. No I/O.
         .target(name: "VAE", dependencies: ["Compute"], swiftSettings: strictSettings),
         // Durable, atomic model files on disk, and the one way a model file becomes a detector.
-        .target(name: "Checkpoint", dependencies: ["VAE", "Detector"], swiftSettings: strictSettings),
+        .target(name: "Checkpoint", dependencies: ["SystemIO", "VAE", "Detector"], swiftSettings: strictSettings),
         // The domain: record batches, feature scaling, verdicts, threshold, training window, retrain policy. No I/O.
         .target(name: "Detector", dependencies: ["VAE", "Compute"], swiftSettings: strictSettings),
+        // The byte-level line parsers of RecordIO: the line reader, CSV and JSON-lines parsing, numbers, located
+        // rejects, RecordIOError. Knows nothing of Compute or Detector, so scripts/fuzz can build it alone.
+        .target(name: "RecordParsing", dependencies: ["SystemIO"], swiftSettings: strictSettings),
         // Standard input and output: CSV and JSON-lines readers and writers, located rejects.
-        .target(name: "RecordIO", dependencies: ["Detector", "Compute"], swiftSettings: strictSettings),
+        .target(
+            name: "RecordIO", dependencies: ["RecordParsing", "SystemIO", "Detector", "Compute"],
+            swiftSettings: strictSettings),
         // PostgreSQL: the libpq wrapper, migrations, queue and watermark sources, the verdict sink, the model registry.
         .target(
             name: "PostgresStore",
@@ -59,7 +67,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "CSystemd", "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Report",
+                "CSystemd", "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordParsing", "RecordIO",
+                "PostgresStore", "Report",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -68,14 +77,15 @@ let package = Package(
         ),
 
         // Draws scored records as an SVG chart (score over time, threshold, flagged points, explaining features), and
-        // numbers as people read them (counts grouped by RecordIO's Counted). No I/O.
-        .target(name: "Report", dependencies: ["RecordIO"], swiftSettings: strictSettings),
+        // numbers as people read them (counts grouped by RecordParsing's Counted). No I/O.
+        .target(name: "Report", dependencies: ["RecordParsing"], swiftSettings: strictSettings),
 
         // The command-line interface: thin commands over the modules above.
         .executableTarget(
             name: "vaewatch",
             dependencies: [
-                "Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon", "Report",
+                "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordParsing", "RecordIO", "PostgresStore",
+                "Daemon", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,12 +93,16 @@ let package = Package(
         ),
         .executableTarget(
             name: "vaewatch-bench",
-            dependencies: ["Compute", "VAE", "Checkpoint", "Detector", "RecordIO", "PostgresStore", "Daemon"],
+            dependencies: [
+                "SystemIO", "Compute", "VAE", "Checkpoint", "Detector", "RecordParsing", "RecordIO", "PostgresStore",
+                "Daemon",
+            ],
             swiftSettings: strictSettings
         ),
 
         // Helpers shared by the test targets: temporary directories.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "ComputeTests", dependencies: ["Compute"], swiftSettings: strictSettings),
         .testTarget(
             name: "VAETests", dependencies: ["VAE", "Compute", "TestSupport"], swiftSettings: strictSettings),
@@ -104,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RecordIOTests",
-            dependencies: ["RecordIO", "Detector", "Compute", "TestSupport"],
+            dependencies: ["RecordIO", "RecordParsing", "SystemIO", "Detector", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: strictSettings),

@@ -1,5 +1,5 @@
-// A libFuzzer target for the CSV and JSON-lines parsers. It is compiled together with the parsing sources of
-// RecordIO into one module (see scripts/fuzz), so it can call their internal API.
+// A libFuzzer target for the CSV and JSON-lines parsers. It is compiled together with the sources of RecordParsing
+// into one module (see scripts/fuzz), so it can call their internal API.
 //
 // An input is a mode byte and one line: the byte chooses the parser (its value modulo 3: 0, e.g. "H", the CSV
 // header parser; 1, e.g. "C", the CSV record parser; 2, e.g. "J", the JSON-lines parsers), and every line also

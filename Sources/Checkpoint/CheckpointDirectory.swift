@@ -1,3 +1,5 @@
+internal import SystemIO
+
 /// A folder of model checkpoints, one file per version (`model-v000007.vwm`), of which the newest K are kept.
 ///
 /// Each file is written by ``ModelFileStore/write(_:to:)`` (temporary file, fsync, rename, directory fsync), so
@@ -13,7 +15,7 @@ public struct CheckpointDirectory: Sendable {
     /// returns how many it removed. Call it at start-up, before the first save.
     public func prepare() throws(CheckpointError) -> Int {
         do {
-            try SystemCalls.makeDirectory(path, mode: 0o700)
+            try SystemCalls.makeDirectory(path, permissions: 0o700)
         } catch {
             throw .system(
                 error, .manage, path: path, subject: path,
@@ -63,7 +65,7 @@ public struct CheckpointDirectory: Sendable {
         for (_, file) in try versions().dropFirst(max(1, keep)) {
             do {
                 try SystemCalls.unlink(file)
-            } catch  where error.errno == 2 {  // ENOENT: already gone.
+            } catch  where error.isNotFound {  // already gone
                 continue
             } catch {
                 throw .system(

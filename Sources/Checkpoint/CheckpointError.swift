@@ -1,3 +1,4 @@
+internal import SystemIO
 import VAE
 
 /// Why a model file could not be saved, loaded or cleaned up.
@@ -6,8 +7,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
     case format(ModelFileError)
     /// A system call failed.
     case system(SystemFailure)
-    /// ``OutputFile`` will not write to `path` (a directory, a socket, a link to nothing…): `reason` says why and
-    /// what to do.
+    /// ``ModelFileStore/write(_:to:)`` will not write to `path` (a block device, a socket, a link to nothing…):
+    /// `reason` says why and what to do.
     case refused(path: String, reason: String)
 
     /// `format`'s or `system`'s description: what happened and what to do next.
@@ -25,8 +26,6 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
         public enum Action: String, Sendable, Hashable {
             /// ``ModelFileStore/write(_:to:)``.
             case save = "save model file"
-            /// ``OutputFile/write(_:to:permissions:action:noun:)`` of a file other than a model.
-            case write = "write"
             /// ``ModelFileStore/read(path:expectedFeatures:)``.
             case load = "load model file"
             /// ``ModelFileStore/removeStaleTemporaryFiles(in:forBaseName:)``.
@@ -71,6 +70,16 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
 }
 
 extension CheckpointError {
+    /// Wraps `error`, met while performing `action` on `path`: a refusal as ``refused(path:reason:)``, a failed call
+    /// as ``system(_:)`` with the path the call acted on and the error's remedy.
+    init(_ error: SystemCallError, _ action: SystemFailure.Action, path: String) {
+        if error.isRefusal {
+            self = .refused(path: path, reason: error.remedy ?? "")
+        } else {
+            self = .system(error, action, path: path, subject: error.path ?? path, remedy: error.remedy ?? "")
+        }
+    }
+
     /// Wraps a failed call made while performing `action` on `path`.
     static func system(
         _ error: SystemCallError, _ action: SystemFailure.Action, path: String, subject: String, remedy: String

@@ -1,4 +1,4 @@
-internal import Glibc
+internal import SystemIO
 import VAE
 
 /// Model files on disk: atomic, durable replacement and checked loading. The bytes come from and go to
@@ -11,10 +11,14 @@ public enum ModelFileStore {
     /// sees the old file or the new one, never a mix; after a crash, at worst a temporary file is left for
     /// ``removeStaleTemporaryFiles(in:forBaseName:)``. On any failure before the rename the temporary file is
     /// removed and the previous file is untouched. A failed `fsync` is not retried.
-    /// A character device or FIFO at `path` is written in place, and a symbolic link is followed, by
-    /// ``OutputFile/write(_:to:permissions:action:noun:)``; the atomic replace applies to regular files only.
+    /// A character device or FIFO at `path` is written in place, and a symbolic link is followed, by SystemIO's
+    /// `OutputFile`; the atomic replace applies to regular files only.
     public static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
-        try OutputFile.write(bytes, to: path, action: .save, noun: "model file")
+        do {
+            try OutputFile.write(bytes, to: path, noun: "model file")
+        } catch {
+            throw CheckpointError(error, .save, path: path)
+        }
     }
 
     /// Reads and checks the model file at `path`.
@@ -31,7 +35,7 @@ public enum ModelFileStore {
         let remedy = "Check the path and its permissions, or train a model with `vaewatch train`"
         let descriptor: CInt
         do {
-            descriptor = try SystemCalls.open(path, O_RDONLY | O_CLOEXEC)
+            descriptor = try SystemCalls.openForReading(path)
         } catch {
             throw .system(error, .load, path: path, subject: path, remedy: remedy)
         }

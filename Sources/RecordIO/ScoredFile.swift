@@ -1,3 +1,5 @@
+import RecordParsing
+
 /// A file written by `vaewatch score`, read back for a report: its records' verdicts, in file order.
 package struct ScoredFile: Sendable {
     /// The file's name in messages: its path, or `<stdin>`.

@@ -1,4 +1,5 @@
 import Detector
+import RecordParsing
 
 /// The CSV output of `vaewatch score`: the input's columns, then `score,recon,kl,threshold,anomaly`. The verdict's
 /// columns are found by name in the header, the last of each name winning (the input may have a `score` column of

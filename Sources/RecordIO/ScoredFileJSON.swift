@@ -1,4 +1,5 @@
 import Detector
+import RecordParsing
 
 /// The JSON-lines output of `vaewatch score`: each input object with one more key, `vaewatch`, whose object holds
 /// the verdict: `score`, `recon`, `kl`, `threshold` (numbers, +∞ as `1e999`), `anomaly` (true or false), `top`

@@ -1,4 +1,6 @@
 internal import Glibc
+internal import SystemIO
+import RecordParsing
 
 /// Reads a file written by `vaewatch score` (CSV or JSON lines) into verdicts, stopping at the first line that is
 /// not a verdict with a located message (`scored.csv:12: field 3 (score): not a number: "abc"`).
@@ -16,13 +18,17 @@ package enum ScoredFileReader {
                 .usage, "cannot tell whether standard input is CSV or JSON lines: give --format csv or --format jsonl")
         }
         let descriptor = try open(path)
-        defer { close(descriptor) }
+        defer { try? SystemCalls.close(descriptor) }
         var head = [UInt8](repeating: 0, count: 4096)
-        let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count >= 0 else {
+        let count: Int
+        do {
+            count = try head.withUnsafeMutableBufferPointer { (buffer) throws(SystemCallError) in
+                try SystemCalls.readFully(descriptor, into: UnsafeMutableRawBufferPointer(buffer), offset: 0)
+            }
+        } catch {
             throw RecordIOError(
                 .usage,
-                "cannot tell whether \(path) is CSV or JSON lines (\(String(cString: strerror(errno)))): give --format "
+                "cannot tell whether \(path) is CSV or JSON lines (\(error.message)): give --format "
                     + "csv or --format jsonl")
         }
         var index = 0
@@ -39,7 +45,7 @@ package enum ScoredFileReader {
         let resolved = try self.format(of: path, given: format)
         let isStandardInput = path == "-"
         let descriptor = isStandardInput ? STDIN_FILENO : try open(path)
-        defer { if !isStandardInput { close(descriptor) } }
+        defer { if !isStandardInput { try? SystemCalls.close(descriptor) } }
         let source = isStandardInput ? "<stdin>" : path
         let reader = LineReader(
             descriptor: descriptor, source: source, batchDeadline: 1, quotedNewlines: resolved == .csv)
@@ -85,10 +91,10 @@ package enum ScoredFileReader {
 
     /// Opens `path` for reading, or throws an input error with the system's reason.
     private static func open(_ path: String) throws(RecordIOError) -> CInt {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw RecordIOError(.input, "cannot open \(path): \(String(cString: strerror(errno)))")
+        do {
+            return try SystemCalls.openForReading(path)
+        } catch {
+            throw RecordIOError(.input, "cannot open \(path): \(error.message)")
         }
-        return descriptor
     }
 }

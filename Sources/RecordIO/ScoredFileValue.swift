@@ -1,3 +1,5 @@
+import RecordParsing
+
 /// The values of a verdict as `vaewatch score` writes them: decimal numbers, with +∞ spelled `inf` (CSV) or `1e999`
 /// (JSON, which has no infinity); flags as `1`/`0` (CSV).
 enum ScoredFileValue {

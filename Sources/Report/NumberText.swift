@@ -1,4 +1,4 @@
-import RecordIO
+import RecordParsing
 
 /// Numbers as people read them, in the report, the daemon's log and `vaewatch status`: built from integers, so the
 /// text never depends on a locale or a float formatter, never holds an exponent where a plain figure reads better,

@@ -17,6 +17,7 @@ import VAE
 #if canImport(Glibc)
     import Glibc
 #endif
+internal import SystemIO
 
 /// A model file's worth of bytes for one network size, twice: versions 1 and 2, with different weights.
 private struct CheckpointPair {
@@ -80,17 +81,12 @@ private struct UnreadableFile: Error {
 
 /// The bytes of the file at `path`.
 private func readWholeFile(_ path: String) throws(UnreadableFile) -> [UInt8] {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw UnreadableFile(path: path) }
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        guard count >= 0 else { throw UnreadableFile(path: path) }
-        if count == 0 { return bytes }
-        bytes += chunk[..<count]
+    do {
+        let descriptor = try SystemCalls.openForReading(path)
+        defer { try? SystemCalls.close(descriptor) }
+        return try SystemCalls.readAll(descriptor, path: path)
+    } catch {
+        throw UnreadableFile(path: path)
     }
 }
 
@@ -146,8 +142,9 @@ private func loopCheckpointWrites(to path: String, directory: String) throws -> 
     try removeStaleCheckpoints(in: directory)
     let pair = try CheckpointPair.cachedLarge(in: directory)
     try ModelFileStore.write(pair.files[0], to: path)
-    let marker = open(directory + "/looping", O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
-    if marker >= 0 { close(marker) }
+    if let marker = try? SystemCalls.openForAppending(directory + "/looping", permissions: 0o644) {
+        try? SystemCalls.close(marker)
+    }
     var index = 1
     while true {
         try ModelFileStore.write(pair.files[index % 2], to: path)
@@ -166,7 +163,7 @@ private func removeStaleCheckpoints(in directory: String) throws {
 /// Writes `line` and a newline to stderr.
 private func printToStandardError(_ line: String) {
     let bytes = Array((line + "\n").utf8)
-    _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    bytes.withUnsafeBytes { buffer in try? SystemCalls.writeAll(STDERR_FILENO, buffer) }
 }
 
 /// One figure per line: name, value rounded to an integer, unit.

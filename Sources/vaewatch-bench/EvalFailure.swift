@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+internal import SystemIO
 
 /// Why an `eval-split` or `eval-metrics` run stopped: a message that says what happened and what to do next, and
 /// the exit status (the `sysexits.h` codes the `vaewatch` CLI uses).
@@ -31,7 +32,7 @@ func runEvalCommand(_ name: String, _ body: () throws(EvalFailure) -> Void) -> I
         return 0
     } catch {
         let line = "vaewatch-bench \(name): \(error.message)\n"
-        _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+        Array(line.utf8).withUnsafeBytes { buffer in try? SystemCalls.writeAll(STDERR_FILENO, buffer) }
         return error.status
     }
 }

@@ -10,6 +10,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+internal import SystemIO
 
 /// Which rows a split may train on.
 enum EvalProtocol: String {
@@ -36,8 +37,10 @@ func runEvalSplit(_ arguments: [String]) -> Int32 {
         let labels = try evalLabels(of: table)
         let (train, test) = try evalSplit(labels: labels, protocol: evalProtocol, seed: seed, path: table.path)
         let directory = options["out-dir"]
-        guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
-            throw .output("cannot create the folder \(directory): \(String(cString: strerror(errno)))")
+        do throws(SystemCallError) {
+            try SystemCalls.makeDirectory(directory, permissions: 0o755)
+        } catch {
+            throw .output("cannot create the folder \(directory): \(error.message)")
         }
         try writeEvalFile(evalLines(table, train), to: directory + "/train.csv")
         try writeEvalFile(evalLines(table, test), to: directory + "/test.csv")

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+internal import SystemIO
 
 /// A CSV file read whole for `eval-split` and `eval-metrics`: the header's column names and the data lines, each
 /// kept byte for byte (without its line feed). Blank lines are left out; fields are split at every comma (the
@@ -78,34 +79,34 @@ struct EvalTable {
 
 /// The whole content of the file at `path`.
 func readEvalFile(_ path: String) throws(EvalFailure) -> [UInt8] {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else {
-        throw .input("cannot open \(path): \(String(cString: strerror(errno))); check the path")
+    let descriptor: CInt
+    do {
+        descriptor = try SystemCalls.openForReading(path)
+    } catch {
+        throw .input("cannot open \(path): \(error.message); check the path")
     }
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        guard count >= 0 else { throw .input("cannot read \(path): \(String(cString: strerror(errno)))") }
-        if count == 0 { return bytes }
-        bytes += chunk[..<count]
+    defer { try? SystemCalls.close(descriptor) }
+    do {
+        return try SystemCalls.readAll(descriptor, path: path)
+    } catch {
+        throw .input("cannot read \(path): \(error.message)")
     }
 }
 
 /// Creates or replaces the file at `path` with `bytes`.
 func writeEvalFile(_ bytes: [UInt8], to path: String) throws(EvalFailure) {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else {
-        throw .output("cannot create \(path): \(String(cString: strerror(errno))); check the --out-dir folder")
+    let descriptor: CInt
+    do {
+        descriptor = try SystemCalls.openForWriting(path, permissions: 0o644)
+    } catch {
+        throw .output("cannot create \(path): \(error.message); check the --out-dir folder")
     }
-    defer { close(descriptor) }
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        if written < 0 && errno == EINTR { continue }
-        guard written > 0 else { throw .output("cannot write \(path): \(String(cString: strerror(errno)))") }
-        offset += written
+    defer { try? SystemCalls.close(descriptor) }
+    do {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(SystemCallError) in
+            try SystemCalls.writeAll(descriptor, UnsafeRawBufferPointer(buffer), path: path)
+        }
+    } catch {
+        throw .output("cannot write \(path): \(error.message)")
     }
 }

@@ -1,9 +1,11 @@
 import Compute
 import RecordIO
+import RecordParsing
 
 #if canImport(Glibc)
     import Glibc
 #endif
+internal import SystemIO
 
 /// Writes the benchmark input: `rows` records of 32 features from 4 latent factors plus noise, as CSV with a
 /// header, each value in shortest round-trip form (about 10 bytes). Seeded, so every run writes the same file.
@@ -11,9 +13,8 @@ func generateRecords(rows: Int, to path: String) throws {
     let d = 32
     var rng = SeededGenerator(seed: 42)
     let loadings = (0..<(d * 4)).map { _ in NormalSampler.next(&rng) }
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    precondition(descriptor >= 0, "cannot create \(path)")
-    defer { close(descriptor) }
+    let descriptor = try SystemCalls.openForWriting(path, permissions: 0o644)
+    defer { try? SystemCalls.close(descriptor) }
     let stream = RecordIO.OutputStream(descriptor: descriptor, name: path)
     try stream.write(Array(((0..<d).map { "f\($0)" }.joined(separator: ",") + "\n").utf8))
     var line = [UInt8](repeating: 0, count: d * (FloatFormatter.maximumLength + 1))

@@ -3,6 +3,7 @@ import Checkpoint
 import Daemon
 import Detector
 import RecordIO
+import RecordParsing
 
 /// The exit statuses of `vaewatch`, after sysexits.h.
 enum ExitStatus {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RecordIO
+import RecordParsing
 
 /// A text format, as an option value.
 enum FormatOption: String, ExpressibleByArgument, CaseIterable {

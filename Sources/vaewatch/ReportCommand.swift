@@ -1,8 +1,9 @@
 import Detector
 import ArgumentParser
-import Checkpoint
+internal import SystemIO
 import PostgresStore
 import RecordIO
+import RecordParsing
 import Report
 
 #if canImport(Glibc)
@@ -250,10 +251,10 @@ struct ReportCommand: ParsableCommand {
                 throw fail("cannot write the report: \(error.description)", status: ExitStatus.ioError)
             }
         }
-        do throws(CheckpointError) {
+        do throws(SystemCallError) {
             try OutputFile.write(bytes, to: path, permissions: 0o644, noun: "report")
         } catch {
-            throw fail(error.description, status: ExitStatus.ioError)
+            throw fail(error.described(cannot: "write", path), status: ExitStatus.ioError)
         }
         return true
     }

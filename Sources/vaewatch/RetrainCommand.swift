@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Glibc
+internal import SystemIO
 
 /// `vaewatch retrain`: asks the running daemon for a retrain now (SIGUSR1 through its pid file).
 struct RetrainCommand: ParsableCommand {
@@ -48,12 +49,9 @@ enum RuntimeFolder {
 
     /// Whether `pid` is a live process running the vaewatch binary (not a recycled pid).
     static func isVaewatch(_ pid: pid_t) -> Bool {
-        let descriptor = open("/proc/\(pid)/comm", O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        guard count > 0 else { return false }
-        return String(decoding: buffer[..<count], as: UTF8.self).hasPrefix("vaewatch")
+        guard let descriptor = try? SystemCalls.openForReading("/proc/\(pid)/comm") else { return false }
+        defer { try? SystemCalls.close(descriptor) }
+        guard let name = try? SystemCalls.readAll(descriptor, limit: 64), !name.isEmpty else { return false }
+        return String(decoding: name, as: UTF8.self).hasPrefix("vaewatch")
     }
 }

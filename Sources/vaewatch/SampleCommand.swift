@@ -1,6 +1,7 @@
 import ArgumentParser
 import Detector
 import RecordIO
+import RecordParsing
 
 #if canImport(Glibc)
     import Glibc

@@ -3,6 +3,7 @@ import Compute
 import Daemon
 import Detector
 import RecordIO
+import RecordParsing
 
 #if canImport(Glibc)
     import Glibc

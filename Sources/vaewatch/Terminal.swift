@@ -1,4 +1,5 @@
 import RecordIO
+internal import SystemIO
 
 #if canImport(Glibc)
     import Glibc
@@ -7,11 +8,7 @@ import RecordIO
 /// Messages and progress on stderr.
 enum Terminal {
     /// Writes `line` and a newline to stderr, unbuffered.
-    static func printError(_ line: String) {
-        var text = line
-        text.append("\n")
-        text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
-    }
+    static func printError(_ line: String) { printRaw(line + "\n") }
 
     /// Whether stderr is a terminal (progress bars go there only then).
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
@@ -27,17 +24,14 @@ enum Terminal {
     /// Ends a progress line.
     static func endLine() { printRaw("\n") }
 
+    /// Writes all of `text` to stderr; when stderr is gone there is nobody to tell.
     private static func printRaw(_ text: String) {
         var text = text
-        text.withUTF8 { bytes in _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count) }
+        text.withUTF8 { bytes in try? SystemCalls.writeAll(STDERR_FILENO, UnsafeRawBufferPointer(bytes)) }
     }
 
     /// Seconds on the monotonic clock.
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-    }
+    static func now() -> Double { SystemCalls.monotonicSeconds() }
 
     /// `1.23`, `12.3`, `123`: a figure with about three significant digits.
     static func figure(_ value: Double) -> String {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Compute
 import Detector
 import RecordIO
+import RecordParsing
 import VAE
 
 #if canImport(Glibc)

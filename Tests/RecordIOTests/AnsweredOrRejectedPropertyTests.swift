@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// The property of issue 17: every record of a CSV input is answered (parsed into a row), rejected with its line
 /// number, or a blank line skipped and counted, whatever stray quotes, quoted line ends, long lines and bad field

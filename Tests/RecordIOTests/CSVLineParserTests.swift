@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``CSVLineParser`` on single records: quoting, trimming, missing values, field counts, and the rejects of
 /// bad fields with their location (RELIABILITY.md I1-I3, I6, I7).

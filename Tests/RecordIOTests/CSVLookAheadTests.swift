@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``CSVLookAhead``, ``CompressedInput`` and ``CSVLineParser/fields(_:)``: what a look at a CSV input's first bytes,
 /// header and rows finds wrong with it as a whole (issue 19, item 9).

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// The CSV header parser and ``ColumnPlan/resolve(inputNames:selection:modelFeatures:source:)``: the roles
 /// that `--columns`, `--key`, `--ignore` and a model give to the columns, and the errors for names that do not

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``Counted``: one noun in the singular for one, the plural for every other count, thousands grouped.
 @Suite struct CountedTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``JSONLineParser`` on single objects: numbers, missing values, key order and escapes, and the rejects of
 /// duplicate keys, wrong types and invalid JSON with their byte offsets (RELIABILITY.md I4, I9).

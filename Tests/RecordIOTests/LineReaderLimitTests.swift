@@ -1,7 +1,9 @@
 import Glibc
+import SystemIO
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``LineReader`` limits and timing: oversize lines are reported and skipped without holding them, the lines
 /// after them still come, and a line that arrives in pieces is handed out whole (RELIABILITY.md I5, I13).

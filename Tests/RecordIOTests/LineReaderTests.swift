@@ -2,6 +2,7 @@ import Glibc
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``LineReader`` over a pipe: line endings, the byte-order mark, the last line, quoted newlines, empty input.
 @Suite struct LineReaderTests {

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// Helpers shared by the RecordIO tests: pipes feeding a ``LineReader``, column plans, single lines through
 /// the CSV and JSON-lines parsers, batches made of literal text, and hand-made verdicts.

@@ -3,6 +3,7 @@ import Compute
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``RecordParser`` on a ``ThreadPool`` gives exactly what it gives on one thread: the same rows, keys,
 /// rejects and outcomes, in line order.

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``RejectLog``: the reject storm, `--strict`, the message limit, and a rejects file that cannot be written
 /// (RELIABILITY.md I12, I15).

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// The round-trip property of RELIABILITY.md I14: a finite row written with ``FloatFormatter`` as a CSV line
 /// or a JSON object parses back to the same bits, and missing values stay missing.

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// A file that is not the output of `vaewatch score` stops the reader with a located message that says what to do.
 @Suite("ScoredFileReader errors")

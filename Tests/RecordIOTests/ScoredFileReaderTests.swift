@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// Reading back what `vaewatch score` wrote, for `vaewatch report`.
 @Suite("ScoredFileReader")

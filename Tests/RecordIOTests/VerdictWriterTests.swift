@@ -4,6 +4,7 @@ import Foundation
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 /// ``VerdictWriter``: CSV lines keep their bytes and gain five columns, JSON objects gain a `vaewatch` key and
 /// stay valid JSON, `--only-anomalies` filters, and records change format when asked to.

@@ -1,5 +1,6 @@
 import Glibc
 import Yams
+internal import SystemIO
 
 /// The YAML configuration file: read with plain system calls, parsed with Yams, and flattened to dotted names
 /// with the line and column of each key.
@@ -24,28 +25,26 @@ enum ConfigurationFile {
         func failure(_ message: String) -> ConfigurationError {
             ConfigurationError([.init(location: path, setting: nil, message: message)])
         }
-        func systemError(_ doing: String) -> ConfigurationError {
-            let code = errno
-            return failure(
-                "cannot \(doing): \(String(cString: strerror(code))) (errno \(code)); check the path given "
+        func systemError(_ doing: String, _ error: SystemCallError) -> ConfigurationError {
+            failure(
+                "cannot \(doing): \(error.message) (errno \(error.errno)); check the path given "
                     + "to --config and that this user may read it")
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw systemError("open the configuration file") }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw systemError("read the configuration file")
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-            if bytes.count > maximumBytes {
-                throw failure("is larger than 1 MiB; is it really the configuration file?")
-            }
+        let descriptor: CInt
+        do {
+            descriptor = try SystemCalls.openForReading(path)
+        } catch {
+            throw systemError("open the configuration file", error)
+        }
+        defer { try? SystemCalls.close(descriptor) }
+        let bytes: [UInt8]
+        do {
+            bytes = try SystemCalls.readAll(descriptor, limit: maximumBytes + 1, path: path)
+        } catch {
+            throw systemError("read the configuration file", error)
+        }
+        if bytes.count > maximumBytes {
+            throw failure("is larger than 1 MiB; is it really the configuration file?")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw failure("is not UTF-8 text; save it as UTF-8")

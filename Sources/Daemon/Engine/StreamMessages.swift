@@ -1,5 +1,6 @@
 import Detector
 import RecordIO
+import RecordParsing
 import Report
 import VAE
 

@@ -1,5 +1,6 @@
 import Detector
 import RecordIO
+import RecordParsing
 
 /// How `vaewatch score` reads, scores, writes and learns.
 public struct StreamOptions: Sendable {

@@ -1,6 +1,7 @@
 import Compute
 import Detector
 import RecordIO
+import RecordParsing
 import Report
 import VAE
 

@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+internal import SystemIO
 
 /// Faults the tests inject through `$VAEWATCH_FAULT`, honoured only in debug builds: a release build ignores the
 /// variable (``fromEnvironment(_:)`` returns nil), so no production daemon can be wedged by its environment.
@@ -51,7 +52,7 @@ public struct FaultHook: Sendable, Equatable {
     /// Writes `fault: <what> hangs now` to stderr and sleeps forever.
     private func hang(_ what: String) -> Never {
         let line = Array("fault: \(what) hangs now\n".utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        line.withUnsafeBytes { buffer in try? SystemCalls.writeAll(STDERR_FILENO, buffer) }
         while true { sleep(3600) }
     }
 

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Synchronization
+internal import SystemIO
 
 /// A swift-log handler that writes one line per message to stderr. Under systemd (`$JOURNAL_STREAM` set) each line
 /// starts with its syslog priority, `<3>` for errors to `<7>` for debug, which journald turns into the entry's
@@ -44,16 +45,9 @@ public struct JournalLogHandler: LogHandler {
     public func log(event: LogEvent) {
         guard event.level.rank >= Int(Self.threshold.load(ordering: .relaxed)) else { return }
         if let terminal { return terminal.writeAbove(line(for: event)) }
-        var bytes = Array(line(for: event).utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return }  // stderr is gone: nothing to tell anyone.
-                offset += n
-            }
-        }
+        let bytes = Array(line(for: event).utf8)
+        // When stderr is gone there is nothing to tell anyone.
+        bytes.withUnsafeBytes { buffer in try? SystemCalls.writeAll(STDERR_FILENO, buffer) }
     }
 
     /// The line `event` becomes, with its newline: `<6>message key=value` for journald, else

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import ServiceLifecycle
 import Synchronization
+internal import SystemIO
 
 /// `vaewatch serve`: loads the configuration, takes over the state and runtime folders, loads the newest model,
 /// tells systemd READY=1, and runs the ingest, training, health and control services in one service group until
@@ -117,7 +118,7 @@ public enum ServeRuntime {
     private static func start(_ context: DaemonContext) -> DaemonError? {
         let settings = context.settings
         // systemd creates StateDirectory=; by hand the folder is created here (its parent must exist).
-        _ = mkdir(settings.stateDirectory, 0o700)
+        try? SystemCalls.makeDirectory(settings.stateDirectory, permissions: 0o700)
         do {
             let removed = try context.checkpoints.prepare()
             if removed > 0 {

@@ -1,4 +1,4 @@
-import Glibc
+internal import SystemIO
 
 extension StatusFile {
     /// The fields of a status file, in order, each value as text (strings unquoted, `null` as nil); nil when the
@@ -12,21 +12,13 @@ extension StatusFile {
     ///
     /// - Throws: ``DaemonError`` naming the file and the reason.
     public static func read(path: String) throws(DaemonError) -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw DaemonError(.io, "cannot read \(path): \(errorText())")
+        do {
+            let descriptor = try SystemCalls.openForReading(path)
+            defer { try? SystemCalls.close(descriptor) }
+            return String(decoding: try SystemCalls.readAll(descriptor, path: path), as: UTF8.self)
+        } catch {
+            throw DaemonError(.io, "cannot read \(path): \(error.message)")
         }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw DaemonError(.io, "cannot read \(path): \(errorText())") }
-            if count == 0 { break }
-            bytes += buffer[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -1,6 +1,6 @@
-import Checkpoint
 import Detector
 import Glibc
+internal import SystemIO
 
 /// The status file the daemon keeps in its runtime folder (`status.json`): one flat JSON object, replaced
 /// atomically about once a second, read by `vaewatch status`.
@@ -38,21 +38,18 @@ public enum StatusFile {
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}\n"
     }
 
-    /// Replaces `directory/status.json` with `status` atomically (``OutputFile``: a temporary file renamed over
-    /// it), so a reader never sees half a file.
+    /// Replaces `directory/status.json` with `status` atomically (SystemIO's `OutputFile`: a temporary file renamed
+    /// over it), so a reader never sees half a file.
     public static func write(_ status: DaemonStatus, in directory: String) throws(DaemonError) {
+        let path = directory + "/" + name
         do {
             try OutputFile.write(
-                Array(encode(status).utf8), to: directory + "/" + name, permissions: 0o644, durable: false,
-                noun: "status file")
+                Array(encode(status).utf8), to: path, permissions: 0o644, durable: false, noun: "status file")
         } catch {
-            throw DaemonError(.io, error.description)
+            throw DaemonError(.io, error.described(cannot: "write", path))
         }
     }
 
     /// A JSON string literal.
     static func quoted(_ text: String) -> String { JSONText.quoted(text) }
-
-    /// The current `errno` as text.
-    static func errorText() -> String { String(cString: strerror(errno)) }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import Synchronization
 import RecordIO
+import RecordParsing
 import VAE
 
 /// Stdin mode: the ``StreamScorer`` driving the daemon's engine. Warm-up training (without a model) happens inside

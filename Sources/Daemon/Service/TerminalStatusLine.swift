@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+internal import SystemIO
 
 /// The daemon's one-line status kept as the last line of an interactive terminal, as `vaewatch serve` shows it when
 /// run by hand: log lines scroll above it, and the line is rewritten in place every second. Under systemd, in a
@@ -66,16 +67,9 @@ public final class TerminalStatusLine: Sendable {
 
     /// Writes all of `text` in as few `write`s as it takes.
     private func emit(_ text: String) {
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return }  // the terminal is gone: nothing to tell anyone.
-                offset += n
-            }
-        }
+        let bytes = Array(text.utf8)
+        // When the terminal is gone there is nothing to tell anyone.
+        bytes.withUnsafeBytes { buffer in try? SystemCalls.writeAll(descriptor, buffer) }
     }
 
     /// The width of the terminal on `descriptor`, 80 when it cannot say.

@@ -1,3 +1,5 @@
+import RecordParsing
+
 /// A look at a CSV input's header and its first buffered rows before any record is parsed, so that an input that
 /// cannot work as it stands is refused at once, with what is wrong and what to do, rather than line by line: a
 /// header of numbers (the file has none), one column where the rows hold tabs, semicolons or spaces (another

@@ -1,3 +1,5 @@
+import RecordParsing
+
 /// Compressed input, known by its first bytes: vaewatch reads text, so it says how to decompress rather than
 /// rejecting binary lines one by one.
 enum CompressedInput {

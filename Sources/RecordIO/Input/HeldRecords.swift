@@ -1,5 +1,6 @@
 import Compute
 import Detector
+import RecordParsing
 
 extension ParsedLines {
     /// The records as a ``RecordBatch`` for the detector; the mask is left out when nothing is missing.

@@ -1,3 +1,5 @@
+import RecordParsing
+
 /// The text formats vaewatch reads and writes.
 public enum RecordFormat: String, Sendable, CaseIterable {
     /// Comma-separated values with a header line (RFC 4180).

@@ -1,3 +1,5 @@
+import RecordParsing
+
 /// The records of one ``LineBatch``, parsed: rows for the detector, and the lines behind them for the writer.
 package struct ParsedLines: Sendable {
     /// Raw feature values of the accepted lines; missing values are 0. `[rows, d]`

@@ -1,6 +1,8 @@
 import Compute
 
 internal import Glibc
+internal import SystemIO
+import RecordParsing
 
 /// An input of records: a file or stdin, CSV or JSON lines. It reads the header (CSV) or the first object
 /// (JSON lines) to resolve the columns, then yields parsed batches.
@@ -38,12 +40,11 @@ package final class RecordInput {
         maximumLineBytes: Int, batchDeadline: Double
     ) throws(RecordIOError) {
         if let path, path != "-" {
-            let opened = open(path, O_RDONLY | O_CLOEXEC)
-            guard opened >= 0 else {
-                let reason = String(cString: strerror(errno))
-                throw RecordIOError(.input, "cannot open \(path): \(reason)")
+            do {
+                descriptor = try SystemCalls.openForReading(path)
+            } catch {
+                throw RecordIOError(.input, "cannot open \(path): \(error.message)")
             }
-            descriptor = opened
             ownsDescriptor = true
             source = path
         } else {
@@ -60,7 +61,7 @@ package final class RecordInput {
             batchDeadline: batchDeadline, quotedNewlines: format == .csv)
     }
 
-    deinit { if ownsDescriptor { close(descriptor) } }
+    deinit { if ownsDescriptor { try? SystemCalls.close(descriptor) } }
 
     /// Reads until the columns are known, reporting to `rejects` the lines found bad before (JSON lines whose
     /// first lines are bad). A CSV input is looked at first (``CSVLookAhead``): its header and the rows already

@@ -1,4 +1,5 @@
 import Compute
+import RecordParsing
 
 /// Turns batches of lines into rows of features, in parallel on a ``ThreadPool``: each worker parses a
 /// contiguous run of lines, then the accepted rows are packed together in input order.

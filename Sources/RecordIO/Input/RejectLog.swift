@@ -1,4 +1,5 @@
-internal import Glibc
+internal import SystemIO
+import RecordParsing
 
 /// Reports rejects: the first `messageLimit` on stderr, every one to the rejects file when there is one, and
 /// counts them; decides when rejects end the run (`--strict`, or a storm: over half of the last 1,000 lines).
@@ -37,19 +38,18 @@ package final class RejectLog {
             file = nil
             return
         }
-        let descriptor = open(rejectsPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        if descriptor < 0 {
-            let message = "cannot open the rejects file \(rejectsPath): \(Errno(errno))"
+        do {
+            file = try SystemCalls.openForAppending(rejectsPath, permissions: 0o644)
+        } catch {
+            let message = "cannot open the rejects file \(rejectsPath): \(error.message)"
             if strict { throw RecordIOError(.output, message + "; choose a writable path") }
             writeMessage("vaewatch: \(message); scoring goes on, rejects are counted and shown here")
             file = nil
             fileErrors = 1
-        } else {
-            file = descriptor
         }
     }
 
-    deinit { if let file { close(file) } }
+    deinit { if let file { try? SystemCalls.close(file) } }
 
     /// Records the outcome of a batch's lines, reports its rejects, and throws when the run must end.
     package func record(_ parsed: ParsedLines) throws(RecordIOError) {
@@ -124,11 +124,11 @@ package final class RejectLog {
         buffer.append(",\"reason\":")
         buffer.appendJSONString(reject.reason)
         buffer.append("}\n")
-        if let error = SystemCalls.writeAll(file, UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.count))
-            .failure
-        {
+        do {
+            try SystemCalls.writeAll(file, UnsafeRawBufferPointer(start: buffer.bytes, count: buffer.count))
+        } catch {
             fileErrors += 1
-            let message = "cannot write to the rejects file \(fileName!): \(error)"
+            let message = "cannot write to the rejects file \(fileName!): \(error.message)"
             if failOnFileError { throw RecordIOError(.output, message) }
             if fileErrors == 1 { writeMessage("vaewatch: \(message); scoring goes on, rejects are still counted") }
         }

@@ -1,3 +1,5 @@
+import RecordParsing
+
 /// What to say about feature columns that hold text, not numbers: every one by name, and the options that fix it.
 enum TextColumnAdvice {
     /// `column "host" holds text, not numbers: leave it out with --ignore host, …` for one column; for several, all of

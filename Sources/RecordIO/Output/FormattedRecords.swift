@@ -1,4 +1,5 @@
 import Compute
+import RecordParsing
 
 /// A batch of records formatted for output: one buffer per worker, in input order, and where each record ends, so
 /// that a reader who goes away partway is told how many records it took.

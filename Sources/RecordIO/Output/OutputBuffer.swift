@@ -1,4 +1,5 @@
 internal import Glibc
+import RecordParsing
 
 /// A growable byte buffer for formatted output; appends never allocate once it has grown to a batch's size.
 final class OutputBuffer {

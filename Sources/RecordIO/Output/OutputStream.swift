@@ -1,3 +1,6 @@
+internal import SystemIO
+import RecordParsing
+
 /// Writes bytes to a file descriptor (stdout, or a file), reporting a reader that went away as
 /// ``RecordIOError/Code/outputClosed`` rather than dying of SIGPIPE (the command ignores SIGPIPE).
 package final class OutputStream {
@@ -19,9 +22,11 @@ package final class OutputStream {
     /// Writes all of `bytes` unless the reader goes away; returns the bytes written, fewer than all when it went
     /// away. Other failures throw.
     private func writeUnlessClosed(_ bytes: UnsafeRawBufferPointer) throws(RecordIOError) -> Int {
-        let (written, failure) = SystemCalls.writeAll(descriptor, bytes)
-        guard let failure, !failure.isBrokenPipe else { return written }
-        throw RecordIOError(.output, "cannot write to \(name): \(failure)")
+        do {
+            return try SystemCalls.writeAllUnlessClosed(descriptor, bytes)
+        } catch {
+            throw RecordIOError(.output, "cannot write to \(name): \(error.message)")
+        }
     }
 
     /// Writes all of `bytes`.

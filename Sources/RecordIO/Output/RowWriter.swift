@@ -1,4 +1,5 @@
 import Compute
+import RecordParsing
 
 /// Writes plain rows of numbers (synthetic records) as CSV with a header, or as JSON lines.
 package enum RowWriter {

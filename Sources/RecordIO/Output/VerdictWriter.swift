@@ -1,5 +1,6 @@
 import Compute
 import Detector
+import RecordParsing
 
 /// Formats records with their verdicts, in parallel, in input order.
 ///

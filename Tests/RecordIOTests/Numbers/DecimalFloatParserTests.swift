@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 
 @testable import RecordIO
+@testable import RecordParsing
 
 @Suite("DecimalFloatParser")
 struct DecimalFloatParserTests {

@@ -1,4 +1,5 @@
 @testable import RecordIO
+@testable import RecordParsing
 
 /// Whether two parse results are equal, comparing floats by their bits so that -0 differs from 0.
 func sameFloatBits(_ result: ParsedFloat, _ expected: ParsedFloat) -> Bool {
