@@ -4,16 +4,16 @@ internal import SystemIO
 ///
 /// Each file is written by ``ModelFileStore/write(_:to:)`` (temporary file, fsync, rename, directory fsync), so
 /// a crash leaves the previous checkpoints intact and at worst a temporary file, which ``prepare()`` removes.
-public struct CheckpointDirectory: Sendable {
+package struct CheckpointDirectory: Sendable {
     /// The folder.
-    public let path: String
+    package let path: String
 
     /// The checkpoints in `path`.
-    public init(path: String) { self.path = path }
+    package init(path: String) { self.path = path }
 
     /// Creates the folder (mode 0700) if it is missing and removes temporary files that a killed writer left;
     /// returns how many it removed. Call it at start-up, before the first save.
-    public func prepare() throws(CheckpointError) -> Int {
+    package func prepare() throws(CheckpointError) -> Int {
         do {
             try SystemCalls.makeDirectory(path, permissions: 0o700)
         } catch {
@@ -25,18 +25,18 @@ public struct CheckpointDirectory: Sendable {
     }
 
     /// The file name of `version`.
-    public static func fileName(version: Int) -> String {
+    package static func fileName(version: Int) -> String {
         let digits = String(version)
         return "model-v" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits + ".vwm"
     }
 
     /// The path of `version`'s checkpoint.
-    public func file(version: Int) -> String { path + "/" + Self.fileName(version: version) }
+    package func file(version: Int) -> String { path + "/" + Self.fileName(version: version) }
 
     /// Writes `bytes` as `version`'s checkpoint, atomically and durably, then removes all but the `keep` newest
     /// checkpoints. Returns the new file's path.
     @discardableResult
-    public func save(_ bytes: [UInt8], version: Int, keep: Int) throws(CheckpointError) -> String {
+    package func save(_ bytes: [UInt8], version: Int, keep: Int) throws(CheckpointError) -> String {
         let target = file(version: version)
         try ModelFileStore.write(bytes, to: target)
         try prune(keep: keep)
@@ -44,7 +44,7 @@ public struct CheckpointDirectory: Sendable {
     }
 
     /// The checkpoints present, newest version first.
-    public func versions() throws(CheckpointError) -> [(version: Int, path: String)] {
+    package func versions() throws(CheckpointError) -> [(version: Int, path: String)] {
         let names: [String]
         do {
             names = try SystemCalls.entryNames(ofDirectoryAt: path)
@@ -61,7 +61,7 @@ public struct CheckpointDirectory: Sendable {
     }
 
     /// Removes every checkpoint but the `keep` newest.
-    public func prune(keep: Int) throws(CheckpointError) {
+    package func prune(keep: Int) throws(CheckpointError) {
         for (_, file) in try versions().dropFirst(max(1, keep)) {
             do {
                 try SystemCalls.unlink(file)

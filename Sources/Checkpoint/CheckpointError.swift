@@ -2,7 +2,7 @@ internal import SystemIO
 import VAE
 
 /// Why a model file could not be saved, loaded or cleaned up.
-public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The file was read, but its bytes are not an acceptable model file.
     case format(ModelFileError)
     /// A system call failed.
@@ -12,7 +12,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
     case refused(path: String, reason: String)
 
     /// `format`'s or `system`'s description: what happened and what to do next.
-    public var description: String {
+    package var description: String {
         switch self {
         case .format(let error): error.description
         case .system(let failure): failure.description
@@ -21,9 +21,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
     }
 
     /// A failed system call, with the file it acted on and the `errno` it returned.
-    public struct SystemFailure: Sendable, Equatable, CustomStringConvertible {
+    package struct SystemFailure: Sendable, Equatable, CustomStringConvertible {
         /// What the caller asked for.
-        public enum Action: String, Sendable, Hashable {
+        package enum Action: String, Sendable, Hashable {
             /// ``ModelFileStore/write(_:to:)``.
             case save = "save model file"
             /// ``ModelFileStore/read(path:expectedFeatures:)``.
@@ -35,22 +35,22 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
         }
 
         /// What the caller asked for.
-        public var action: Action
+        package var action: Action
         /// The model file (save, load) or directory (clean-up) the caller named.
-        public var path: String
+        package var path: String
         /// The C function that failed, e.g. `fsync`.
-        public var call: String
+        package var call: String
         /// The path the failing call acted on: the model file, its temporary file or its directory.
-        public var subject: String
+        package var subject: String
         /// The `errno` value the call returned.
-        public var errno: Int32
+        package var errno: Int32
         /// The C library's text for ``errno``, e.g. `Input/output error`.
-        public var message: String
+        package var message: String
         /// What to do next, as a sentence.
-        public var remedy: String
+        package var remedy: String
 
         /// Creates a failure.
-        public init(
+        package init(
             action: Action, path: String, call: String, subject: String, errno: Int32, message: String, remedy: String
         ) {
             self.action = action
@@ -63,7 +63,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Sendable, Equatable
         }
 
         /// `cannot <action> <path>: <call>(<subject>) failed: <message> (errno N). <remedy>`
-        public var description: String {
+        package var description: String {
             "cannot \(action.rawValue) \(path): \(call)(\(subject)) failed: \(message) (errno \(errno)). \(remedy)"
         }
     }

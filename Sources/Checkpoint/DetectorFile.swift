@@ -5,16 +5,16 @@ import VAE
 /// every check of the bytes (``ModelFileStore/read(path:expectedFeatures:)``: size, checksum, the features the
 /// caller will feed) and of the model they hold (``Detector/init(header:weights:)``: the weights fit the network,
 /// a scaler and a threshold are there, the threshold's tail is in range).
-public enum DetectorFile {
+package enum DetectorFile {
     /// Why a model could not be loaded.
-    public enum LoadError: Error, CustomStringConvertible, Sendable {
+    package enum LoadError: Error, CustomStringConvertible, Sendable {
         /// The file could not be read, or its bytes are not a model file (a bad checksum, other features…).
         case unreadable(CheckpointError)
         /// The bytes are a well-formed model file whose model cannot be used; the text names the file and why.
         case unusable(String)
 
         /// What happened and what to do next.
-        public var description: String {
+        package var description: String {
             switch self {
             case .unreadable(let error): error.description
             case .unusable(let text): text
@@ -23,7 +23,7 @@ public enum DetectorFile {
     }
 
     /// The detector in the model file at `path`; `expectedFeatures`, when given, must be its features in order.
-    public static func load(path: String, expectedFeatures: [String]? = nil) throws(LoadError) -> Detector {
+    package static func load(path: String, expectedFeatures: [String]? = nil) throws(LoadError) -> Detector {
         let file: (header: ModelHeader, weights: [Float])
         do {
             file = try ModelFileStore.read(path: path, expectedFeatures: expectedFeatures)
@@ -34,7 +34,7 @@ public enum DetectorFile {
     }
 
     /// The detector in model-file `bytes` (the registry's), called `name` in messages.
-    public static func load(bytes: [UInt8], name: String, expectedFeatures: [String]? = nil) throws(LoadError)
+    package static func load(bytes: [UInt8], name: String, expectedFeatures: [String]? = nil) throws(LoadError)
         -> Detector
     {
         let decoded = bytes.withUnsafeBytes { raw in

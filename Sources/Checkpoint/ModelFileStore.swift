@@ -3,7 +3,7 @@ import VAE
 
 /// Model files on disk: atomic, durable replacement and checked loading. The bytes come from and go to
 /// ``ModelFileFormat``.
-public enum ModelFileStore {
+package enum ModelFileStore {
     /// Replaces the file at `path` with `bytes`, atomically and durably.
     ///
     /// Writes a temporary file `<path>.tmp.<pid>.<random hex>` in the same directory (mode 0600, created
@@ -13,7 +13,7 @@ public enum ModelFileStore {
     /// removed and the previous file is untouched. A failed `fsync` is not retried.
     /// A character device or FIFO at `path` is written in place, and a symbolic link is followed, by SystemIO's
     /// `OutputFile`; the atomic replace applies to regular files only.
-    public static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
+    package static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
         do {
             try OutputFile.write(bytes, to: path, noun: "model file")
         } catch {
@@ -29,7 +29,7 @@ public enum ModelFileStore {
     ///
     /// - Parameter expectedFeatures: the feature names the caller will feed the model, in column order;
     ///   a model trained on other features is refused.
-    public static func read(
+    package static func read(
         path: String, expectedFeatures: [String]? = nil
     ) throws(CheckpointError) -> (header: ModelHeader, weights: [Float]) {
         let remedy = "Check the path and its permissions, or train a model with `vaewatch train`"

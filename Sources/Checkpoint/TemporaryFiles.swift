@@ -10,7 +10,7 @@ extension ModelFileStore {
     /// those whose `<base>` is exactly that name. Call it at start-up, before this process saves a model: the
     /// temporary file of a save running at the same time would be removed too, and that save would fail
     /// (without damaging any model file).
-    public static func removeStaleTemporaryFiles(
+    package static func removeStaleTemporaryFiles(
         in directory: String, forBaseName baseName: String? = nil
     ) throws(CheckpointError) -> Int {
         let remedy = "Check that \(directory) exists and is readable and writable, or remove the files by hand"

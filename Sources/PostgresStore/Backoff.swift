@@ -2,17 +2,17 @@ import Compute
 
 /// Capped exponential backoff with full jitter: attempt n waits a uniformly random time in
 /// [0, min(cap, base · 2ⁿ)], so that many clients reconnecting at once spread out instead of hammering the server.
-public struct Backoff: Sendable {
+package struct Backoff: Sendable {
     /// The ceiling of the first wait.
-    public let base: Duration
+    package let base: Duration
     /// The largest wait.
-    public let cap: Duration
+    package let cap: Duration
     /// Failed attempts so far.
-    public private(set) var attempts = 0
+    package private(set) var attempts = 0
     private var generator: SeededGenerator
 
     /// A backoff starting at `base`, capped at `cap`; `seed` fixes the jitter (tests).
-    public init(
+    package init(
         base: Duration = .milliseconds(100), cap: Duration = .seconds(5), seed: UInt64 = .random(in: 1...UInt64.max)
     ) {
         precondition(base > .zero && cap >= base, "Backoff: need 0 < base ≤ cap")
@@ -22,19 +22,19 @@ public struct Backoff: Sendable {
     }
 
     /// The ceiling of the next wait: min(cap, base · 2^attempts).
-    public var ceiling: Duration {
+    package var ceiling: Duration {
         let doublings = min(attempts, 40)
         let scaled = base * Double(UInt64(1) << UInt64(doublings))
         return min(cap, scaled)
     }
 
     /// Records a failure and returns how long to wait before the next attempt.
-    public mutating func nextDelay() -> Duration {
+    package mutating func nextDelay() -> Duration {
         let limit = ceiling
         attempts += 1
         return limit * Double.random(in: 0..<1, using: &generator)
     }
 
     /// Forgets past failures after a success.
-    public mutating func reset() { attempts = 0 }
+    package mutating func reset() { attempts = 0 }
 }

@@ -7,7 +7,7 @@ extension Connection {
     /// `COMMIT` throws, the error is rethrown after a `ROLLBACK` on a connection still open; a connection that is
     /// gone or missed its deadline (``PostgresError/needsReconnect``) is not rolled back (the server ends its
     /// transaction), and one whose `ROLLBACK` fails is closed, since its transaction state is then unknown.
-    public func transaction<Result>(_ body: (Connection) throws(PostgresError) -> Result) throws(PostgresError)
+    package func transaction<Result>(_ body: (Connection) throws(PostgresError) -> Result) throws(PostgresError)
         -> Result
     {
         do throws(PostgresError) {

@@ -10,17 +10,17 @@ internal import CLibPQ
 /// ``ConnectionSettings/statementDeadline``; past it the statement is cancelled (`PQcancel`) and the connection
 /// closed, so a frozen server surfaces as ``PostgresError/Kind/deadlineExceeded`` within the deadline instead of a
 /// hang. A broken connection is recognised by `PQstatus`, never by SQLSTATE.
-public final class Connection {
+package final class Connection {
     private var handle: OpaquePointer?
     /// The settings this connection was opened with.
-    public let settings: ConnectionSettings
+    package let settings: ConnectionSettings
     /// The server process serving this connection.
-    public let backendPID: Int32
+    package let backendPID: Int32
     /// Where the connection goes, without any password: `user@host:port/database`.
-    public let target: String
+    package let target: String
 
     /// Connects now (blocking up to the connect timeout).
-    public init(_ settings: ConnectionSettings) throws(PostgresError) {
+    package init(_ settings: ConnectionSettings) throws(PostgresError) {
         self.settings = settings
         let connection = try Self.open(settings)
         handle = connection
@@ -39,16 +39,16 @@ public final class Connection {
     deinit { close() }
 
     /// Whether the connection is open and healthy as far as libpq knows.
-    public var isOpen: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+    package var isOpen: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
     /// Closes the connection; later statements fail with ``PostgresError/Kind/connectionLost``.
-    public func close() {
+    package func close() {
         if let handle { PQfinish(handle) }
         handle = nil
     }
 
     /// `name` quoted as an identifier by `PQescapeIdentifier`, in the connection's encoding.
-    public func quote(identifier name: String) throws(PostgresError) -> String {
+    package func quote(identifier name: String) throws(PostgresError) -> String {
         let connection = try open()
         guard !name.isEmpty, !name.utf8.contains(0) else {
             throw PostgresError(.configuration, message: "an empty name or one with a NUL byte cannot be an identifier")
@@ -62,14 +62,14 @@ public final class Connection {
     }
 
     /// The statement's text with every identifier quoted.
-    public func render(_ query: Query) throws(PostgresError) -> String {
+    package func render(_ query: Query) throws(PostgresError) -> String {
         try query.text(quotingWith: { (name: String) throws(PostgresError) -> String in try quote(identifier: name) })
     }
 
     /// Runs `query` and returns its rows, in binary format when `binary` is set (for the typed accessors of
     /// ``QueryResult``), in text format otherwise.
     @discardableResult
-    public func execute(_ query: Query, binary: Bool = false) throws(PostgresError) -> QueryResult {
+    package func execute(_ query: Query, binary: Bool = false) throws(PostgresError) -> QueryResult {
         let deadline = Deadline(after: settings.statementDeadline)
         try send(query, binary: binary, deadline: deadline)
         switch try collect(deadline: deadline) {
@@ -87,7 +87,7 @@ public final class Connection {
 
     /// Runs `script`, which may hold several statements and no parameters, with the simple query protocol
     /// (migration files).
-    public func executeScript(_ script: String) throws(PostgresError) {
+    package func executeScript(_ script: String) throws(PostgresError) {
         let connection = try open()
         let deadline = Deadline(after: settings.statementDeadline)
         guard PQsendQuery(connection, script) == 1 else { throw failure(connection, doing: "sending a script") }
@@ -99,7 +99,7 @@ public final class Connection {
 
     /// Runs `statement` (a `COPY … FROM STDIN`), streams `data` to it, and returns the rows copied.
     @discardableResult
-    public func copyIn(_ statement: Query, data: [UInt8]) throws(PostgresError) -> Int {
+    package func copyIn(_ statement: Query, data: [UInt8]) throws(PostgresError) -> Int {
         let deadline = Deadline(after: settings.statementDeadline)
         try send(statement, binary: false, deadline: deadline)
         guard case .copyIn = try collect(deadline: deadline) else {
@@ -130,17 +130,17 @@ public final class Connection {
     }
 
     /// A notification received on a channel this connection listens to.
-    public struct Notification: Sendable, Equatable {
+    package struct Notification: Sendable, Equatable {
         /// The channel.
-        public let channel: String
+        package let channel: String
         /// The payload (empty when none was sent).
-        public let payload: String
+        package let payload: String
         /// The server process that sent it.
-        public let senderPID: Int32
+        package let senderPID: Int32
     }
 
     /// Waits up to `timeout` for notifications (after `LISTEN`), and returns those that arrived; empty on timeout.
-    public func notifications(waitingUpTo timeout: Duration) throws(PostgresError) -> [Notification] {
+    package func notifications(waitingUpTo timeout: Duration) throws(PostgresError) -> [Notification] {
         let connection = try open()
         guard PQconsumeInput(connection) == 1 else { throw failure(connection, doing: "reading notifications") }
         var received = drainNotifications(connection)

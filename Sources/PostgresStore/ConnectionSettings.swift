@@ -1,23 +1,23 @@
 /// How to reach PostgreSQL and how long to wait for it.
-public struct ConnectionSettings: Sendable {
+package struct ConnectionSettings: Sendable {
     /// A libpq conninfo string (`host=/run/postgresql dbname=metrics`) or URI (`postgresql://…`). Empty means
     /// libpq's own defaults: the `PG*` environment variables and the service file. Put passwords in a pgpass file,
     /// never here: this string may show up in process listings.
-    public var conninfo: String
+    package var conninfo: String
     /// `application_name`, which names our sessions in `pg_stat_activity`; the conninfo's own wins.
-    public var applicationName: String
+    package var applicationName: String
     /// libpq's `connect_timeout` in seconds; the conninfo's own wins.
-    public var connectTimeoutSeconds: Int
+    package var connectTimeoutSeconds: Int
     /// The client-side deadline of every statement: past it the statement is cancelled and the connection
     /// closed, which catches a frozen server that keepalives never notice.
-    public var statementDeadline: Duration
+    package var statementDeadline: Duration
     /// The server-side `statement_timeout` (SQLSTATE 57014 when exceeded); nil leaves the server's setting.
-    public var statementTimeout: Duration?
+    package var statementTimeout: Duration?
     /// The server-side `lock_timeout` (SQLSTATE 55P03 when exceeded); nil leaves the server's setting.
-    public var lockTimeout: Duration?
+    package var lockTimeout: Duration?
 
     /// Settings with the given conninfo and the defaults: deadline 10 s, statement_timeout 8 s, lock_timeout 2 s.
-    public init(
+    package init(
         conninfo: String = "", applicationName: String = "vaewatch", connectTimeoutSeconds: Int = 10,
         statementDeadline: Duration = .seconds(10), statementTimeout: Duration? = .seconds(8),
         lockTimeout: Duration? = .seconds(2)

@@ -1,15 +1,15 @@
 /// One numbered file of `sql/`, embedded in the binary so that an installed `vaewatch init-db` needs no files.
-public struct Migration: Sendable {
+package struct Migration: Sendable {
     /// The number in the file name; files apply in this order, each once.
-    public let version: Int
+    package let version: Int
     /// The file name, for example `001_scores.sql`.
-    public let name: String
+    package let name: String
     /// The file's SQL. Each file holds its own `BEGIN … COMMIT` and records itself in `schema_migrations`, so
     /// `psql -f` applies it the same way.
-    public let sql: String
+    package let sql: String
 
     /// Every migration, in order. A test checks that this list names every numbered file in `sql/`.
-    public static let all: [Migration] = [
+    package static let all: [Migration] = [
         Migration(version: 1, name: "001_scores.sql", bytes: PackageResources._01_scores_sql),
         Migration(version: 2, name: "002_queue.sql", bytes: PackageResources._02_queue_sql),
         Migration(version: 3, name: "003_state.sql", bytes: PackageResources._03_state_sql),
@@ -18,7 +18,7 @@ public struct Migration: Sendable {
     ]
 
     /// `sql/roles.sql`: the least-privilege role for the daemon, applied by hand (it needs role-creation rights).
-    public static let rolesScript = String(decoding: PackageResources.roles_sql, as: UTF8.self)
+    package static let rolesScript = String(decoding: PackageResources.roles_sql, as: UTF8.self)
 
     private init(version: Int, name: String, bytes: [UInt8]) {
         self.version = version
@@ -29,10 +29,10 @@ public struct Migration: Sendable {
 
 /// Applies the migrations a database lacks, each once, under an advisory lock so that two `init-db` runs at once
 /// do not race.
-public enum Migrator {
+package enum Migrator {
     /// Applies what is missing and returns the migrations applied now (empty when the schema was current).
     /// Throws when the database has a newer schema than this binary knows.
-    public static func apply(on connection: Connection) throws(PostgresError) -> [Migration] {
+    package static func apply(on connection: Connection) throws(PostgresError) -> [Migration] {
         try connection.execute("SELECT pg_advisory_lock(hashtext('vaewatch:migrations'))")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(hashtext('vaewatch:migrations'))") }
         let applied = try appliedVersions(on: connection)
@@ -58,7 +58,7 @@ public enum Migrator {
     }
 
     /// The versions recorded in `vaewatch.schema_migrations`; empty when the table does not exist yet.
-    public static func appliedVersions(on connection: Connection) throws(PostgresError) -> Set<Int> {
+    package static func appliedVersions(on connection: Connection) throws(PostgresError) -> Set<Int> {
         let exists = try connection.execute("SELECT to_regclass('vaewatch.schema_migrations') IS NOT NULL")
         guard exists.text(0, 0) == "t" else { return [] }
         let rows = try connection.execute("SELECT version FROM vaewatch.schema_migrations")

@@ -1,27 +1,27 @@
 /// A model version stored in `vaewatch.models`.
-public struct StoredModel: Sendable, Equatable {
+package struct StoredModel: Sendable, Equatable {
     /// The source the model scores.
-    public let source: String
+    package let source: String
     /// The model's version.
-    public let version: Int
+    package let version: Int
     /// When it was saved, as the server prints it (ISO 8601 in UTC).
-    public let createdAt: String
+    package let createdAt: String
     /// The model file's bytes; empty in ``ModelRegistry/list(source:on:)``, which does not fetch them.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// The size of the model file.
-    public let size: Int
+    package let size: Int
     /// The checksum the file carries, as `vaewatch inspect` prints it.
-    public let checksum: String
+    package let checksum: String
     /// The training summary, as JSON.
-    public let metrics: String
+    package let metrics: String
     /// Whether the version may be loaded.
-    public let active: Bool
+    package let active: Bool
 }
 
 /// The model registry: every model version as a row, so that a restart (or another daemon) can load the newest.
-public enum ModelRegistry {
+package enum ModelRegistry {
     /// Saves `bytes` as `version` of `source`'s model (replacing a row with the same version).
-    public static func save(
+    package static func save(
         source: String, version: Int, bytes: [UInt8], checksum: String, metrics: String, active: Bool = true,
         on connection: Connection
     ) throws(PostgresError) {
@@ -38,7 +38,7 @@ public enum ModelRegistry {
 
     /// The version a model pushed for `source` is stored as: its own `version`, or one past the newest stored
     /// version when that is higher, so that a push never replaces a stored model.
-    public static func pushVersion(source: String, modelVersion version: Int, on connection: Connection)
+    package static func pushVersion(source: String, modelVersion version: Int, on connection: Connection)
         throws(PostgresError) -> Int
     {
         let rows = try connection.execute(
@@ -48,7 +48,7 @@ public enum ModelRegistry {
 
     /// Stores `bytes` as a new `version` of `source`'s model; a version that is already stored (another push or a
     /// daemon's retrain got there first) is refused with a unique violation, never replaced.
-    public static func insert(
+    package static func insert(
         source: String, version: Int, bytes: [UInt8], checksum: String, metrics: String, on connection: Connection
     ) throws(PostgresError) {
         try connection.execute(
@@ -60,7 +60,7 @@ public enum ModelRegistry {
     }
 
     /// The newest active version of `source`'s model, with its bytes; nil when there is none.
-    public static func newestActive(source: String, on connection: Connection) throws(PostgresError) -> StoredModel? {
+    package static func newestActive(source: String, on connection: Connection) throws(PostgresError) -> StoredModel? {
         let rows = try connection.execute(
             """
             SELECT source, version, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), bytes,
@@ -72,7 +72,7 @@ public enum ModelRegistry {
     }
 
     /// Every version of `source`'s model, newest first, without their bytes.
-    public static func list(source: String, on connection: Connection) throws(PostgresError) -> [StoredModel] {
+    package static func list(source: String, on connection: Connection) throws(PostgresError) -> [StoredModel] {
         let rows = try connection.execute(
             """
             SELECT source, version, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), NULL::bytea,
@@ -84,7 +84,7 @@ public enum ModelRegistry {
     }
 
     /// Marks a version active or not (an operator retiring a bad model).
-    public static func setActive(_ active: Bool, source: String, version: Int, on connection: Connection)
+    package static func setActive(_ active: Bool, source: String, version: Int, on connection: Connection)
         throws(PostgresError) -> Bool
     {
         let result = try connection.execute(

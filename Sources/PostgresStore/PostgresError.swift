@@ -1,42 +1,42 @@
 /// A five-character SQLSTATE code from the server, matched by class (its first two characters).
-public struct SQLState: Hashable, Sendable, CustomStringConvertible {
+package struct SQLState: Hashable, Sendable, CustomStringConvertible {
     /// The code, for example `23505`.
-    public let code: String
+    package let code: String
 
     /// Wraps `code`.
-    public init(_ code: String) { self.code = code }
+    package init(_ code: String) { self.code = code }
 
     /// The class: the first two characters, for example `23` (integrity constraint violation).
-    public var errorClass: String { String(code.prefix(2)) }
+    package var errorClass: String { String(code.prefix(2)) }
 
     /// The code itself.
-    public var description: String { code }
+    package var description: String { code }
 
     /// A fault in one row's data (class 22, data exception; class 23, integrity constraint violation): the
     /// statement would succeed without that row, so a batch is bisected to find it.
-    public var isRowData: Bool { errorClass == "22" || errorClass == "23" }
+    package var isRowData: Bool { errorClass == "22" || errorClass == "23" }
 
     /// A transient conflict worth retrying on the same connection: serialization failure or deadlock
     /// (class 40), lock not available (55P03), statement timeout or cancel (57014).
-    public var isTransient: Bool { errorClass == "40" || code == "55P03" || code == "57014" }
+    package var isTransient: Bool { errorClass == "40" || code == "55P03" || code == "57014" }
 
     /// The server is shutting down or refusing for now (class 57 other than 57014, class 53: resources).
-    public var isServerUnavailable: Bool { (errorClass == "57" && code != "57014") || errorClass == "53" }
+    package var isServerUnavailable: Bool { (errorClass == "57" && code != "57014") || errorClass == "53" }
 
     /// Bad credentials or authorization (class 28).
-    public var isAuthorization: Bool { errorClass == "28" }
+    package var isAuthorization: Bool { errorClass == "28" }
 
     /// The role lacks a privilege on a table, schema or function (42501).
-    public var isInsufficientPrivilege: Bool { code == "42501" }
+    package var isInsufficientPrivilege: Bool { code == "42501" }
 
     /// An object or column named in the configuration does not exist (42P01, 42703, 3F000).
-    public var isUndefinedObject: Bool { code == "42P01" || code == "42703" || code == "3F000" }
+    package var isUndefinedObject: Bool { code == "42P01" || code == "42703" || code == "3F000" }
 }
 
 /// A failure talking to PostgreSQL. Messages carry the server's reason, never parameter values or passwords.
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
+package struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure, which decides what the caller does next.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// Could not connect (server down, bad password, TLS failure): retry later with backoff.
         case connectFailed
         /// The connection broke (`PQstatus` is `CONNECTION_BAD`): reconnect and redo the transaction.
@@ -52,17 +52,17 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     /// What kind of failure.
-    public let kind: Kind
+    package let kind: Kind
     /// The server's SQLSTATE, for ``Kind/statement`` errors.
-    public let sqlState: SQLState?
+    package let sqlState: SQLState?
     /// What happened, in one line: libpq's or the server's primary message, with what we were doing.
-    public let message: String
+    package let message: String
     /// The server's DETAIL and HINT, when it sent them. DETAIL may quote row values; it is not part of
     /// ``description``.
-    public let detail: String?
+    package let detail: String?
 
     /// Builds an error.
-    public init(_ kind: Kind, sqlState: SQLState? = nil, message: String, detail: String? = nil) {
+    package init(_ kind: Kind, sqlState: SQLState? = nil, message: String, detail: String? = nil) {
         self.kind = kind
         self.sqlState = sqlState
         self.message = message
@@ -70,11 +70,11 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The connection is gone (lost, or closed after a missed deadline): reconnect, then redo the work.
-    public var needsReconnect: Bool { kind == .connectionLost || kind == .deadlineExceeded || kind == .connectFailed }
+    package var needsReconnect: Bool { kind == .connectionLost || kind == .deadlineExceeded || kind == .connectFailed }
 
     /// The message and the SQLSTATE, for logs and dead letters. The server's DETAIL stays out (it is in
     /// ``detail``): it echoes row values, such as the failing row of a CHECK violation.
-    public var description: String {
+    package var description: String {
         var text = message
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         return text

@@ -1,6 +1,6 @@
 /// Where records come from: a claim inside a transaction, and a position advanced in the same transaction as the
 /// verdicts. Confined to the thread of the pipeline that owns it.
-public protocol PostgresSource: AnyObject {
+package protocol PostgresSource: AnyObject {
     /// The checked source table.
     var table: ResolvedSource { get }
 
@@ -18,7 +18,7 @@ public protocol PostgresSource: AnyObject {
 }
 
 /// How a source finds new rows.
-public enum SourceMode: String, Sendable, CaseIterable {
+package enum SourceMode: String, Sendable, CaseIterable {
     /// A trigger enqueues new keys; any number of daemons share the table (`FOR UPDATE SKIP LOCKED`).
     case queue
     /// No trigger: page through the table by key, below the snapshot's xmin; one daemon per source.

@@ -4,7 +4,7 @@
 /// ```swift
 /// let query: Query = "SELECT \(identifier: column) FROM \(identifier: table) WHERE id > \(.integer(last))"
 /// ```
-public struct Query: Sendable, ExpressibleByStringInterpolation {
+package struct Query: Sendable, ExpressibleByStringInterpolation {
     /// One piece of the statement's text.
     enum Part: Sendable {
         case sql(String)
@@ -14,19 +14,19 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
 
     private(set) var parts: [Part] = []
     /// The parameters, in `$n` order.
-    public private(set) var parameters: [QueryValue] = []
+    package private(set) var parameters: [QueryValue] = []
 
     /// A statement with no parameters.
-    public init(stringLiteral value: String) { parts = [.sql(value)] }
+    package init(stringLiteral value: String) { parts = [.sql(value)] }
 
     /// A statement built by interpolation.
-    public init(stringInterpolation: Interpolation) {
+    package init(stringInterpolation: Interpolation) {
         parts = stringInterpolation.parts
         parameters = stringInterpolation.parameters
     }
 
     /// Appends `other`, renumbering its parameters after this statement's.
-    public static func + (lhs: Query, rhs: Query) -> Query {
+    package static func + (lhs: Query, rhs: Query) -> Query {
         var joined = lhs
         let offset = lhs.parameters.count
         for part in rhs.parts {
@@ -41,7 +41,7 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
     }
 
     /// Joins `queries` with `separator` between them.
-    public static func joined(_ queries: [Query], separator: String) -> Query {
+    package static func joined(_ queries: [Query], separator: String) -> Query {
         guard var result = queries.first else { return "" }
         for query in queries.dropFirst() { result = result + Query(stringLiteral: separator) + query }
         return result
@@ -61,31 +61,31 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
     }
 
     /// Collects literal SQL, parameters and identifiers.
-    public struct Interpolation: StringInterpolationProtocol {
+    package struct Interpolation: StringInterpolationProtocol {
         var parts: [Part] = []
         var parameters: [QueryValue] = []
 
         /// Reserves nothing; parts are few.
-        public init(literalCapacity: Int, interpolationCount: Int) {}
+        package init(literalCapacity: Int, interpolationCount: Int) {}
 
         /// Literal SQL text.
-        public mutating func appendLiteral(_ literal: String) {
+        package mutating func appendLiteral(_ literal: String) {
             if !literal.isEmpty { parts.append(.sql(literal)) }
         }
 
         /// A parameter: becomes `$n`.
-        public mutating func appendInterpolation(_ value: QueryValue) {
+        package mutating func appendInterpolation(_ value: QueryValue) {
             parameters.append(value)
             parts.append(.parameter(parameters.count - 1))
         }
 
         /// An identifier (a table, column or schema name), quoted by `PQescapeIdentifier`.
-        public mutating func appendInterpolation(identifier: String) {
+        package mutating func appendInterpolation(identifier: String) {
             parts.append(.identifier(identifier))
         }
 
         /// A qualified name (`schema.table`), each part quoted.
-        public mutating func appendInterpolation(_ name: QualifiedName) {
+        package mutating func appendInterpolation(_ name: QualifiedName) {
             if let schema = name.schema {
                 parts.append(.identifier(schema))
                 parts.append(.sql("."))
@@ -94,7 +94,7 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
         }
 
         /// Another query, spliced in with its parameters renumbered.
-        public mutating func appendInterpolation(_ query: Query) {
+        package mutating func appendInterpolation(_ query: Query) {
             let offset = parameters.count
             for part in query.parts {
                 if case .parameter(let index) = part {
@@ -109,21 +109,21 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
 }
 
 /// A table name with an optional schema, as given in configuration (`metrics` or `public.metrics`).
-public struct QualifiedName: Sendable, Hashable, CustomStringConvertible {
+package struct QualifiedName: Sendable, Hashable, CustomStringConvertible {
     /// The schema, when given.
-    public let schema: String?
+    package let schema: String?
     /// The table.
-    public let name: String
+    package let name: String
 
     /// A name with an explicit schema.
-    public init(schema: String?, name: String) {
+    package init(schema: String?, name: String) {
         self.schema = schema
         self.name = name
     }
 
     /// Parses `schema.table` or `table`. The split is at the first dot; a name containing dots needs the
     /// explicit initializer.
-    public init(parsing text: String) {
+    package init(parsing text: String) {
         if let dot = text.firstIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex {
             schema = String(text[..<dot])
             name = String(text[text.index(after: dot)...])
@@ -134,5 +134,5 @@ public struct QualifiedName: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `schema.table` or `table`, unquoted, as the user wrote it.
-    public var description: String { schema.map { $0 + "." + name } ?? name }
+    package var description: String { schema.map { $0 + "." + name } ?? name }
 }

@@ -2,12 +2,12 @@ internal import CLibPQ
 
 /// The rows of a finished statement. Values are read in the format the statement asked for: text, or binary for
 /// the typed accessors (``double(_:_:)``, ``integer(_:_:)``).
-public final class QueryResult {
+package final class QueryResult {
     private let result: OpaquePointer
     /// Rows returned.
-    public let rowCount: Int
+    package let rowCount: Int
     /// Columns per row.
-    public let columnCount: Int
+    package let columnCount: Int
 
     init(_ result: OpaquePointer) {
         self.result = result
@@ -18,17 +18,17 @@ public final class QueryResult {
     deinit { PQclear(result) }
 
     /// Rows the command affected (INSERT, UPDATE, DELETE, COPY), from its command tag; 0 when it has none.
-    public var affectedRows: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
+    package var affectedRows: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
 
     /// The command tag, for example `INSERT 0 5` or `COMMIT` (`ROLLBACK` when a COMMIT found the transaction
     /// failed).
-    public var commandTag: String { String(cString: PQcmdStatus(result)) }
+    package var commandTag: String { String(cString: PQcmdStatus(result)) }
 
     /// Whether the value at (`row`, `column`) is NULL.
-    public func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) == 1 }
+    package func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) == 1 }
 
     /// The raw bytes of the value at (`row`, `column`); empty for NULL.
-    public func bytes(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
+    package func bytes(_ row: Int, _ column: Int) -> UnsafeRawBufferPointer {
         let length = Int(PQgetlength(result, Int32(row), Int32(column)))
         guard let start = PQgetvalue(result, Int32(row), Int32(column)) else {
             return UnsafeRawBufferPointer(start: nil, count: 0)
@@ -37,12 +37,12 @@ public final class QueryResult {
     }
 
     /// The value at (`row`, `column`) as text (text format, or a binary `text` column); nil for NULL.
-    public func text(_ row: Int, _ column: Int) -> String? {
+    package func text(_ row: Int, _ column: Int) -> String? {
         isNull(row, column) ? nil : String(decoding: bytes(row, column), as: UTF8.self)
     }
 
     /// A binary-format `float8` value; nil for NULL.
-    public func double(_ row: Int, _ column: Int) -> Double? {
+    package func double(_ row: Int, _ column: Int) -> Double? {
         guard !isNull(row, column) else { return nil }
         let raw = bytes(row, column)
         precondition(raw.count == 8, "QueryResult.double: column \(column) is not a binary float8")
@@ -50,7 +50,7 @@ public final class QueryResult {
     }
 
     /// A binary-format `int8`, `int4` or `int2` value; nil for NULL.
-    public func integer(_ row: Int, _ column: Int) -> Int64? {
+    package func integer(_ row: Int, _ column: Int) -> Int64? {
         guard !isNull(row, column) else { return nil }
         let raw = bytes(row, column)
         switch raw.count {
@@ -62,10 +62,10 @@ public final class QueryResult {
     }
 
     /// A binary-format `bool` value; nil for NULL.
-    public func bool(_ row: Int, _ column: Int) -> Bool? {
+    package func bool(_ row: Int, _ column: Int) -> Bool? {
         isNull(row, column) ? nil : bytes(row, column).first == 1
     }
 
     /// The column's name.
-    public func columnName(_ column: Int) -> String { String(cString: PQfname(result, Int32(column))) }
+    package func columnName(_ column: Int) -> String { String(cString: PQfname(result, Int32(column))) }
 }

@@ -1,5 +1,5 @@
 /// A value sent as a statement parameter (`$n`): it travels beside the SQL text and is never spliced into it.
-public enum QueryValue: Sendable, Equatable {
+package enum QueryValue: Sendable, Equatable {
     /// SQL NULL.
     case null
     /// Text, sent in text format.

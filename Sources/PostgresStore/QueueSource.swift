@@ -1,15 +1,15 @@
 /// Queue mode: claims keys that the trigger enqueued with `FOR UPDATE SKIP LOCKED`, fetches their features by
 /// joining the source table, and deletes the claimed queue rows in the transaction that writes their verdicts. A
 /// crash before COMMIT undoes the claim, so the keys are scored again, once.
-public final class QueueSource: PostgresSource {
+package final class QueueSource: PostgresSource {
     /// The checked source table.
-    public let table: ResolvedSource
+    package let table: ResolvedSource
 
     /// A queue source over `table`.
-    public init(table: ResolvedSource) { self.table = table }
+    package init(table: ResolvedSource) { self.table = table }
 
     /// Checks that the table has the trigger (``SourceSetup/check(_:servedIn:on:)``); the queue holds the position.
-    public func prepare(_ connection: Connection) throws(PostgresError) {
+    package func prepare(_ connection: Connection) throws(PostgresError) {
         try SourceSetup.check(table, servedIn: .queue, on: connection)
     }
 
@@ -22,7 +22,7 @@ public final class QueueSource: PostgresSource {
     /// letters. A key that does not even read as the key's type (queued before migration 004 in a session with
     /// another DateStyle) fails the claim with a data exception; the next claim, after the pipeline's rollback,
     /// checks every key first (``safeClaim``) so that such a key becomes a dead letter instead of stalling the queue.
-    public func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
+    package func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
         let checked = safeClaim
         let readable: Query =
             checked ? "vaewatch.key_reads_as(source_id, \(.text(table.keyType))::regtype)" : "true"
@@ -65,14 +65,14 @@ public final class QueueSource: PostgresSource {
     }
 
     /// Nothing to do: the claim deleted the queue rows, in the same transaction.
-    public func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {}
+    package func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {}
 
     /// Nothing to remember: the queue holds the position.
-    public func committed(_ batch: SourceBatch) {}
+    package func committed(_ batch: SourceBatch) {}
 
     /// Installs (or replaces) the trigger `vaewatch_enqueue` on the table, which enqueues the key of every
     /// inserted row and notifies channel `vaewatch` with the source's name.
-    public static func installTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) {
+    package static func installTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) {
         try connection.execute(
             """
             SELECT vaewatch.install_trigger(\(.text(table.oid))::oid::regclass, \(.text(table.key)), \
@@ -82,13 +82,13 @@ public final class QueueSource: PostgresSource {
 
     /// Removes the trigger, if the table has it, and the source's queued keys (the source moves to watermark
     /// mode).
-    public static func removeTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) {
+    package static func removeTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) {
         try connection.execute("SELECT vaewatch.remove_trigger(\(.text(table.oid))::oid::regclass)")
         try connection.execute("DELETE FROM vaewatch.queue WHERE source = \(.text(table.name))")
     }
 
     /// Whether the table has the trigger.
-    public static func hasTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) -> Bool {
+    package static func hasTrigger(_ table: ResolvedSource, on connection: Connection) throws(PostgresError) -> Bool {
         let result = try connection.execute(
             """
             SELECT count(*) FROM pg_catalog.pg_trigger
@@ -99,7 +99,7 @@ public final class QueueSource: PostgresSource {
 
     /// Enqueues every existing row of the table (`vaewatch backfill`), or those with a key above `after`; returns
     /// how many were enqueued.
-    public static func backfill(_ table: ResolvedSource, after: String?, on connection: Connection)
+    package static func backfill(_ table: ResolvedSource, after: String?, on connection: Connection)
         throws(PostgresError)
         -> Int
     {

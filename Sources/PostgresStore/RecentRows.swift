@@ -2,11 +2,11 @@ import Detector
 
 /// Reads a source table's most recent rows for warm-up training, without claiming them: they are scored later
 /// like every other row.
-public enum RecentRows {
+package enum RecentRows {
     /// The `limit` rows with the largest keys, oldest first, as records; rows with a value that is not finite are left
     /// out, as they cannot be trained on, but count in `rowsRead` (a table of `limit` rows has enough history even
     /// when one of them is a dead letter).
-    public static func read(_ table: ResolvedSource, limit: Int, on connection: Connection) throws(PostgresError)
+    package static func read(_ table: ResolvedSource, limit: Int, on connection: Connection) throws(PostgresError)
         -> (records: RecordBatch, rowsRead: Int)
     {
         let result = try connection.execute(
@@ -22,10 +22,10 @@ public enum RecentRows {
 }
 
 /// Rows of `vaewatch.retrains`: one per retrain attempt, so operators can see when and why the model changed.
-public enum RetrainLog {
+package enum RetrainLog {
     /// Records a retrain of `source` that started at `startedAt` (seconds since 1970) for `reason`, on `records`
     /// window records, from `fromVersion` to `toVersion` (nil when it failed, with the error as `outcome`).
-    public static func record(
+    package static func record(
         source: String, startedAt: Int64, reason: String, records: Int, fromVersion: Int?, toVersion: Int?,
         outcome: String, metrics: String?, on connection: Connection
     ) throws(PostgresError) {

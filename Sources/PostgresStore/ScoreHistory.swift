@@ -1,33 +1,33 @@
 import Detector
 
 /// One verdict of `vaewatch.scores`, read back for a report, and the row it is for.
-public struct ScoreHistoryRow: Sendable, Equatable {
+package struct ScoreHistoryRow: Sendable, Equatable {
     /// The source row's key, as text.
-    public let sourceID: String
+    package let sourceID: String
     /// When it was scored, in seconds since 1970.
-    public let scoredAt: Double
+    package let scoredAt: Double
     /// The time in the source row's time column, in seconds since 1970 (a `timestamp` without time zone read as
     /// UTC), when the history was read with a time column; nil without one, or when the row is gone or its time is
     /// NULL.
-    public let rowTime: Double?
+    package let rowTime: Double?
     /// The verdict (+∞ scores when the database holds `Infinity`; top features of flagged rows only).
-    public let verdict: ScoredRecord
+    package let verdict: ScoredRecord
 }
 
 /// The verdicts of one source, as a report draws them.
-public struct ScoreHistory: Sendable {
+package struct ScoreHistory: Sendable {
     /// The source's name in `vaewatch.scores`.
-    public let source: String
+    package let source: String
     /// The most recent rows, oldest first by (scored_at, source_id).
-    public let rows: [ScoreHistoryRow]
+    package let rows: [ScoreHistoryRow]
     /// The source's rows in all, which is more than ``rows`` holds when the limit cut the oldest away.
-    public let totalRows: Int
+    package let totalRows: Int
 
     /// The most recent `last` verdicts of `source`, oldest first, with the top features of the flagged ones and,
     /// with `timeColumn`, the time of each verdict's row (joined by its key). A source without rows is a
     /// ``PostgresError/Kind/configuration`` error that lists the sources that have rows; a database without
     /// `vaewatch.scores` is one that says to run `vaewatch init-db`.
-    public static func read(
+    package static func read(
         source: String, last: Int, timeColumn: SourceTimeColumn? = nil, on connection: Connection
     ) throws(PostgresError) -> ScoreHistory {
         precondition(last >= 1, "ScoreHistory.read: last must be at least 1, got \(last)")
@@ -95,7 +95,7 @@ public struct ScoreHistory: Sendable {
     }
 
     /// The sources that have verdicts, with their row counts, by name.
-    public static func sources(on connection: Connection) throws(PostgresError) -> [(name: String, rows: Int)] {
+    package static func sources(on connection: Connection) throws(PostgresError) -> [(name: String, rows: Int)] {
         let result = try connection.execute(
             "SELECT source, count(*) FROM vaewatch.scores GROUP BY source ORDER BY source", binary: true)
         return (0..<result.rowCount).map { (result.text($0, 0) ?? "", Int(result.integer($0, 1) ?? 0)) }

@@ -2,29 +2,29 @@ import Compute
 import Detector
 
 /// A row the source could not score, with the reason (it goes to the dead letters, stage `input`).
-public struct RejectedRow: Sendable, Equatable {
+package struct RejectedRow: Sendable, Equatable {
     /// The row's key.
-    public let key: String
+    package let key: String
     /// Why, for example `column cpu: value is not finite (NaN)`.
-    public let reason: String
+    package let reason: String
 }
 
 /// What one claim from a source returned: the records to score, the rows that cannot be scored, and the
 /// position to advance past once their verdicts are written.
-public struct SourceBatch: Sendable {
+package struct SourceBatch: Sendable {
     /// The records to score, keys unique within the batch.
-    public var records: RecordBatch
+    package var records: RecordBatch
     /// Rows with a value that cannot be scored.
-    public var rejected: [RejectedRow]
+    package var rejected: [RejectedRow]
     /// Watermark mode: the largest key paged, stored in the transaction that writes the verdicts.
     var lastKey: String?
     /// Watermark mode: rows read after the watermark (the rest were late rows swept up below it).
     var paged = 0
     /// Rows the claim returned, including duplicates, rejected rows and rows deleted from the source since.
-    public private(set) var claimed: Int
+    package private(set) var claimed: Int
 
     /// Nothing was claimed.
-    public var isEmpty: Bool { claimed == 0 }
+    package var isEmpty: Bool { claimed == 0 }
 
     /// Builds a batch from claimed rows: `keyColumn` holds the key as text, the `width` feature columns start at
     /// `firstFeature` and are binary `float8`. When `absence` names a column, a row whose text there is not NULL has

@@ -1,9 +1,9 @@
 /// `vaewatch init-db` as one step: the migrations, the source's checks, its record in `vaewatch.sources` and the
 /// trigger, all under one advisory lock, so that several runs at once queue up instead of racing on the trigger
 /// (42710, 40P01).
-public enum SourceSetup {
+package enum SourceSetup {
     /// What the trigger step did.
-    public enum TriggerChange: Sendable, Equatable {
+    package enum TriggerChange: Sendable, Equatable {
         /// Queue mode: the trigger is installed (or reinstalled).
         case installed
         /// Watermark mode: the trigger was there and is gone, with the source's queued keys.
@@ -13,13 +13,13 @@ public enum SourceSetup {
     }
 
     /// What a set-up did.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// The migrations applied now (empty when the schema was current).
-        public let applied: [Migration]
+        package let applied: [Migration]
         /// The checked source table.
-        public let table: ResolvedSource
+        package let table: ResolvedSource
         /// What happened to the trigger.
-        public let trigger: TriggerChange
+        package let trigger: TriggerChange
     }
 
     /// The advisory lock every `init-db` takes for its whole run.
@@ -28,7 +28,7 @@ public enum SourceSetup {
     /// Applies the migrations the database lacks, checks `source`, records it in `vaewatch.sources` and installs
     /// (queue mode) or removes (watermark mode) the trigger. A source already set up with another table, key or
     /// other columns is refused with what is set up now, unless `reconfigure` (which also drops its queued keys).
-    public static func run(_ source: SourceTable, mode: SourceMode, reconfigure: Bool, on connection: Connection)
+    package static func run(_ source: SourceTable, mode: SourceMode, reconfigure: Bool, on connection: Connection)
         throws(PostgresError) -> Outcome
     {
         try connection.execute("SELECT pg_advisory_lock(\(lock))")
@@ -51,7 +51,7 @@ public enum SourceSetup {
     }
 
     /// The feature columns `init-db` recorded for the source named `source`; nil when it is not set up.
-    public static func columns(ofSource source: String, on connection: Connection) throws(PostgresError) -> [String]? {
+    package static func columns(ofSource source: String, on connection: Connection) throws(PostgresError) -> [String]? {
         let rows = try connection.execute(
             """
             SELECT c.name FROM vaewatch.sources s
@@ -66,7 +66,7 @@ public enum SourceSetup {
     /// mode without the trigger no new row would ever be scored; in watermark mode with it every insert would queue
     /// a key that nothing takes. The error (``PostgresError/Kind/configuration``) names both modes and the two ways
     /// out.
-    public static func check(_ table: ResolvedSource, servedIn mode: SourceMode, on connection: Connection)
+    package static func check(_ table: ResolvedSource, servedIn mode: SourceMode, on connection: Connection)
         throws(PostgresError)
     {
         let triggered = try QueueSource.hasTrigger(table, on: connection)

@@ -1,16 +1,16 @@
 /// The user's table as configured: its name, key column and feature columns.
-public struct SourceTable: Sendable, Equatable {
+package struct SourceTable: Sendable, Equatable {
     /// The table, optionally schema-qualified.
-    public var table: QualifiedName
+    package var table: QualifiedName
     /// The key column: unique, ordered (watermark mode pages by it), and the `source_id` of every verdict.
-    public var key: String
+    package var key: String
     /// The feature columns, in model order; empty means every numeric column but the key.
-    public var columns: [String]
+    package var columns: [String]
     /// The name verdicts, queue rows and watermarks carry; by default `schema.table`.
-    public var name: String?
+    package var name: String?
 
     /// A source table.
-    public init(table: QualifiedName, key: String, columns: [String] = [], name: String? = nil) {
+    package init(table: QualifiedName, key: String, columns: [String] = [], name: String? = nil) {
         self.table = table
         self.key = key
         self.columns = columns
@@ -20,33 +20,34 @@ public struct SourceTable: Sendable, Equatable {
 
 /// A ``SourceTable`` checked against the catalog: the table exists, the key and every feature column exist, and
 /// every feature column is numeric. The queries built from it quote every name with `PQescapeIdentifier`.
-public struct ResolvedSource: Sendable, Equatable {
+package struct ResolvedSource: Sendable, Equatable {
     /// The table's object id in `pg_class`.
-    public let oid: String
+    package let oid: String
     /// The table's schema, as the catalog has it.
-    public let schema: String
+    package let schema: String
     /// The table's name, as the catalog has it.
-    public let table: String
+    package let table: String
     /// The key column.
-    public let key: String
+    package let key: String
     /// The key column's type, as `format_type` prints it (for example `bigint`); it comes from the catalog, never
     /// from configuration, and casts queue keys back to the key's type so the key's index is used.
-    public let keyType: String
+    package let keyType: String
     /// The feature columns, in model order.
-    public let columns: [String]
+    package let columns: [String]
     /// Which feature columns are `numeric` (their values may not fit a double; see ``featureExpression(_:)``).
-    public let numericColumns: Set<String>
+    package let numericColumns: Set<String>
     /// The source's name in vaewatch's tables.
-    public let name: String
+    package let name: String
 
     /// The table as a qualified name for queries.
-    public var qualified: QualifiedName { QualifiedName(schema: schema, name: table) }
+    package var qualified: QualifiedName { QualifiedName(schema: schema, name: table) }
 
     /// Types a feature column may have.
     static let featureTypes: Set<String> = ["smallint", "integer", "bigint", "real", "double precision", "numeric"]
 
     /// Looks `source` up in the catalog and checks it; the errors say what is wrong and what to do.
-    public static func resolve(_ source: SourceTable, on connection: Connection) throws(PostgresError) -> ResolvedSource
+    package static func resolve(_ source: SourceTable, on connection: Connection) throws(PostgresError)
+        -> ResolvedSource
     {
         let schemaValue: QueryValue = source.table.schema.map { .text($0) } ?? .null
         let found = try connection.execute(

@@ -1,15 +1,15 @@
 /// A date/time column of a source's table, checked against the catalog, with what joins each verdict to its row:
 /// the table and key column that `init-db` recorded in `vaewatch.sources`, and the key's type (a verdict's
 /// `source_id` is the key as text; cast back to the key's type, the key's index finds the row).
-public struct SourceTimeColumn: Sendable, Equatable {
+package struct SourceTimeColumn: Sendable, Equatable {
     /// The source table.
-    public let table: QualifiedName
+    package let table: QualifiedName
     /// The key column.
-    public let key: String
+    package let key: String
     /// The key column's type, as `format_type` prints it; it comes from the catalog, never from the user.
-    public let keyType: String
+    package let keyType: String
     /// The time column.
-    public let column: String
+    package let column: String
 
     /// The types a time column may have (`pg_type.typname`): points in time, which a report draws as UTC.
     static let timeTypes = ["timestamptz", "timestamp", "date"]
@@ -20,7 +20,7 @@ public struct SourceTimeColumn: Sendable, Equatable {
     /// Looks up column `column` of the table that `init-db` set up for `source`. A source that is not in
     /// `vaewatch.sources`, a table that is gone, and a column that is missing or not a `timestamptz`, `timestamp` or
     /// `date` are ``PostgresError/Kind/configuration`` errors; the last two name the table's date/time columns.
-    public static func resolve(source: String, column: String, on connection: Connection) throws(PostgresError)
+    package static func resolve(source: String, column: String, on connection: Connection) throws(PostgresError)
         -> SourceTimeColumn
     {
         let setUp = try connection.execute(

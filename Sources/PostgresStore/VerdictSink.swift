@@ -7,17 +7,17 @@ import Detector
 /// `INSERT … ON CONFLICT` into the scores, bisected under savepoints until the refused rows are found; they go to
 /// `vaewatch.dead_letters` with the reason, and the rest of the batch commits. The primary key (source,
 /// source_id) makes a replay after a crash harmless.
-public final class VerdictSink {
+package final class VerdictSink {
     /// The source name the verdicts carry.
-    public let source: String
+    package let source: String
     /// Whether each verdict's latent mean μ goes into `vaewatch.scores.latent` (`005_latent.sql`).
-    public let storesLatentMean: Bool
+    package let storesLatentMean: Bool
     private var fragmentNames: [String] = []
     private var fragments: [[UInt8]] = []
 
     /// A sink for verdicts of `source`; with `storesLatentMean`, the verdicts must carry their latent means
     /// (``Verdicts/latentMean``).
-    public init(source: String, storesLatentMean: Bool = false) {
+    package init(source: String, storesLatentMean: Bool = false) {
         self.source = source
         self.storesLatentMean = storesLatentMean
     }
@@ -30,7 +30,7 @@ public final class VerdictSink {
 
     /// Creates the session's temporary staging table; call after every connect. With ``storesLatentMean``, first
     /// makes sure `vaewatch.scores` has the column (``PostgresError/Kind/configuration`` otherwise).
-    public func prepare(_ connection: Connection) throws(PostgresError) {
+    package func prepare(_ connection: Connection) throws(PostgresError) {
         if storesLatentMean {
             let found = try connection.execute(
                 """
@@ -54,19 +54,19 @@ public final class VerdictSink {
     }
 
     /// What a write did.
-    public struct Report: Sendable, Equatable {
+    package struct Report: Sendable, Equatable {
         /// Verdicts written (inserted or replacing an earlier verdict of the same row).
-        public var written = 0
+        package var written = 0
         /// Verdicts the database refused, with its reason; they are in the dead letters (stage `sink`).
-        public var refused: [RejectedRow] = []
+        package var refused: [RejectedRow] = []
         /// Rows the source could not score, with the reason; they are in the dead letters (stage `input`).
-        public var unscorable: [RejectedRow] = []
+        package var unscorable: [RejectedRow] = []
     }
 
     /// Writes `verdicts` (row i for `keys[i]`) and dead-letters `rejected`, inside the open transaction. Call it
     /// once per transaction: the staging table empties at COMMIT (`ON COMMIT DELETE ROWS`), which truncates in
     /// place instead of churning the catalog as a `TRUNCATE` per batch would.
-    public func write(_ connection: Connection, keys: [String], verdicts: Verdicts, rejected: [RejectedRow])
+    package func write(_ connection: Connection, keys: [String], verdicts: Verdicts, rejected: [RejectedRow])
         throws(PostgresError) -> Report
     {
         precondition(keys.count == verdicts.count, "VerdictSink: \(keys.count) keys for \(verdicts.count) verdicts")

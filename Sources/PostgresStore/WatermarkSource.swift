@@ -18,9 +18,9 @@
 /// This relies on keys being drawn when the row is written and growing with time (a sequence default, an identity
 /// column, an insertion timestamp): a transaction that starts after a key was read takes a larger key. Keys
 /// drawn long before the INSERT (an ORM's prefetched id block) break that; use queue mode for such tables.
-public final class WatermarkSource: PostgresSource {
+package final class WatermarkSource: PostgresSource {
     /// The checked source table.
-    public let table: ResolvedSource
+    package let table: ResolvedSource
     /// Batches read but not yet settled, oldest first: each batch's last key, when it was read, its barrier xid
     /// once assigned, and how many rows it read (nil when unknown, after a restart or a rewind).
     private var unsettled: [(key: String, readAt: ContinuousClock.Instant, barrier: UInt64?, rows: Int?)] = []
@@ -33,12 +33,12 @@ public final class WatermarkSource: PostgresSource {
     static let barrierDelay: Duration = .milliseconds(50)
 
     /// A watermark source over `table`.
-    public init(table: ResolvedSource) { self.table = table }
+    package init(table: ResolvedSource) { self.table = table }
 
     /// Checks that the table has no trigger (``SourceSetup/check(_:servedIn:on:)``), takes the source's advisory lock (throws ``PostgresError/Kind/busy`` when another daemon holds it),
     /// creates the watermark row if there is none, and treats everything from the settled key up to the stored
     /// watermark as unsettled until the transactions in progress now have ended.
-    public func prepare(_ connection: Connection) throws(PostgresError) {
+    package func prepare(_ connection: Connection) throws(PostgresError) {
         try SourceSetup.check(table, servedIn: .watermark, on: connection)
         let locked = try connection.execute(
             "SELECT pg_try_advisory_lock(hashtextextended('vaewatch:watermark:' || \(.text(table.name)), 0))")
@@ -60,7 +60,7 @@ public final class WatermarkSource: PostgresSource {
     /// then reads up to `limit` rows after the watermark in key order, committed below the snapshot's xmin. The
     /// watermark row stays locked until COMMIT, so a concurrent rewind waits for the batch instead of being
     /// overwritten by it.
-    public func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
+    package func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch {
         let state = try connection.execute(
             """
             SELECT last_key, safe_key, pg_snapshot_xmin(pg_current_snapshot())::text, pg_current_xact_id()::text
@@ -132,7 +132,7 @@ public final class WatermarkSource: PostgresSource {
     }
 
     /// Stores the batch's last key, and the settled key the claim found.
-    public func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {
+    package func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {
         guard let key = batch.lastKey else { return try storeSettledKey(on: connection) }
         let settled: QueryValue = settledKey.map { .text($0) } ?? .null
         try connection.execute(
@@ -152,7 +152,7 @@ public final class WatermarkSource: PostgresSource {
     }
 
     /// Remembers the committed batch's range as unsettled until its barrier has passed.
-    public func committed(_ batch: SourceBatch) {
+    package func committed(_ batch: SourceBatch) {
         guard let key = batch.lastKey else { return }
         unsettled.append((key, .now, nil, batch.paged))
         lastKeySeen = key
@@ -203,7 +203,8 @@ public final class WatermarkSource: PostgresSource {
 
     /// Rewinds the watermark of `table` (`vaewatch backfill` in watermark mode): to before every row when `to`
     /// is nil, or to the key `to` (rows with larger keys are scored again, their verdicts replaced).
-    public static func rewind(_ table: ResolvedSource, to key: String?, on connection: Connection) throws(PostgresError)
+    package static func rewind(_ table: ResolvedSource, to key: String?, on connection: Connection)
+        throws(PostgresError)
     {
         let value: QueryValue = key.map { .text($0) } ?? .null
         try connection.execute(

@@ -1,8 +1,8 @@
 /// Why reading records or writing verdicts stopped. Located problems with single lines are not errors but
 /// ``Reject``s; these end the run.
-public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The kind of failure; the command maps it to an exit status.
-    public enum Code: Sendable, Equatable {
+    package enum Code: Sendable, Equatable {
         /// The input cannot be opened or read (a system call failed).
         case input
         /// The input's structure is wrong as a whole: no header, unknown or duplicate columns, a text column
@@ -17,12 +17,12 @@ public struct RecordIOError: Error, CustomStringConvertible, Sendable, Equatable
     }
 
     /// The kind of failure.
-    public var code: Code
+    package var code: Code
     /// What happened, where, and what to do next.
-    public var description: String
+    package var description: String
 
     /// Creates an error.
-    public init(_ code: Code, _ description: String) {
+    package init(_ code: Code, _ description: String) {
         self.code = code
         self.description = description
     }

@@ -1,16 +1,16 @@
 /// Which features explain the flags: each feature's mean share of the reconstruction error over the flagged
 /// records that carry a top list, a feature missing from a record's list counting as 0 for that record.
-public struct FeatureSummary: Sendable, Equatable {
+package struct FeatureSummary: Sendable, Equatable {
     /// Flagged records with a non-empty top list: the denominator of every mean.
-    public let flaggedWithShares: Int
+    package let flaggedWithShares: Int
     /// The features with the largest mean shares, largest first (ties by name), at most the limit given.
-    public let features: [FeatureShare]
+    package let features: [FeatureShare]
 
     /// The features shown by default.
-    public static let defaultLimit = 8
+    package static let defaultLimit = 8
 
     /// Summarizes the flagged records among `points`.
-    public init(_ points: [ScoredPoint], limit: Int = FeatureSummary.defaultLimit) {
+    package init(_ points: [ScoredPoint], limit: Int = FeatureSummary.defaultLimit) {
         var sums: [String: Double] = [:]
         var counted = 0
         for point in points where point.isAnomaly && !point.top.isEmpty {

@@ -3,13 +3,13 @@ import RecordParsing
 /// Numbers as people read them, in the report, the daemon's log and `vaewatch status`: built from integers, so the
 /// text never depends on a locale or a float formatter, never holds an exponent where a plain figure reads better,
 /// and never says `nan` or `inf`.
-public enum NumberText {
+package enum NumberText {
     /// `12,345`.
-    public static func count(_ value: Int) -> String { Counted.digits(value) }
+    package static func count(_ value: Int) -> String { Counted.digits(value) }
 
     /// A fraction (0…1) as a percentage with about three significant digits and no trailing zeros: `0.49%`,
     /// `12.3%`, `100%`; a positive fraction under 0.005% reads `<0.01%`.
-    public static func percent(_ fraction: Double) -> String {
+    package static func percent(_ fraction: Double) -> String {
         guard fraction.isFinite, fraction > 0 else { return "0%" }
         let value = fraction * 100
         if value < 0.005 { return "<0.01%" }
@@ -20,7 +20,7 @@ public enum NumberText {
     /// `value` rounded to `decimals` places (0…6), without an exponent; trailing zeros (and a bare point) are
     /// dropped when `trimmingZeros` is set. NaN reads `0` and values beyond ±9e11 are clamped there (so that the
     /// scaled value fits an `Int64`): the report clamps every coordinate long before.
-    public static func fixed(_ value: Double, decimals: Int, trimmingZeros: Bool = false) -> String {
+    package static func fixed(_ value: Double, decimals: Int, trimmingZeros: Bool = false) -> String {
         precondition((0...6).contains(decimals), "NumberText.fixed: decimals must be 0...6, got \(decimals)")
         var scale: Int64 = 1
         for _ in 0..<decimals { scale *= 10 }

@@ -1,21 +1,21 @@
 /// Everything one report draws: the scored records of one source, oldest first, and how to label them.
-public struct ReportData: Sendable {
+package struct ReportData: Sendable {
     /// The source's name: a table (`public.metrics`) or a file name; shown in the title.
-    public var source: String
+    package var source: String
     /// What the points' x values mean.
-    public var xAxis: XAxisKind
+    package var xAxis: XAxisKind
     /// The records, in x order (oldest first); the renderer sorts them when they are not.
-    public var points: [ScoredPoint]
+    package var points: [ScoredPoint]
     /// Whether the input carries feature shares at all (JSON lines and the database do, CSV does not); when it
     /// does not, the feature panel says how to get them.
-    public var hasFeatureShares: Bool
+    package var hasFeatureShares: Bool
     /// A title to use instead of `vaewatch report: <source>`.
-    public var title: String?
+    package var title: String?
     /// Extra lines for the caption, such as which part of a longer history is shown.
-    public var notes: [String]
+    package var notes: [String]
 
     /// Creates report data.
-    public init(
+    package init(
         source: String, xAxis: XAxisKind, points: [ScoredPoint], hasFeatureShares: Bool, title: String? = nil,
         notes: [String] = []
     ) {

@@ -1,15 +1,15 @@
 /// The counts a report states in its title, which the command also prints: records, flagged records, their
 /// percentage, and the model versions that scored them.
-public struct ReportSummary: Sendable, Equatable {
+package struct ReportSummary: Sendable, Equatable {
     /// Records in the report.
-    public let records: Int
+    package let records: Int
     /// Records flagged as anomalies.
-    public let flagged: Int
+    package let flagged: Int
     /// The lowest and highest model version among the records, when the input says.
-    public let modelVersions: ClosedRange<Int>?
+    package let modelVersions: ClosedRange<Int>?
 
     /// Counts `points`.
-    public init(_ points: [ScoredPoint]) {
+    package init(_ points: [ScoredPoint]) {
         records = points.count
         var flagged = 0
         var lowest = Int.max
@@ -27,22 +27,22 @@ public struct ReportSummary: Sendable, Equatable {
 
     /// Whether the records were scored by more than one model version: the model was retrained in between, so the
     /// threshold may step.
-    public var retrained: Bool { (modelVersions?.count ?? 0) > 1 }
+    package var retrained: Bool { (modelVersions?.count ?? 0) > 1 }
 
     /// The flagged records as a percentage of all: `0.49%`.
-    public var flaggedPercent: String {
+    package var flaggedPercent: String {
         NumberText.percent(records > 0 ? Double(flagged) / Double(records) : 0)
     }
 
     /// `model versions 1–3`, `model version 2`, or nil when the input does not say.
-    public var versionText: String? {
+    package var versionText: String? {
         guard let versions = modelVersions else { return nil }
         return versions.count == 1
             ? "model version \(versions.lowerBound)" : "model versions \(versions.lowerBound)–\(versions.upperBound)"
     }
 
     /// The parts of the summary: `12,345 records`, `61 flagged (0.49%)` and, when known, the model versions.
-    public var parts: [String] {
+    package var parts: [String] {
         [
             "\(NumberText.count(records)) record\(records == 1 ? "" : "s")",
             "\(NumberText.count(flagged)) flagged (\(flaggedPercent))",
@@ -50,5 +50,5 @@ public struct ReportSummary: Sendable, Equatable {
     }
 
     /// `12,345 records, 61 flagged (0.49%), model versions 1–3`.
-    public var text: String { parts.joined(separator: ", ") }
+    package var text: String { parts.joined(separator: ", ") }
 }

@@ -1,16 +1,16 @@
 /// Draws a report as an SVG document: a title with the counts, the score over time on a log axis with the threshold
 /// as a step line and every flagged record marked, a panel of the features that explain the flags, and a caption
 /// that says how to read it. Pure: the same data give the same bytes.
-public enum SVGReport {
+package enum SVGReport {
     /// How the report is drawn.
-    public struct Options: Sendable, Equatable {
+    package struct Options: Sendable, Equatable {
         /// The document's width in pixels (at least 480).
-        public var width: Double
+        package var width: Double
         /// Most flagged records drawn one marker each; beyond it, one marker per pixel column.
-        public var markerCap: Int
+        package var markerCap: Int
 
         /// The defaults: 960 pixels wide, 5,000 markers.
-        public init(width: Double = 960, markerCap: Int = 5000) {
+        package init(width: Double = 960, markerCap: Int = 5000) {
             self.width = width
             self.markerCap = markerCap
         }
@@ -28,7 +28,7 @@ public enum SVGReport {
     static let dotLimit = 300
 
     /// The SVG document for `data`.
-    public static func render(_ data: ReportData, options: Options = Options()) -> String {
+    package static func render(_ data: ReportData, options: Options = Options()) -> String {
         let layout = ChartLayout(width: max(480, options.width.isFinite ? options.width : 960))
         let points = data.points
         let order = PlottedSeries.order(of: points)

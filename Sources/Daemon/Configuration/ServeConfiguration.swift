@@ -5,9 +5,9 @@ import RecordIO
 /// Everything `vaewatch serve` runs with, after the file, the environment and the command line were merged and
 /// checked (see ``Settings``). Every field holds a valid value: ``Settings/load(file:environment:overrides:)``
 /// refuses anything else, naming the setting, where it came from and what would be accepted.
-public struct ServeConfiguration: Sendable, Equatable {
+package struct ServeConfiguration: Sendable, Equatable {
     /// Where records come from.
-    public enum SourceKind: String, Sendable, Equatable, CaseIterable {
+    package enum SourceKind: String, Sendable, Equatable, CaseIterable {
         /// A PostgreSQL table (`source.table`), in queue or watermark mode.
         case postgres
         /// Standard input, CSV or JSON lines.
@@ -15,7 +15,7 @@ public struct ServeConfiguration: Sendable, Equatable {
     }
 
     /// Where verdicts go.
-    public enum SinkKind: String, Sendable, Equatable, CaseIterable {
+    package enum SinkKind: String, Sendable, Equatable, CaseIterable {
         /// `vaewatch.scores`, in the transaction that advances the source.
         case postgres
         /// Standard output, in the input's format.
@@ -23,82 +23,82 @@ public struct ServeConfiguration: Sendable, Equatable {
     }
 
     /// How detailed the log is.
-    public enum LogLevel: String, Sendable, Equatable, CaseIterable, Comparable {
+    package enum LogLevel: String, Sendable, Equatable, CaseIterable, Comparable {
         case trace, debug, info, notice, warning, error, critical
 
         /// Order from the most to the least detailed.
-        public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
+        package static func < (lhs: LogLevel, rhs: LogLevel) -> Bool {
             allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
         }
     }
 
     // MARK: source
     /// `source.kind`.
-    public var sourceKind: SourceKind = .postgres
+    package var sourceKind: SourceKind = .postgres
     /// `source.table`: the table to score, `schema.table` or `table`; required with a PostgreSQL source.
-    public var sourceTable: String = ""
+    package var sourceTable: String = ""
     /// `source.key`: the table's unique, increasing key column.
-    public var sourceKey: String = "id"
+    package var sourceKey: String = "id"
     /// `source.columns`: feature columns; empty means the model's features (or every numeric column at warm-up).
-    public var sourceColumns: [String] = []
+    package var sourceColumns: [String] = []
     /// `source.name`: the name verdicts are filed under in `vaewatch.scores.source`; empty means the table's name.
-    public var sourceName: String = ""
+    package var sourceName: String = ""
     /// `source.mode`.
-    public var sourceMode: SourceMode = .queue
+    package var sourceMode: SourceMode = .queue
     /// `source.batch`: most records per transaction (or per stdin batch).
-    public var batchSize: Int = 5000
+    package var batchSize: Int = 5000
     /// `source.poll`: seconds an idle pipeline waits before it polls the table again.
-    public var pollSeconds: Double = 1
+    package var pollSeconds: Double = 1
     /// `source.workers`: pipelines on the table at once; 0 means 2 in queue mode, 1 in watermark mode.
-    public var workers: Int = 0
+    package var workers: Int = 0
     /// `source.format`: the stdin format.
-    public var inputFormat: RecordFormat = .csv
+    package var inputFormat: RecordFormat = .csv
 
     // MARK: database and sink
     /// `database.url`: a libpq conninfo string or URI without a password; empty means libpq's `PG*` environment.
-    public var databaseURL: String = ""
+    package var databaseURL: String = ""
     /// `sink.kind`: defaults to the source's kind.
-    public var sinkKind: SinkKind = .postgres
+    package var sinkKind: SinkKind = .postgres
     /// `sink.only_anomalies`: on stdout, write only flagged records.
-    public var onlyAnomalies: Bool = false
+    package var onlyAnomalies: Bool = false
     /// `sink.latent`: store each record's latent mean μ in `vaewatch.scores.latent`.
-    public var storesLatentMean: Bool = false
+    package var storesLatentMean: Bool = false
 
     // MARK: model and training
     /// `model.path`: a model file to start from; empty means the newest checkpoint in the state folder, then the
     /// newest active model in the registry, then warm-up training.
-    public var modelPath: String = ""
+    package var modelPath: String = ""
     /// `model.hidden`, `model.latent`, `model.activation`, `model.loss`, `model.beta`, `model.top_features`,
     /// `threshold.quantile`, `threshold.rate` (0 is `thresholdRate` nil), `training.epochs`, `model.min_steps`,
     /// `model.trim`, `model.denoise`, `training.seed`: the network, its training, and the threshold.
-    public var detector = DetectorOptions()
+    package var detector = DetectorOptions()
     /// `training.warmup`: records learned from before scoring starts when there is no model.
-    public var warmupRecords: Int = 2000
+    package var warmupRecords: Int = 2000
     /// `training.window`: most recent normal records kept for retraining.
-    public var windowCapacity: Int = 100_000
+    package var windowCapacity: Int = 100_000
     /// `training.every_records`: retrain after this many records scored; 0 turns the trigger off.
-    public var retrainEveryRecords: Int = 0
+    package var retrainEveryRecords: Int = 0
     /// `training.every_seconds`: retrain after this many seconds; 0 turns the trigger off.
-    public var retrainEverySeconds: Double = 3600
+    package var retrainEverySeconds: Double = 3600
     /// `training.threads`: threads of the training pool (scoring has its own).
-    public var trainingThreads: Int = 1
+    package var trainingThreads: Int = 1
 
     // MARK: state and logging
     /// `state.directory`: checkpoints; defaults to `$STATE_DIRECTORY`, else `/var/lib/vaewatch`.
-    public var stateDirectory: String = "/var/lib/vaewatch"
+    package var stateDirectory: String = "/var/lib/vaewatch"
     /// `state.keep`: checkpoints kept in the state folder, newest first.
-    public var keepCheckpoints: Int = 5
+    package var keepCheckpoints: Int = 5
     /// `state.runtime_directory`: the pid file and the status file; defaults to `$RUNTIME_DIRECTORY`, else
     /// `/run/vaewatch`.
-    public var runtimeDirectory: String = "/run/vaewatch"
+    package var runtimeDirectory: String = "/run/vaewatch"
     /// `log.level`.
-    public var logLevel: LogLevel = .info
+    package var logLevel: LogLevel = .info
 
     // MARK: systemd
     /// `systemd.start_timeout`: seconds a start may take before systemd gives up; a slow start (a large model,
     /// warm-up) sends `EXTEND_TIMEOUT_USEC` based on it.
-    public var startTimeoutSeconds: Double = 90
+    package var startTimeoutSeconds: Double = 90
 
     /// The defaults above.
-    public init() {}
+    package init() {}
 }

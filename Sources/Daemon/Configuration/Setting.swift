@@ -1,15 +1,15 @@
 /// One setting of `vaewatch serve`: its dotted name, the kind of value it takes, its default, the values it
 /// accepts, whether a reload (SIGHUP) applies it, and what it means. ``Settings/all`` lists every one.
-public struct Setting: Sendable {
+package struct Setting: Sendable {
     /// The values a number accepts.
-    public enum Bounds: Sendable, Equatable {
+    package enum Bounds: Sendable, Equatable {
         /// Whole numbers from the lower to the upper bound, both included.
         case integers(ClosedRange<Int>)
         /// Numbers from the lower to the upper bound, both included.
         case numbers(ClosedRange<Double>)
 
         /// `1…100000`.
-        public var description: String {
+        package var description: String {
             switch self {
             case .integers(let range): "\(range.lowerBound)…\(range.upperBound)"
             case .numbers(let range): YAMLText.number(range.lowerBound) + "…" + YAMLText.number(range.upperBound)
@@ -18,17 +18,17 @@ public struct Setting: Sendable {
     }
 
     /// The dotted name, such as `source.table`; in YAML, nested mappings (`source:` then `  table: …`).
-    public let name: String
+    package let name: String
     /// The kind of value.
-    public let kind: SettingKind
+    package let kind: SettingKind
     /// The accepted range of a number, or of each number of a list.
-    public let bounds: Bounds?
+    package let bounds: Bounds?
     /// The most items a list may hold.
-    public let maximumCount: Int?
+    package let maximumCount: Int?
     /// Whether a reload (SIGHUP) applies a change; otherwise the daemon must be restarted.
-    public let reloadable: Bool
+    package let reloadable: Bool
     /// What the setting means, in one line.
-    public let meaning: String
+    package let meaning: String
     /// How the default is worked out, when it is not a fixed value.
     let defaultNote: String?
     /// Reads the setting's value from a configuration.
@@ -39,26 +39,26 @@ public struct Setting: Sendable {
     let check: (@Sendable (SettingValue) -> String?)?
 
     /// The environment variable that sets it: `VAEWATCH_` and the name in upper case, dots as underscores.
-    public var environmentVariable: String {
+    package var environmentVariable: String {
         "VAEWATCH_" + String(name.uppercased().map { $0 == "." ? "_" : $0 })
     }
 
     /// The default as the settings table shows it: a YAML value, or how it is worked out.
-    public var defaultText: String {
+    package var defaultText: String {
         defaultNote ?? read(ServeConfiguration()).yaml
     }
 
     /// The built-in default value.
-    public var defaultValue: SettingValue { read(ServeConfiguration()) }
+    package var defaultValue: SettingValue { read(ServeConfiguration()) }
 
     /// The accepted values, for the settings table and messages: a range, the choices, or nil.
-    public var accepted: String? {
+    package var accepted: String? {
         if case .choice(let values) = kind { return values.joined(separator: ", ") }
         return bounds?.description
     }
 
     /// This setting's value in `configuration`.
-    public func value(in configuration: ServeConfiguration) -> SettingValue { read(configuration) }
+    package func value(in configuration: ServeConfiguration) -> SettingValue { read(configuration) }
 }
 
 /// Why a value does not fit its setting: the message, without the location or the setting's name.

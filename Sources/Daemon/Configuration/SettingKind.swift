@@ -1,5 +1,5 @@
 /// The kind of value a setting takes, and how it is written in the file, the environment and `--set`.
-public enum SettingKind: Sendable, Equatable {
+package enum SettingKind: Sendable, Equatable {
     /// Text, written as is (quote it in YAML when it could be read as a number or `true`).
     case text
     /// A list of texts: a YAML list, or comma-separated in the environment and `--set`.
@@ -18,7 +18,7 @@ public enum SettingKind: Sendable, Equatable {
     case choice([String])
 
     /// The kind as the settings table names it.
-    public var name: String {
+    package var name: String {
         switch self {
         case .text: "text"
         case .textList: "list of text"

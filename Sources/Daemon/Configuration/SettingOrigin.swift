@@ -1,7 +1,7 @@
 import PostgresStore
 
 /// Where a setting's effective value came from.
-public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
+package enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
     /// The built-in default.
     case defaultValue
     /// A default worked out from something else: `$STATE_DIRECTORY`, or another setting.
@@ -15,7 +15,7 @@ public enum SettingOrigin: Sendable, Equatable, CustomStringConvertible {
 
     /// `default`, `default from $STATE_DIRECTORY`, `vaewatch.yaml:7:3`, `environment VAEWATCH_SOURCE_BATCH`,
     /// `--set source.batch=1000`; a password in a `--set` argument shows as `***` (``PasswordRedaction``).
-    public var description: String {
+    package var description: String {
         switch self {
         case .defaultValue: "default"
         case .derived(let from): "default from " + from

@@ -1,7 +1,7 @@
 import Detector
 
 /// A setting's value once parsed: what ``Setting`` reads from and writes into ``ServeConfiguration``.
-public enum SettingValue: Sendable, Equatable {
+package enum SettingValue: Sendable, Equatable {
     /// A text value, or one of a choice's values.
     case text(String)
     /// A list of texts.
@@ -16,7 +16,7 @@ public enum SettingValue: Sendable, Equatable {
     case boolean(Bool)
 
     /// The value as YAML would write it: `5000`, `0.995`, `true`, `[64, 32]`, `public.metrics`, `""`.
-    public var yaml: String {
+    package var yaml: String {
         switch self {
         case .text(let text): YAMLText.quotedIfNeeded(text)
         case .texts(let texts): "[" + texts.map(YAMLText.quotedIfNeeded).joined(separator: ", ") + "]"

@@ -4,11 +4,11 @@ import PostgresStore
 import Yams
 
 /// A merged, checked configuration and where each setting's value came from.
-public struct ResolvedConfiguration: Sendable, Equatable {
+package struct ResolvedConfiguration: Sendable, Equatable {
     /// The configuration.
-    public var configuration: ServeConfiguration
+    package var configuration: ServeConfiguration
     /// Where each setting's value came from, by setting name.
-    public var origins: [String: SettingOrigin]
+    package var origins: [String: SettingOrigin]
 }
 
 extension Settings {
@@ -16,14 +16,14 @@ extension Settings {
     /// `name=value` `overrides` (from `--set`), later ones winning, and checks the result.
     ///
     /// - Throws: every problem found, each located and saying what would be accepted.
-    public static func load(
+    package static func load(
         file: String?, environment: [String: String], overrides: [String]
     ) throws(ConfigurationError) -> ServeConfiguration {
         try resolve(file: file, environment: environment, overrides: overrides).configuration
     }
 
     /// As ``load(file:environment:overrides:)``, also saying where each value came from.
-    public static func resolve(
+    package static func resolve(
         file: String?, environment: [String: String], overrides: [String]
     ) throws(ConfigurationError) -> ResolvedConfiguration {
         var merge = Merge(environment: environment)
@@ -36,7 +36,7 @@ extension Settings {
     }
 
     /// The environment of this process.
-    public static func processEnvironment() -> [String: String] {
+    package static func processEnvironment() -> [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {

@@ -2,7 +2,7 @@ extension Settings {
     /// What a reload puts in force: `old` with the value of every reloadable setting taken from `fresh`, through the
     /// settings table's own read and write (so a setting marked reloadable is applied, and no other), with the
     /// names of the settings that changed: those applied, and those that take effect only after a restart.
-    public static func reloaded(
+    package static func reloaded(
         _ old: ServeConfiguration, with fresh: ServeConfiguration
     ) -> (configuration: ServeConfiguration, applied: [String], needRestart: [String]) {
         var merged = old

@@ -6,7 +6,7 @@ extension Settings {
     /// The configuration as YAML that loads back to the same values, each setting commented with where its value
     /// came from (`# default`, `# vaewatch.yaml:7:3`, `# environment VAEWATCH_SOURCE_BATCH`, `# --set …`). A
     /// secret a value holds (an `sslpassword` in `database.url`) shows as `***`.
-    public static func render(_ configuration: ServeConfiguration, origins: [String: SettingOrigin] = [:]) -> String {
+    package static func render(_ configuration: ServeConfiguration, origins: [String: SettingOrigin] = [:]) -> String {
         var sections: [(name: String, lines: [(text: String, origin: String)])] = []
         for setting in all {
             let parts = setting.name.split(separator: ".", maxSplits: 1).map(String.init)
@@ -32,7 +32,7 @@ extension Settings {
 
     /// A Markdown table of every setting: name, type, default, accepted values, whether a reload applies it,
     /// and its meaning.
-    public static func markdownTable() -> String {
+    package static func markdownTable() -> String {
         func cell(_ text: String) -> String { text.replacing("|", with: "\\|") }
         var text = "| setting | type | default | accepted | reload | meaning |\n"
         text += "|---|---|---|---|---|---|\n"
@@ -48,7 +48,7 @@ extension Settings {
 
     /// The settings whose values differ between `old` and `new`, split into those a reload applies and those
     /// that need a restart (the daemon keeps their old values and says so).
-    public static func reloadableDifferences(
+    package static func reloadableDifferences(
         from old: ServeConfiguration, to new: ServeConfiguration
     ) -> (applied: [String], needRestart: [String]) {
         var applied: [String] = []

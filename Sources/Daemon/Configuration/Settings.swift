@@ -7,9 +7,9 @@ import VAE
 ///
 /// `vaewatch check-config` validates and prints them; the README's settings table is
 /// ``markdownTable()``.
-public enum Settings {
+package enum Settings {
     /// Every setting, in the order the example configuration and the settings table show them.
-    public static let all: [Setting] = [
+    package static let all: [Setting] = [
         .choice(
             "source.kind", \.sourceKind,
             "where records come from: a PostgreSQL table, or standard input (CSV or JSON lines)"),
@@ -170,7 +170,7 @@ public enum Settings {
     static let byName: [String: Setting] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
     /// The setting called `name`, such as `source.table`.
-    public static func named(_ name: String) -> Setting? { byName[name] }
+    package static func named(_ name: String) -> Setting? { byName[name] }
 
     /// What is wrong with `path` as a directory setting, or nil when it is absolute.
     static func absolutePathProblem(_ path: String) -> String? {

@@ -3,68 +3,68 @@ import RecordIO
 import RecordParsing
 
 /// How `vaewatch score` reads, scores, writes and learns.
-public struct StreamOptions: Sendable {
+package struct StreamOptions: Sendable {
     /// The input file; nil or `-` for stdin.
-    public var input: String?
+    package var input: String?
     /// The input's format.
-    public var inputFormat: RecordFormat = .csv
+    package var inputFormat: RecordFormat = .csv
     /// The output's format; nil means the input's.
-    public var outputFormat: RecordFormat?
+    package var outputFormat: RecordFormat?
     /// Which columns are features, key, or ignored.
-    public var columns = ColumnSelection()
+    package var columns = ColumnSelection()
     /// Write only the records flagged as anomalies.
-    public var onlyAnomalies = false
+    package var onlyAnomalies = false
     /// Without a model: records to learn from before scoring starts (all of them if the input is shorter).
-    public var warmup = 2000
+    package var warmup = 2000
     /// Retrain in the background after this many records scored; nil = never (then a file scored twice gives
     /// the same verdicts).
-    public var retrainEvery: Int?
+    package var retrainEvery: Int?
     /// Most recent normal records kept for retraining.
-    public var windowCapacity = 20_000
+    package var windowCapacity = 20_000
     /// Stop at the first bad line instead of rejecting it and going on.
-    public var strict = false
+    package var strict = false
     /// A JSON-lines file that receives every reject.
-    public var rejectsPath: String?
+    package var rejectsPath: String?
     /// Longest line accepted, in bytes.
-    public var maximumLineBytes = 1 << 20
+    package var maximumLineBytes = 1 << 20
     /// Seconds a batch waits for more lines after its first arrived: the most a verdict is held back.
-    public var batchDeadline = 0.02
+    package var batchDeadline = 0.02
     /// The network and training settings of warm-up training and retrains.
-    public var detector = DetectorOptions()
+    package var detector = DetectorOptions()
     /// Threads of the background retrain (its own pool, beside the scoring pool).
-    public var trainingThreads = 1
+    package var trainingThreads = 1
 
     /// The defaults above.
-    public init() {}
+    package init() {}
 }
 
 /// What a stream run did.
-public struct StreamSummary: Sendable {
+package struct StreamSummary: Sendable {
     /// Records scored and written (or, with `onlyAnomalies`, considered).
-    public var records = 0
+    package var records = 0
     /// Records flagged.
-    public var anomalies = 0
+    package var anomalies = 0
     /// Lines rejected.
-    public var rejects = 0
+    package var rejects = 0
     /// Blank lines skipped.
-    public var emptyLines = 0
+    package var emptyLines = 0
     /// Retrains that finished and were swapped in.
-    public var retrains = 0
+    package var retrains = 0
     /// Whether the output's reader went away before the input ended.
-    public var outputClosed = false
+    package var outputClosed = false
     /// The model in use at the end (nil when none could be trained).
-    public var detector: Detector?
+    package var detector: Detector?
 }
 
 /// Why a stream run stopped early.
-public enum StreamFailure: Error, CustomStringConvertible, Sendable {
+package enum StreamFailure: Error, CustomStringConvertible, Sendable {
     /// Reading, parsing or writing failed (see the code for the exit status).
     case records(RecordIOError)
     /// Warm-up training failed.
     case training(DetectorError)
 
     /// What happened and what to do next.
-    public var description: String {
+    package var description: String {
         switch self {
         case .records(let error): error.description
         case .training(let error): error.description

@@ -16,7 +16,7 @@ import VAE
 /// engine moves a peaks-over-threshold threshold by every batch's scores (the next batch is compared with the new
 /// threshold, which each verdict carries) and, with a retrain schedule, retrains in the background on its own
 /// pool; the new model takes over between two batches, so output never pauses.
-public final class StreamScorer {
+package final class StreamScorer {
     private let options: StreamOptions
     private let pool: ThreadPool
     private let message: @Sendable (String) -> Void
@@ -36,7 +36,7 @@ public final class StreamScorer {
     /// problems, one line each, for stderr.
     ///
     /// - Throws: ``StreamFailure/training(_:)`` for a `retrainEvery` below 1.
-    public convenience init(
+    package convenience init(
         options: StreamOptions, detector: Detector?, pool: ThreadPool,
         message: @escaping @Sendable (String) -> Void
     ) throws(StreamFailure) {
@@ -68,7 +68,7 @@ public final class StreamScorer {
     }
 
     /// Runs until the input ends (or the output's reader goes away); writes to `output`.
-    public func run(output descriptor: CInt) throws(StreamFailure) -> StreamSummary {
+    package func run(output descriptor: CInt) throws(StreamFailure) -> StreamSummary {
         do {
             try stream(to: OutputStream(descriptor: descriptor, name: "the output"))
         } catch let error as RecordIOError where error.code == .outputClosed {

@@ -2,7 +2,7 @@ import Detector
 import PostgresStore
 
 /// What the PostgreSQL pipeline reports as it runs: the daemon turns these into logs, STATUS and counters.
-public enum PipelineEvent: Sendable {
+package enum PipelineEvent: Sendable {
     /// Connected (or reconnected) and ready: the source table was checked, locks taken.
     case connected(target: String, source: ResolvedSource)
     /// The database cannot be reached, or the connection broke; the pipeline waits `retryIn` and tries again.

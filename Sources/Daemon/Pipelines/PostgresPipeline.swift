@@ -16,7 +16,7 @@ import PostgresStore
 ///
 /// It blocks the calling thread (a thread of its own, never the cooperative pool) until ``StopSignal`` is raised;
 /// the batch in hand is committed or rolled back before it returns.
-public final class PostgresPipeline {
+package final class PostgresPipeline {
     /// An open connection readied for work: the source checked and prepared on it, and the sink.
     private struct Link {
         let connection: Connection
@@ -50,7 +50,7 @@ public final class PostgresPipeline {
 
     /// A pipeline scoring with whatever model `detector` returns at each batch (so a retrain can swap it), on
     /// `pool`.
-    public convenience init(
+    package convenience init(
         options: PostgresPipelineOptions, detector: @escaping @Sendable () -> Detector, pool: ThreadPool
     ) {
         self.init(options: options, detector: detector, pool: pool, worker: 0, gate: nil)
@@ -72,7 +72,7 @@ public final class PostgresPipeline {
 
     /// Runs until `stop` is raised. Throws only for what retrying cannot fix: a source table, key or column that
     /// does not exist or does not match the model (checked at the first successful connect).
-    public func run(until stop: StopSignal, events: (PipelineEvent) -> Void) throws(PostgresError) {
+    package func run(until stop: StopSignal, events: (PipelineEvent) -> Void) throws(PostgresError) {
         defer {
             link?.connection.close()
             listener?.close()

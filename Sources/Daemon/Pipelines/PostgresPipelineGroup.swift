@@ -8,18 +8,18 @@ import Synchronization
 /// share the queue through `FOR UPDATE SKIP LOCKED`; watermark mode runs one, since one daemon holds the source.
 /// While the database cannot be reached, one worker probes it with backoff and the others wait, so the group
 /// makes no more connection attempts than one pipeline.
-public final class PostgresPipelineGroup: Sendable {
+package final class PostgresPipelineGroup: Sendable {
     private let options: PostgresPipelineOptions
     private let detector: @Sendable () -> Detector
 
     /// A group scoring with whatever model `detector` returns at each batch.
-    public init(options: PostgresPipelineOptions, detector: @escaping @Sendable () -> Detector) {
+    package init(options: PostgresPipelineOptions, detector: @escaping @Sendable () -> Detector) {
         self.options = options
         self.detector = detector
     }
 
     /// Workers that will run: ``PostgresPipelineOptions/workers`` in queue mode, one in watermark mode.
-    public var workerCount: Int { options.mode == .queue ? max(1, options.workers) : 1 }
+    package var workerCount: Int { options.mode == .queue ? max(1, options.workers) : 1 }
 
     /// The connections the workers keep open: one each, and a LISTEN connection each in queue mode.
     var connections: ConnectionBudget {
@@ -29,7 +29,7 @@ public final class PostgresPipelineGroup: Sendable {
     /// Runs every worker until `stop` is raised; `events` is called from the workers' threads, with the worker's
     /// number. Throws the first error a worker stopped with (a source that does not fit the model); the other
     /// workers are stopped then too.
-    public func run(until stop: StopSignal, events: @escaping @Sendable (Int, PipelineEvent) -> Void)
+    package func run(until stop: StopSignal, events: @escaping @Sendable (Int, PipelineEvent) -> Void)
         throws(PostgresError)
     {
         final class FirstError: Sendable {

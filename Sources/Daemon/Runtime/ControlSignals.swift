@@ -13,12 +13,12 @@ let caughtSignals = Atomic<UInt64>(0)
 /// starts its threads when the library loads, before `main`, and a signal delivered to one of them would otherwise
 /// run the default action and end the process (measured). A signal that arrives before `takeOver()` while the
 /// signals were already blocked (as a supervisor may spawn us) stays pending and is received too.
-public enum ControlSignals {
+package enum ControlSignals {
     /// The signals the daemon receives through ``SignalWaiter``.
-    public static let handled: [CInt] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]
+    package static let handled: [CInt] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2]
 
     /// Blocks ``handled`` in the calling thread and ignores SIGPIPE (a closed pipe or socket becomes EPIPE).
-    public static func takeOver() {
+    package static func takeOver() {
         _ = caughtSignals.load(ordering: .relaxed)  // Initializes the global before a handler can touch it.
         for signal in handled {
             var action = sigaction()
@@ -50,7 +50,7 @@ public enum ControlSignals {
     }
 
     /// The signal's name without "SIG", for logs.
-    public static func name(_ signal: CInt) -> String {
+    package static func name(_ signal: CInt) -> String {
         switch signal {
         case SIGTERM: "TERM"
         case SIGINT: "INT"

@@ -1,7 +1,7 @@
 /// Why the daemon cannot start or go on, with what to do; each code maps to an exit status of `vaewatch serve`.
-public struct DaemonError: Error, CustomStringConvertible, Sendable {
+package struct DaemonError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure.
-    public enum Code: Sendable, Equatable {
+    package enum Code: Sendable, Equatable {
         /// The configuration is invalid (exit 78).
         case configuration
         /// A file or folder cannot be created, read or written (exit 73 or 74).
@@ -15,12 +15,12 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
     }
 
     /// The kind.
-    public let code: Code
+    package let code: Code
     /// What happened and what to do next.
-    public let description: String
+    package let description: String
 
     /// An error of `code` saying `description`.
-    public init(_ code: Code, _ description: String) {
+    package init(_ code: Code, _ description: String) {
         self.code = code
         self.description = description
     }

@@ -1,9 +1,9 @@
 import Report
 
 /// What the daemon is doing, for STATUS=, the status file and `vaewatch status`.
-public struct DaemonStatus: Sendable, Equatable {
+package struct DaemonStatus: Sendable, Equatable {
     /// The daemon's phase.
-    public enum State: String, Sendable {
+    package enum State: String, Sendable {
         case starting
         case warmingUp = "warming_up"
         case running
@@ -18,68 +18,68 @@ public struct DaemonStatus: Sendable, Equatable {
     }
 
     /// The phase; it changes only through the named transitions below.
-    public private(set) var state: State = .starting
+    package private(set) var state: State = .starting
     /// The daemon's process id.
-    public var pid: Int32 = 0
+    package var pid: Int32 = 0
     /// Where records come from, e.g. `public.metrics (queue)` or `stdin`.
-    public var source = ""
+    package var source = ""
     /// Records scored since start.
-    public var records = 0
+    package var records = 0
     /// Records flagged since start.
-    public var anomalies = 0
+    package var anomalies = 0
     /// Input rows or lines rejected since start.
-    public var rejects = 0
+    package var rejects = 0
     /// Of those, rows put in `vaewatch.dead_letters` since start (PostgreSQL mode).
-    public var deadLetters = 0
+    package var deadLetters = 0
     /// Version of the model in use; nil before the first.
-    public var modelVersion: Int?
+    package var modelVersion: Int?
     /// Its threshold.
-    public var threshold: Float?
+    package var threshold: Float?
     /// Retrains finished and swapped in since start.
-    public var retrains = 0
+    package var retrains = 0
     /// Whether a retrain runs now.
-    public var retraining = false
+    package var retraining = false
     /// When the last retrain finished, seconds since 1970.
-    public var lastRetrainAt: Int64?
+    package var lastRetrainAt: Int64?
     /// Records left before the record-count trigger fires; nil when that trigger is off.
-    public var nextRetrainRecords: Int?
+    package var nextRetrainRecords: Int?
     /// Seconds left before the time trigger fires; nil when that trigger is off.
-    public var nextRetrainSeconds: Double?
+    package var nextRetrainSeconds: Double?
     /// Seconds the source has been behind (claims returning full batches) without catching up; 0 when idle.
-    public var lagSeconds: Double = 0
+    package var lagSeconds: Double = 0
     /// The last error, with what to do; nil when none since start.
-    public private(set) var lastError: String?
+    package private(set) var lastError: String?
     /// When ``lastError`` was recorded, seconds since 1970: the STATUS line shows it for ``errorShownSeconds``.
-    public private(set) var lastErrorAt: Int64 = 0
+    package private(set) var lastErrorAt: Int64 = 0
     /// How long the STATUS line repeats the last error.
-    public static let errorShownSeconds: Int64 = 300
+    package static let errorShownSeconds: Int64 = 300
     /// The last row that became a dead letter, as `key K: reason`; nil when none since start.
-    public private(set) var lastDeadLetter: String?
+    package private(set) var lastDeadLetter: String?
     /// When ``lastDeadLetter`` came, seconds since 1970.
-    public private(set) var lastDeadLetterAt: Int64 = 0
+    package private(set) var lastDeadLetterAt: Int64 = 0
     /// How long after the last dead letter the STATUS line still counts them: while they keep coming.
-    public static let deadLettersShownSeconds: Int64 = 60
+    package static let deadLettersShownSeconds: Int64 = 60
     /// A detail of the current state, such as the database error while waiting for it.
-    public private(set) var detail: String?
+    package private(set) var detail: String?
     /// When this was last written, seconds since 1970.
-    public var updatedAt: Int64 = 0
+    package var updatedAt: Int64 = 0
     /// The exit status the process ended with; nil until ``state`` is ``State/stopped``.
-    public private(set) var exitStatus: Int32?
+    package private(set) var exitStatus: Int32?
     /// When the process stopped, seconds since 1970; nil until ``state`` is ``State/stopped``.
-    public private(set) var stoppedAt: Int64?
+    package private(set) var stoppedAt: Int64?
 
     /// A status with nothing counted yet.
-    public init() {}
+    package init() {}
 
     /// Records `error` as the last error, at `now` (seconds since 1970).
-    public mutating func record(error: String, at now: Int64) {
+    package mutating func record(error: String, at now: Int64) {
         lastError = error
         lastErrorAt = now
         updatedAt = max(updatedAt, now)
     }
 
     /// Notes `count` rows that just became dead letters, the first of them `first` (`key K: reason`).
-    public mutating func deadLettered(_ count: Int, first: String, at now: Int64) {
+    package mutating func deadLettered(_ count: Int, first: String, at now: Int64) {
         deadLetters += count
         lastDeadLetter = first
         lastDeadLetterAt = now
@@ -87,26 +87,26 @@ public struct DaemonStatus: Sendable, Equatable {
     }
 
     /// Forgets the last error when it starts with `prefix` (a successful reload clears a rejected one).
-    public mutating func clearError(startingWith prefix: String) {
+    package mutating func clearError(startingWith prefix: String) {
         guard lastError?.hasPrefix(prefix) == true else { return }
         lastError = nil
         lastErrorAt = 0
     }
 
     /// Start-up is over: warming up when there is no model yet, else running.
-    public mutating func ready(hasModel: Bool) {
+    package mutating func ready(hasModel: Bool) {
         state = hasModel ? .running : .warmingUp
     }
 
     /// Learning a first model; `detail` says from what, or what it waits for.
-    public mutating func warmingUp(_ detail: String) {
+    package mutating func warmingUp(_ detail: String) {
         state = .warmingUp
         self.detail = detail
     }
 
     /// A model is in use: warm-up (or start-up) is over at once, not at the first record scored, since a model
     /// loaded from the registry may wait a long time for its first row.
-    public mutating func modelInUse() {
+    package mutating func modelInUse() {
         guard [.warmingUp, .starting].contains(state) else { return }
         state = .running
         detail = nil
@@ -114,56 +114,56 @@ public struct DaemonStatus: Sendable, Equatable {
 
     /// The database answers again (a connection opened, or the source was found empty): waiting and retrying are
     /// over. Warm-up is not: it ends when its model is in use.
-    public mutating func connected() {
+    package mutating func connected() {
         guard [.waitingForDatabase, .retrying, .starting].contains(state) else { return }
         state = .running
         detail = nil
     }
 
     /// A batch was scored: whatever the daemon waited for is over.
-    public mutating func scored() {
+    package mutating func scored() {
         guard [.warmingUp, .starting, .waitingForDatabase, .retrying].contains(state) else { return }
         state = .running
         detail = nil
     }
 
     /// The database cannot be reached; `detail` says which attempt and why.
-    public mutating func waitingForDatabase(_ detail: String) {
+    package mutating func waitingForDatabase(_ detail: String) {
         state = .waitingForDatabase
         self.detail = detail
     }
 
     /// The database refuses what the daemon needs; `detail` names the cause and the fix.
-    public mutating func retrying(_ detail: String) {
+    package mutating func retrying(_ detail: String) {
         state = .retrying
         self.detail = detail
     }
 
     /// Waiting for something that is not an error (another daemon holds the source's lock): the state stays,
     /// `detail` says what.
-    public mutating func waiting(_ detail: String) {
+    package mutating func waiting(_ detail: String) {
         self.detail = detail
     }
 
     /// SIGTERM or SIGINT: finishing the batch in hand.
-    public mutating func stopping() {
+    package mutating func stopping() {
         state = .stopping
     }
 
     /// SIGHUP: reloading; returns the state to go back to.
-    public mutating func reloading() -> State {
+    package mutating func reloading() -> State {
         defer { state = .reloading }
         return state
     }
 
     /// The reload is over (applied or rejected): back to `previous`, unless a stop came meanwhile.
-    public mutating func reloaded(backTo previous: State) {
+    package mutating func reloaded(backTo previous: State) {
         guard state == .reloading else { return }
         state = previous
     }
 
     /// Marks the daemon stopped, with `exitStatus`, at `now` (seconds since 1970): its last status.
-    public mutating func stop(exitStatus: Int32, at now: Int64) {
+    package mutating func stop(exitStatus: Int32, at now: Int64) {
         state = .stopped
         self.exitStatus = exitStatus
         stoppedAt = now
@@ -171,10 +171,10 @@ public struct DaemonStatus: Sendable, Equatable {
     }
 
     /// Share of scored records flagged, 0 before any.
-    public var anomalyRate: Double { records == 0 ? 0 : Double(anomalies) / Double(records) }
+    package var anomalyRate: Double { records == 0 ? 0 : Double(anomalies) / Double(records) }
 
     /// The one-line summary systemd shows as `Status:`.
-    public var line: String {
+    package var line: String {
         switch state {
         case .starting: return detail ?? "starting"
         case .warmingUp: return "warming up: " + (detail ?? "learning a first model")
@@ -204,7 +204,7 @@ public struct DaemonStatus: Sendable, Equatable {
     }
 
     /// What a stopped daemon did: `stopped: 1,260 records, 320 flagged (25.40%), model v4`.
-    public var stoppedLine: String {
+    package var stoppedLine: String {
         "stopped: \(NumberText.count(records)) records, \(NumberText.count(anomalies)) flagged (\(Self.percent(anomalyRate)))"
             + (modelVersion.map { ", model v\($0)" } ?? "")
     }

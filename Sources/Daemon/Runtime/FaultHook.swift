@@ -8,19 +8,19 @@ internal import SystemIO
 /// - `hang_ingest`: the ingest loop stops making progress after its first batch (the watchdog must stop).
 /// - `hang_training`: a retrain stops making progress after its first epoch.
 /// - `slow_start=SECONDS`: start-up takes that long before READY, as if loading a huge model.
-public struct FaultHook: Sendable, Equatable {
+package struct FaultHook: Sendable, Equatable {
     /// Which fault.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case hangIngest
         case hangTraining
         case slowStart(seconds: Double)
     }
 
     /// The fault.
-    public let kind: Kind
+    package let kind: Kind
 
     /// The fault `$VAEWATCH_FAULT` names, in a debug build; nil otherwise or when it names none.
-    public static func fromEnvironment(_ environment: [String: String]) -> FaultHook? {
+    package static func fromEnvironment(_ environment: [String: String]) -> FaultHook? {
         #if DEBUG
             guard let value = environment["VAEWATCH_FAULT"] else { return nil }
             if value == "hang_ingest" { return FaultHook(kind: .hangIngest) }

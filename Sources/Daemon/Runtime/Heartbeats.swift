@@ -5,15 +5,15 @@ import Synchronization
 #endif
 
 /// One worker's proof of progress: the monotonic time of its last beat.
-public final class Heartbeat: Sendable {
+package final class Heartbeat: Sendable {
     /// The worker's name, for the log when it goes stale.
-    public let name: String
+    package let name: String
     private let last = Atomic<Int64>(Heartbeat.now())
 
     init(name: String) { self.name = name }
 
     /// Records progress now.
-    public func beat() { last.store(Self.now(), ordering: .relaxed) }
+    package func beat() { last.store(Self.now(), ordering: .relaxed) }
 
     /// Nanoseconds since the last beat.
     func age(at now: Int64) -> Int64 { now - last.load(ordering: .relaxed) }
@@ -28,26 +28,26 @@ public final class Heartbeat: Sendable {
 
 /// Every worker's heartbeat. The watchdog ping goes out only while all are fresh, so a wedged loop (ingest,
 /// write or training) stops the pings and systemd restarts the daemon.
-public final class Heartbeats: Sendable {
+package final class Heartbeats: Sendable {
     private let all = Mutex<[Heartbeat]>([])
 
     /// No workers yet.
-    public init() {}
+    package init() {}
 
     /// A new heartbeat for a worker, fresh now.
-    public func register(_ name: String) -> Heartbeat {
+    package func register(_ name: String) -> Heartbeat {
         let heartbeat = Heartbeat(name: name)
         all.withLock { $0.append(heartbeat) }
         return heartbeat
     }
 
     /// Stops watching `heartbeat` (its worker ended normally).
-    public func remove(_ heartbeat: Heartbeat) {
+    package func remove(_ heartbeat: Heartbeat) {
         all.withLock { $0.removeAll { $0 === heartbeat } }
     }
 
     /// The workers whose last beat is older than `limit`; empty when all are fresh.
-    public func stale(olderThan limit: Duration) -> [String] {
+    package func stale(olderThan limit: Duration) -> [String] {
         let (seconds, attoseconds) = limit.components
         let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         let now = Heartbeat.now()

@@ -10,39 +10,39 @@ internal import SystemIO
 ///
 /// The level is shared by every logger of the process and can change while it runs (a reload). With a
 /// ``TerminalStatusLine``, lines are written above it.
-public struct JournalLogHandler: LogHandler {
+package struct JournalLogHandler: LogHandler {
     /// The level below which messages are dropped, for every logger (reloadable).
-    public static let threshold = Atomic<UInt8>(UInt8(Logger.Level.info.rank))
+    package static let threshold = Atomic<UInt8>(UInt8(Logger.Level.info.rank))
 
     /// Sets the process-wide level.
-    public static func setLevel(_ level: Logger.Level) { threshold.store(UInt8(level.rank), ordering: .relaxed) }
+    package static func setLevel(_ level: Logger.Level) { threshold.store(UInt8(level.rank), ordering: .relaxed) }
 
     private let journal: Bool
     private let terminal: TerminalStatusLine?
     /// Metadata of this logger.
-    public var metadata: Logger.Metadata = [:]
+    package var metadata: Logger.Metadata = [:]
 
     /// A handler for `label`; `journal` chooses the priority prefixes (default: whether `$JOURNAL_STREAM` is set);
     /// lines go above `terminal`'s status line when there is one.
-    public init(label: String, journal: Bool = getenv("JOURNAL_STREAM") != nil, terminal: TerminalStatusLine? = nil) {
+    package init(label: String, journal: Bool = getenv("JOURNAL_STREAM") != nil, terminal: TerminalStatusLine? = nil) {
         self.journal = journal
         self.terminal = terminal
     }
 
     /// The process-wide level; setting it changes every logger's.
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { Logger.Level.allCases.first { $0.rank == Int(Self.threshold.load(ordering: .relaxed)) } ?? .info }
         set { Self.setLevel(newValue) }
     }
 
     /// One metadata value of this logger.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
     /// Writes the message as one line (one `write`, so lines from several threads never interleave).
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         guard event.level.rank >= Int(Self.threshold.load(ordering: .relaxed)) else { return }
         if let terminal { return terminal.writeAbove(line(for: event)) }
         let bytes = Array(line(for: event).utf8)

@@ -2,9 +2,9 @@ import Glibc
 internal import SystemIO
 
 /// The daemon's pid file in its runtime folder (`vaewatch.pid`), which `vaewatch retrain` reads to find it.
-public enum PidFile {
+package enum PidFile {
     /// The file's name in the runtime folder.
-    public static let name = "vaewatch.pid"
+    package static let name = "vaewatch.pid"
 
     /// Writes this process's pid to `directory/vaewatch.pid` (replaced atomically by SystemIO's `OutputFile`),
     /// creating the folder if needed.
@@ -34,7 +34,7 @@ public enum PidFile {
     }
 
     /// The pid in the file at `path`; nil when it is missing or holds no pid.
-    public static func read(_ path: String) -> pid_t? {
+    package static func read(_ path: String) -> pid_t? {
         guard let descriptor = try? SystemCalls.openForReading(path) else { return nil }
         defer { try? SystemCalls.close(descriptor) }
         guard let bytes = try? SystemCalls.readAll(descriptor, limit: 32), !bytes.isEmpty else { return nil }

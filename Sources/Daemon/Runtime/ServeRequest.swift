@@ -1,17 +1,17 @@
 /// What `vaewatch serve` was started with: where its configuration comes from.
-public struct ServeRequest: Sendable {
+package struct ServeRequest: Sendable {
     /// The configuration file; nil for defaults, environment and overrides only.
-    public var configurationPath: String?
+    package var configurationPath: String?
     /// `--set NAME=VALUE` overrides, in order.
-    public var overrides: [String]
+    package var overrides: [String]
     /// The process environment (`VAEWATCH_*` overrides, `STATE_DIRECTORY`, …).
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// The terminal line that shows the status when run by hand; nil under systemd or without a terminal.
-    public var terminal: TerminalStatusLine?
+    package var terminal: TerminalStatusLine?
 
     /// A request to serve with the configuration at `configurationPath`, `overrides` and `environment`, showing the
     /// status on `terminal` when there is one.
-    public init(
+    package init(
         configurationPath: String?, overrides: [String], environment: [String: String],
         terminal: TerminalStatusLine? = nil
     ) {

@@ -11,14 +11,14 @@ internal import SystemIO
 /// SIGTERM (or the end of stdin). Returns the exit status.
 ///
 /// Call ``ControlSignals/takeOver()`` first, on the main thread, before any other thread exists.
-public enum ServeRuntime {
+package enum ServeRuntime {
     /// Exit status of a clean stop.
-    public static let exitOK: Int32 = 0
+    package static let exitOK: Int32 = 0
     /// Exit status of a configuration (or source) that does not fit: systemd should not restart (EX_CONFIG).
-    public static let exitConfiguration: Int32 = 78
+    package static let exitConfiguration: Int32 = 78
 
     /// Runs the daemon; returns its exit status.
-    public static func run(_ request: ServeRequest, logger: Logger) async -> Int32 {
+    package static func run(_ request: ServeRequest, logger: Logger) async -> Int32 {
         let notifier = SystemdNotifier()
         let configuration: ServeConfiguration
         do {

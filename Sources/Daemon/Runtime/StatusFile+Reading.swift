@@ -3,7 +3,7 @@ internal import SystemIO
 extension StatusFile {
     /// The fields of a status file, in order, each value as text (strings unquoted, `null` as nil); nil when the
     /// text is not one flat JSON object as ``encode(_:)`` writes.
-    public static func fields(of text: String) -> [(key: String, value: String?)]? {
+    package static func fields(of text: String) -> [(key: String, value: String?)]? {
         var scanner = FlatJSONScanner(Array(text.utf8))
         return scanner.object()
     }
@@ -11,7 +11,7 @@ extension StatusFile {
     /// The text of the file at `path`.
     ///
     /// - Throws: ``DaemonError`` naming the file and the reason.
-    public static func read(path: String) throws(DaemonError) -> String {
+    package static func read(path: String) throws(DaemonError) -> String {
         do {
             let descriptor = try SystemCalls.openForReading(path)
             defer { try? SystemCalls.close(descriptor) }

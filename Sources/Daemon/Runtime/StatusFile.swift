@@ -4,13 +4,13 @@ internal import SystemIO
 
 /// The status file the daemon keeps in its runtime folder (`status.json`): one flat JSON object, replaced
 /// atomically about once a second, read by `vaewatch status`.
-public enum StatusFile {
+package enum StatusFile {
     /// The file's name in the runtime folder.
-    public static let name = "status.json"
+    package static let name = "status.json"
 
     /// `status` as JSON: one object, keys in snake case, absent values as null. `exit_status` and `stopped_at` stay
     /// null until the daemon's last write, which sets `state` to `stopped`.
-    public static func encode(_ status: DaemonStatus) -> String {
+    package static func encode(_ status: DaemonStatus) -> String {
         var fields: [(String, String)] = [
             ("state", quoted(status.state.rawValue)),
             ("status", quoted(status.line)),
@@ -40,7 +40,7 @@ public enum StatusFile {
 
     /// Replaces `directory/status.json` with `status` atomically (SystemIO's `OutputFile`: a temporary file renamed
     /// over it), so a reader never sees half a file.
-    public static func write(_ status: DaemonStatus, in directory: String) throws(DaemonError) {
+    package static func write(_ status: DaemonStatus, in directory: String) throws(DaemonError) {
         let path = directory + "/" + name
         do {
             try OutputFile.write(

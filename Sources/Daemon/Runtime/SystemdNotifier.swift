@@ -3,14 +3,14 @@ import Glibc
 
 /// Talks to the service manager through `$NOTIFY_SOCKET` (libsystemd's `sd_notify`): READY, STATUS, WATCHDOG,
 /// STOPPING, RELOADING and EXTEND_TIMEOUT_USEC. Without `$NOTIFY_SOCKET` (run by hand) every call does nothing.
-public struct SystemdNotifier: Sendable {
+package struct SystemdNotifier: Sendable {
     /// Whether a service manager listens.
-    public let isEnabled: Bool
+    package let isEnabled: Bool
     /// How often systemd expects `WATCHDOG=1` (`$WATCHDOG_USEC`, for this process); nil when the watchdog is off.
-    public let watchdogTimeout: Duration?
+    package let watchdogTimeout: Duration?
 
     /// Reads `$NOTIFY_SOCKET` and `$WATCHDOG_USEC` (and `$WATCHDOG_PID`) of this process.
-    public init() {
+    package init() {
         isEnabled = getenv("NOTIFY_SOCKET") != nil
         var microseconds: UInt64 = 0
         if sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 {
@@ -22,7 +22,7 @@ public struct SystemdNotifier: Sendable {
 
     /// Sends `NAME=value` assignments, one per line, in one datagram; false when it could not be sent.
     @discardableResult
-    public func send(_ assignments: [String]) -> Bool {
+    package func send(_ assignments: [String]) -> Bool {
         guard isEnabled else { return false }
         // A newline inside a value would start a new assignment: STATUS lines are flattened.
         let text = assignments.map { $0.replacing("\n", with: " ") }.joined(separator: "\n")
@@ -30,24 +30,24 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// `READY=1` with a status line.
-    public func ready(status: String) { send(["READY=1", "STATUS=\(status)"]) }
+    package func ready(status: String) { send(["READY=1", "STATUS=\(status)"]) }
 
     /// `STATUS=` alone.
-    public func status(_ line: String) { send(["STATUS=\(line)"]) }
+    package func status(_ line: String) { send(["STATUS=\(line)"]) }
 
     /// `WATCHDOG=1`.
-    public func watchdog() { send(["WATCHDOG=1"]) }
+    package func watchdog() { send(["WATCHDOG=1"]) }
 
     /// `STOPPING=1` with a status line.
-    public func stopping(status: String) { send(["STOPPING=1", "STATUS=\(status)"]) }
+    package func stopping(status: String) { send(["STOPPING=1", "STATUS=\(status)"]) }
 
     /// `RELOADING=1` with `MONOTONIC_USEC`, the time of the reload on `CLOCK_MONOTONIC`, as systemd requires.
-    public func reloading() {
+    package func reloading() {
         send(["RELOADING=1", "MONOTONIC_USEC=\(Self.monotonicMicroseconds())", "STATUS=reloading"])
     }
 
     /// `EXTEND_TIMEOUT_USEC`: asks for `more` time to start (or stop), counted from now.
-    public func extendTimeout(by more: Duration, status: String) {
+    package func extendTimeout(by more: Duration, status: String) {
         let (seconds, attoseconds) = more.components
         send(["EXTEND_TIMEOUT_USEC=\(seconds * 1_000_000 + attoseconds / 1_000_000_000_000)", "STATUS=\(status)"])
     }

@@ -7,9 +7,9 @@ internal import SystemIO
 /// pipe or a file, there is none (``standardError`` is nil) and the logs are plain lines.
 ///
 /// Every write to the terminal goes through one lock, so a log line never lands in the middle of the status line.
-public final class TerminalStatusLine: Sendable {
+package final class TerminalStatusLine: Sendable {
     /// The status line for stderr when stderr is an interactive terminal and not the journal; nil otherwise.
-    public static let standardError: TerminalStatusLine? = {
+    package static let standardError: TerminalStatusLine? = {
         guard isatty(STDERR_FILENO) == 1, getenv("JOURNAL_STREAM") == nil else { return nil }
         if let term = getenv("TERM"), String(cString: term) == "dumb" { return nil }
         return TerminalStatusLine(descriptor: STDERR_FILENO)
@@ -25,13 +25,13 @@ public final class TerminalStatusLine: Sendable {
     private let state = Mutex(State())
 
     /// A status line on `descriptor`, cut to `columns()` characters (default: the terminal's width).
-    public init(descriptor: CInt, columns: (@Sendable () -> Int)? = nil) {
+    package init(descriptor: CInt, columns: (@Sendable () -> Int)? = nil) {
         self.descriptor = descriptor
         self.columns = columns ?? { Self.terminalColumns(of: descriptor) }
     }
 
     /// Replaces the status line with `text`.
-    public func show(_ text: String) {
+    package func show(_ text: String) {
         state.withLock { state in
             guard !state.finished else { return }
             state.line = fitted(text)
@@ -40,14 +40,14 @@ public final class TerminalStatusLine: Sendable {
     }
 
     /// Writes `logLine` (ending in a newline) above the status line, then draws the status line again.
-    public func writeAbove(_ logLine: String) {
+    package func writeAbove(_ logLine: String) {
         state.withLock { state in
             emit(state.finished ? logLine : Self.clear + logLine + state.line)
         }
     }
 
     /// Leaves `text` as a last, ordinary line; later log lines are written plainly.
-    public func finish(with text: String) {
+    package func finish(with text: String) {
         state.withLock { state in
             guard !state.finished else { return }
             state.finished = true

@@ -1,7 +1,7 @@
 import RecordParsing
 
 /// The text formats vaewatch reads and writes.
-public enum RecordFormat: String, Sendable, CaseIterable {
+package enum RecordFormat: String, Sendable, CaseIterable {
     /// Comma-separated values with a header line (RFC 4180).
     case csv
     /// JSON lines: one object per line.

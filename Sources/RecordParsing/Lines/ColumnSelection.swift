@@ -1,16 +1,16 @@
 /// Which input columns are features, which one is the record key, and which are left alone; what the
 /// `--columns`, `--key` and `--ignore` options say.
-public struct ColumnSelection: Sendable, Equatable {
+package struct ColumnSelection: Sendable, Equatable {
     /// The feature columns, in this order; nil means every column but the key and the ignored ones (or,
     /// with a model, the model's features).
-    public var features: [String]?
+    package var features: [String]?
     /// The column that identifies a record (kept in the output, never a feature); nil means the line number.
-    public var key: String?
+    package var key: String?
     /// Columns that are neither features nor the key (text, timestamps, labels).
-    public var ignored: [String]
+    package var ignored: [String]
 
     /// Creates a selection.
-    public init(features: [String]? = nil, key: String? = nil, ignored: [String] = []) {
+    package init(features: [String]? = nil, key: String? = nil, ignored: [String] = []) {
         self.features = features
         self.key = key
         self.ignored = ignored

@@ -1,21 +1,21 @@
 /// A line that could not become a record, and why. Rejects are reported and counted; the stream goes on.
-public struct Reject: Error, Sendable, Equatable {
+package struct Reject: Error, Sendable, Equatable {
     /// The input's name: a path, or `<stdin>`.
-    public var source: String
+    package var source: String
     /// 1-based line number.
-    public var line: Int
+    package var line: Int
     /// 1-based field position (CSV) when one field is at fault.
-    public var field: Int?
+    package var field: Int?
     /// Name of the column (CSV header, JSON key) when one field is at fault.
-    public var column: String?
+    package var column: String?
     /// What is wrong, e.g. `not a number: "abc"`.
-    public var reason: String
+    package var reason: String
     /// Whether the field at fault holds text (a word, not a malformed number): a hint that its column is not a
     /// feature at all.
-    public var isText = false
+    package var isText = false
 
     /// Creates a reject.
-    public init(source: String, line: Int, field: Int? = nil, column: String? = nil, reason: String) {
+    package init(source: String, line: Int, field: Int? = nil, column: String? = nil, reason: String) {
         self.source = source
         self.line = line
         self.field = field
@@ -24,7 +24,7 @@ public struct Reject: Error, Sendable, Equatable {
     }
 
     /// `source:line: field 3 (cpu): reason`, the form compilers use, so editors can jump to it.
-    public var message: String {
+    package var message: String {
         var text = "\(source):\(line): "
         switch (field, column) {
         case (let field?, let column?): text += "field \(field) (\(column)): "
