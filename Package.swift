@@ -78,7 +78,7 @@ let package = Package(
 
         // Draws scored records as an SVG chart (score over time, threshold, flagged points, explaining features), and
         // numbers as people read them (counts grouped by RecordParsing's Counted). No I/O.
-        .target(name: "Report", dependencies: ["RecordParsing"], swiftSettings: strictSettings),
+        .target(name: "Report", dependencies: ["Detector", "RecordParsing"], swiftSettings: strictSettings),
 
         // The command-line interface: thin commands over the modules above.
         .executableTarget(
@@ -121,7 +121,7 @@ let package = Package(
             dependencies: ["RecordIO", "RecordParsing", "SystemIO", "Detector", "Compute", "TestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "ReportTests", dependencies: ["Detector", "Report", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "PostgresStoreTests",
             dependencies: ["PostgresStore", "Detector", "Compute", "TestSupport"],

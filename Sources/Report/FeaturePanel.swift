@@ -1,3 +1,5 @@
+import Detector
+
 /// The panel under the chart: horizontal bars of the features that explain the flags, or a sentence saying why there
 /// are none and how to get them.
 enum FeaturePanel {

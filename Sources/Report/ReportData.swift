@@ -1,3 +1,5 @@
+import Detector
+
 /// Everything one report draws: the scored records of one source, oldest first, and how to label them.
 package struct ReportData: Sendable {
     /// The source's name: a table (`public.metrics`) or a file name; shown in the title.

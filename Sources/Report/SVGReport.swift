@@ -1,3 +1,5 @@
+import Detector
+
 /// Draws a report as an SVG document: a title with the counts, the score over time on a log axis with the threshold
 /// as a step line and every flagged record marked, a panel of the features that explain the flags, and a caption
 /// that says how to read it. Pure: the same data give the same bytes.

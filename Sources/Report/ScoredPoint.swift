@@ -1,3 +1,5 @@
+import Detector
+
 /// One scored record as the report draws it: where it lies on the x axis, its score against the threshold in force
 /// when it was scored, and, for flagged records, the features that explain the score.
 package struct ScoredPoint: Sendable, Equatable {
@@ -13,12 +15,12 @@ package struct ScoredPoint: Sendable, Equatable {
     /// The version of the model that scored it, when the input says.
     package var modelVersion: Int?
     /// The features with the largest shares of the reconstruction error, largest first; empty when unknown.
-    package var top: [FeatureShare]
+    package var top: [ScoredRecord.Share]
 
     /// Creates a point.
     package init(
         x: Double, score: Double, threshold: Double, isAnomaly: Bool, modelVersion: Int? = nil,
-        top: [FeatureShare] = []
+        top: [ScoredRecord.Share] = []
     ) {
         self.x = x
         self.score = score

@@ -159,7 +159,7 @@ struct ReportCommand: ParsableCommand {
         ScoredPoint(
             x: x, score: verdict.score, threshold: verdict.threshold, isAnomaly: verdict.isAnomaly,
             modelVersion: verdict.modelVersion,
-            top: verdict.top.map { FeatureShare(feature: $0.feature, share: $0.share) })
+            top: verdict.top.map { ScoredRecord.Share(feature: $0.feature, share: $0.share) })
     }
 
     /// The most recent verdicts of one source in vaewatch.scores, or exits 64, 69, 70, 77 or 78.

@@ -1,3 +1,4 @@
+import Detector
 import Testing
 
 @testable import Report

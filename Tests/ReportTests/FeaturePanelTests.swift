@@ -1,3 +1,4 @@
+import Detector
 import Testing
 
 @testable import Report
@@ -9,12 +10,12 @@ struct FeaturePanelTests {
     static let points = [
         ScoredPoint(
             x: 1, score: 20, threshold: 9, isAnomaly: true,
-            top: [FeatureShare(feature: "x", share: 0.6), FeatureShare(feature: "y", share: 0.3)]),
+            top: [ScoredRecord.Share(feature: "x", share: 0.6), ScoredRecord.Share(feature: "y", share: 0.3)]),
         ScoredPoint(
             x: 2, score: 25, threshold: 9, isAnomaly: true,
-            top: [FeatureShare(feature: "x", share: 0.2), FeatureShare(feature: "z", share: 0.5)]),
+            top: [ScoredRecord.Share(feature: "x", share: 0.2), ScoredRecord.Share(feature: "z", share: 0.5)]),
         ScoredPoint(x: 3, score: 30, threshold: 9, isAnomaly: true, top: []),
-        ScoredPoint(x: 4, score: 1, threshold: 9, isAnomaly: false, top: [FeatureShare(feature: "y", share: 1)]),
+        ScoredPoint(x: 4, score: 1, threshold: 9, isAnomaly: false, top: [ScoredRecord.Share(feature: "y", share: 1)]),
     ]
 
     @Test("each feature's share is its mean over the flagged records with shares, a missing feature counting 0")
@@ -38,7 +39,7 @@ struct FeaturePanelTests {
         let many = (0..<10).map { index in
             ScoredPoint(
                 x: Double(index), score: 20, threshold: 9, isAnomaly: true,
-                top: [FeatureShare(feature: "f\(index)", share: Double(index + 1) / 20)])
+                top: [ScoredRecord.Share(feature: "f\(index)", share: Double(index + 1) / 20)])
         }
         let summary = FeatureSummary(many)
         #expect(summary.features.count == 8)

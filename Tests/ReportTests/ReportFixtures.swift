@@ -1,3 +1,4 @@
+import Detector
 import Glibc
 import Report
 import TestSupport
@@ -20,7 +21,10 @@ enum ReportFixtures {
                     x: Double(index + 1), score: isAnomaly ? 30 + random.unit() : exp(0.4 * random.normal()),
                     threshold: retrained ? 12 : 9.5, isAnomaly: isAnomaly, modelVersion: retrained ? 2 : 1,
                     top: isAnomaly
-                        ? [FeatureShare(feature: "cpu", share: 0.6), FeatureShare(feature: "mem", share: 0.3)] : []))
+                        ? [
+                            ScoredRecord.Share(feature: "cpu", share: 0.6),
+                            ScoredRecord.Share(feature: "mem", share: 0.3),
+                        ] : []))
         }
         return points
     }

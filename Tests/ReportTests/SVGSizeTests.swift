@@ -1,3 +1,4 @@
+import Detector
 import TestSupport
 import Testing
 
@@ -19,7 +20,7 @@ struct SVGSizeTests {
                 ScoredPoint(
                     x: Double(index + 1), score: flagged ? 40 : 0.5 + 2 * random.unit(),
                     threshold: retrained ? 11 : 9, isAnomaly: flagged, modelVersion: retrained ? 2 : 1,
-                    top: flagged ? [FeatureShare(feature: "x\(index % 7)", share: 0.5)] : []))
+                    top: flagged ? [ScoredRecord.Share(feature: "x\(index % 7)", share: 0.5)] : []))
         }
         let svg = SVGReport.render(
             ReportData(source: "big", xAxis: .recordNumber, points: points, hasFeatureShares: true))

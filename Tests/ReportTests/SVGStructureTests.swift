@@ -1,3 +1,4 @@
+import Detector
 import TestSupport
 import Testing
 
@@ -52,7 +53,7 @@ struct SVGStructureTests {
                 points.append(
                     ScoredPoint(
                         x: Double(column), score: 20 + Double(copy), threshold: 9.5, isAnomaly: true,
-                        top: [FeatureShare(feature: "cpu", share: 1)]))
+                        top: [ScoredRecord.Share(feature: "cpu", share: 1)]))
             }
         }
         let data = ReportFixtures.data(points)
@@ -103,7 +104,9 @@ struct SVGStructureTests {
     func hostileNames() throws {
         let hostile = "a&b<c>\"d\" 'e' </svg>"
         var points = ReportFixtures.points(count: 50, flagged: [7])
-        points[7].top = [FeatureShare(feature: hostile, share: 0.9), FeatureShare(feature: "bell\u{7}", share: 0.1)]
+        points[7].top = [
+            ScoredRecord.Share(feature: hostile, share: 0.9), ScoredRecord.Share(feature: "bell\u{7}", share: 0.1),
+        ]
         let svg = SVGReport.render(
             ReportData(
                 source: hostile, xAxis: .recordNumber, points: points, hasFeatureShares: true,
