@@ -1,3 +1,5 @@
+import Detector
+
 /// A model version stored in `vaewatch.models`.
 package struct StoredModel: Sendable, Equatable {
     /// The source the model scores.
@@ -20,44 +22,41 @@ package struct StoredModel: Sendable, Equatable {
 
 /// The model registry: every model version as a row, so that a restart (or another daemon) can load the newest.
 package enum ModelRegistry {
-    /// Saves `bytes` as `version` of `source`'s model (replacing a row with the same version).
-    package static func save(
-        source: String, version: Int, bytes: [UInt8], checksum: String, metrics: String, active: Bool = true,
-        on connection: Connection
-    ) throws(PostgresError) {
-        try connection.execute(
-            """
-            INSERT INTO vaewatch.models (source, version, bytes, checksum, metrics, active)
-            VALUES (\(.text(source)), \(.integer(Int64(version))), \(.bytes(bytes)), \(.text(checksum)),
-                    \(.text(metrics))::jsonb, \(.bool(active)))
-            ON CONFLICT (source, version) DO UPDATE SET
-                bytes = EXCLUDED.bytes, checksum = EXCLUDED.checksum, metrics = EXCLUDED.metrics,
-                active = EXCLUDED.active, created_at = now()
-            """)
+    /// Stores a model of `source` under a version the database allocates: the lowest that is at least `wanted` and
+    /// above every stored version of `source`. A model file carries its version, so `file(version)` gives the bytes
+    /// numbered `version`. The INSERT has no `ON CONFLICT`: a version is never replaced, and a writer that loses a
+    /// race for a number (another daemon, or a push, stored it between the read and the INSERT: a unique violation)
+    /// tries the next one. So two models never share `(source, version)`, and `model_version` in `vaewatch.scores`
+    /// always names the bytes that scored the row.
+    ///
+    /// - Returns: the version stored.
+    package static func store(
+        source: String, wanted: Int, metrics: String, active: Bool = true, on connection: Connection,
+        file: (Int) throws(PostgresError) -> [UInt8]
+    ) throws(PostgresError) -> Int {
+        var attempt = 0
+        while true {
+            let newest = try connection.execute(
+                "SELECT coalesce(max(version), 0) FROM vaewatch.models WHERE source = \(.text(source))")
+            let version = max(wanted, (Int(newest.text(0, 0) ?? "") ?? 0) + 1)
+            let bytes = try file(version)
+            do throws(PostgresError) {
+                try connection.execute(
+                    """
+                    INSERT INTO vaewatch.models (source, version, bytes, checksum, metrics, active)
+                    VALUES (\(.text(source)), \(.integer(Int64(version))), \(.bytes(bytes)),
+                            \(.text(Detector.checksumText(ofFile: bytes))), \(.text(metrics))::jsonb, \(.bool(active)))
+                    """)
+                return version
+            } catch  where error.sqlState == SQLState("23505") && attempt < maximumRaces {
+                attempt += 1
+            }
+        }
     }
 
-    /// The version a model pushed for `source` is stored as: its own `version`, or one past the newest stored
-    /// version when that is higher, so that a push never replaces a stored model.
-    package static func pushVersion(source: String, modelVersion version: Int, on connection: Connection)
-        throws(PostgresError) -> Int
-    {
-        let rows = try connection.execute(
-            "SELECT coalesce(max(version), 0) + 1 FROM vaewatch.models WHERE source = \(.text(source))")
-        return max(version, Int(rows.text(0, 0) ?? "") ?? 1)
-    }
-
-    /// Stores `bytes` as a new `version` of `source`'s model; a version that is already stored (another push or a
-    /// daemon's retrain got there first) is refused with a unique violation, never replaced.
-    package static func insert(
-        source: String, version: Int, bytes: [UInt8], checksum: String, metrics: String, on connection: Connection
-    ) throws(PostgresError) {
-        try connection.execute(
-            """
-            INSERT INTO vaewatch.models (source, version, bytes, checksum, metrics, active)
-            VALUES (\(.text(source)), \(.integer(Int64(version))), \(.bytes(bytes)), \(.text(checksum)),
-                    \(.text(metrics))::jsonb, true)
-            """)
-    }
+    /// Races for a version lost in a row before ``store(source:wanted:metrics:active:on:file:)`` gives up: far more
+    /// than writers a source has.
+    static let maximumRaces = 20
 
     /// The newest active version of `source`'s model, with its bytes; nil when there is none.
     package static func newestActive(source: String, on connection: Connection) throws(PostgresError) -> StoredModel? {

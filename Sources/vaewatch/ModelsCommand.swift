@@ -81,14 +81,18 @@ struct ModelsCommand: ParsableCommand {
                     + "(`vaewatch train --columns \(columns.joined(separator: ","))`) and push that",
                 status: ExitStatus.configuration)
         }
-        let version = try ModelRegistry.pushVersion(
-            source: source, modelVersion: loaded.version, on: connection)
-        let detector = try loaded.renumbered(version)
-        let bytes = try detector.fileBytes()
+        var bytes: [UInt8] = []
+        let version = try ModelRegistry.store(
+            source: source, wanted: loaded.version, metrics: loaded.trainingSummaryJSON, on: connection
+        ) { (version) throws(PostgresError) in
+            do {
+                bytes = try loaded.renumbered(version).fileBytes()
+                return bytes
+            } catch {
+                throw PostgresError(.statement, message: "cannot encode \(path) as version \(version): \(error)")
+            }
+        }
         let checksum = Detector.checksumText(ofFile: bytes)
-        try ModelRegistry.insert(
-            source: source, version: version, bytes: bytes, checksum: checksum,
-            metrics: detector.trainingSummaryJSON, on: connection)
         let renumbered = version == loaded.version ? "" : " (its own version \(loaded.version) is taken)"
         print(
             "stored \(path) as version \(version) of \(source)\(renumbered) (\(bytes.count) bytes, crc32c \(checksum))")

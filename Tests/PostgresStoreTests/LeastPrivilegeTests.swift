@@ -75,8 +75,7 @@ struct LeastPrivilegeTests {
         #expect(try setup.database.psql("SELECT count(*) FROM vaewatch.dead_letters WHERE stage = 'input'") == "1")
         #expect(try setup.database.psql("SELECT last_key FROM vaewatch.watermarks") == "11")
 
-        try ModelRegistry.save(
-            source: setup.table.name, version: 1, bytes: [1, 2, 3], checksum: "c", metrics: "{}", on: app)
+        _ = try ModelRegistry.store(source: setup.table.name, wanted: 1, metrics: "{}", on: app) { _ in [1, 2, 3] }
         #expect(try ModelRegistry.newestActive(source: setup.table.name, on: app)?.bytes == [1, 2, 3])
         try app.execute(
             """

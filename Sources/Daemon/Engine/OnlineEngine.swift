@@ -123,11 +123,11 @@ final class OnlineEngine: Sendable {
     /// Waits for the retrain in progress, if any, to finish and be taken in.
     func waitForRetrain() { retrainer.wait() }
 
-    /// Takes a finished retrain's model in (unless the observer declines it) and reports the outcome.
+    /// Takes a finished retrain's model in (as the observer adopts it) and reports the outcome.
     private func finished(_ outcome: RetrainOutcome) {
-        let retrained = observer.adoptsRetrains ? try? outcome.result.get().detector : nil
-        state.withLock { $0.finished(retrained) }
-        observer.retrained(outcome, adopted: retrained != nil)
+        let adopted = (try? outcome.result.get()).flatMap { observer.adopt($0, from: outcome.order) }
+        state.withLock { $0.finished(adopted) }
+        observer.retrained(outcome, adopted: adopted)
     }
 
     /// Starts the ordered retrain, or reports the skipped one.

@@ -15,8 +15,9 @@ protocol OnlineObserver: Sendable {
     func retrainSkipped(_ reason: RetrainReason)
     /// Asked after every epoch of a retrain, on its thread.
     func retrainEpoch() -> TrainingControl
-    /// Whether a finished retrain's model goes in use (false while the daemon stops: it is dropped unsaved).
-    var adoptsRetrains: Bool { get }
-    /// A retrain ended, on its thread, after the engine took its model (when `adopted`).
-    func retrained(_ outcome: RetrainOutcome, adopted: Bool)
+    /// The model a finished retrain puts in use: `result`'s, or the same numbered as the registry stored it; nil
+    /// drops it (the daemon stopping, or a registry that cannot store it). On the retrain's thread.
+    func adopt(_ result: DetectorTrainingResult, from order: RetrainOrder) -> Detector?
+    /// A retrain ended, on its thread, after the engine put `adopted` in use (nil: it kept the model in use).
+    func retrained(_ outcome: RetrainOutcome, adopted: Detector?)
 }

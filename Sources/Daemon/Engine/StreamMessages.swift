@@ -35,9 +35,9 @@ struct StreamMessages: OnlineObserver {
 
     func retrainEpoch() -> TrainingControl { .proceed }
 
-    var adoptsRetrains: Bool { true }
+    func adopt(_ result: DetectorTrainingResult, from order: RetrainOrder) -> Detector? { result.detector }
 
-    func retrained(_ outcome: RetrainOutcome, adopted: Bool) {
+    func retrained(_ outcome: RetrainOutcome, adopted: Detector?) {
         switch outcome.result {
         case .success(let result):
             message(

@@ -1,5 +1,6 @@
 import Detector
 import Glibc
+import PostgresStore
 import Logging
 import Report
 import Synchronization
@@ -31,7 +32,6 @@ extension DaemonContext: OnlineObserver {
             ])
         showInUse(detector)
         checkpoint(detector)
-        publish(detector)
     }
 
     func retrainStarted(_ order: RetrainOrder) {
@@ -55,18 +55,32 @@ extension DaemonContext: OnlineObserver {
         return stopping.isStopped ? .stop : .proceed
     }
 
-    var adoptsRetrains: Bool { !stopping.isStopped }
+    func adopt(_ result: DetectorTrainingResult, from order: RetrainOrder) -> Detector? {
+        guard !stopping.isStopped else { return nil }  // Stopped mid-way: dropped, unsaved.
+        do {
+            return try registered(result.detector)
+        } catch {
+            problem(
+                "retrained model not stored in the registry, model version \(order.detector.version) stays in use "
+                    + "(the next retrain tries again): \(error.description)")
+            return nil
+        }
+    }
 
-    func retrained(_ outcome: RetrainOutcome, adopted: Bool) {
+    func retrained(_ outcome: RetrainOutcome, adopted: Detector?) {
         status.withLock { $0.retraining = false }
-        guard !stopping.isStopped || adopted else { return }  // Stopped mid-way: dropped, unsaved.
+        guard !stopping.isStopped || adopted != nil else { return }
         let order = outcome.order
-        let record = RetrainRecord(
+        var record = RetrainRecord(
             startedAt: outcome.startedAt, reason: order.reason.rawValue, records: order.window.count,
             fromVersion: order.detector.version, outcome: "ok")
         switch outcome.result {
         case .success(let result):
-            let fresh = result.detector
+            guard let fresh = adopted else {
+                record.outcome = "not stored in the registry"
+                recordRetrain(record, toVersion: nil, metrics: result.detector.trainingSummaryJSON)
+                return
+            }
             status.withLock {
                 $0.retrains += 1
                 $0.lastRetrainAt = Int64(time(nil))
@@ -82,12 +96,11 @@ extension DaemonContext: OnlineObserver {
                     "retrain.active_latent_units": "\(result.summary.activeLatentUnits)",
                 ])
             checkpoint(fresh)
-            publish(fresh, retrain: record)
+            recordRetrain(record, toVersion: fresh.version, metrics: fresh.trainingSummaryJSON)
         case .failure(let error):
             problem("retrain failed, model version \(order.detector.version) stays in use: \(error)")
-            var failed = record
-            failed.outcome = error.description
-            publish(nil, retrain: failed)
+            record.outcome = error.description
+            recordRetrain(record, toVersion: nil, metrics: nil)
         }
     }
 }

@@ -99,44 +99,6 @@ extension DaemonContext {
         let lag = behindSince.withLock { $0.map { (ContinuousClock.now - $0).seconds } } ?? 0
         status.withLock { $0.lagSeconds = lag }
     }
-
-    /// With a PostgreSQL sink: stores `detector` in the registry, and records the retrain that made it in
-    /// `vaewatch.retrains` when `retrain` is given. Failures are logged and shown; the model stays in use.
-    func publish(_ detector: Detector?, retrain: RetrainRecord? = nil) {
-        let settings = self.settings
-        guard settings.sinkKind == .postgres, settings.sourceKind == .postgres else { return }
-        guard let source = resolvedSourceName.withLock({ $0 }) else {
-            problem("cannot write the model registry yet: the source table was not resolved")
-            return
-        }
-        do throws(PostgresError) {
-            let connection = try Connection(
-                ConnectionSettings(conninfo: settings.databaseURL, applicationName: "vaewatch-trainer"))
-            defer { connection.close() }
-            if let detector {
-                let bytes: [UInt8]
-                do {
-                    bytes = try detector.fileBytes()
-                } catch {
-                    problem("cannot store model version \(detector.version) in the registry: \(error)")
-                    return
-                }
-                try ModelRegistry.save(
-                    source: source, version: detector.version, bytes: bytes,
-                    checksum: Detector.checksumText(ofFile: bytes), metrics: detector.trainingSummaryJSON,
-                    on: connection)
-            }
-            if let retrain {
-                try RetrainLog.record(
-                    source: source, startedAt: retrain.startedAt, reason: retrain.reason, records: retrain.records,
-                    fromVersion: retrain.fromVersion, toVersion: detector?.version, outcome: retrain.outcome,
-                    metrics: detector?.trainingSummaryJSON, on: connection)
-            }
-        } catch {
-            problem(
-                "cannot write the model registry or the retrains table (the model stays in use): \(error.description)")
-        }
-    }
 }
 
 /// A retrain, as a row of `vaewatch.retrains`.

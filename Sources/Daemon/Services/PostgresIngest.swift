@@ -91,7 +91,7 @@ struct PostgresIngest {
                     continue
                 }
                 connection.close()
-                warmUp(on: rows, names: resolved.columns, source: resolved.name, heartbeat: heartbeat)
+                try warmUp(on: rows, names: resolved.columns, source: resolved.name, heartbeat: heartbeat)
                 if context.engine.detector != nil { return true }
             } catch {
                 if error.kind == .configuration {
@@ -208,7 +208,9 @@ struct PostgresIngest {
     }
 
     /// Trains the first model on `rows`, puts it in use, checkpoints it and stores it in the registry.
-    private func warmUp(on rows: RecordBatch, names: [String], source: String, heartbeat: Heartbeat) {
+    private func warmUp(on rows: RecordBatch, names: [String], source: String, heartbeat: Heartbeat)
+        throws(PostgresError)
+    {
         let settings = context.settings
         context.status.withLock { $0.warmingUp("learning from the \(rows.count) most recent records of \(source)") }
         context.logger.notice(
@@ -228,9 +230,13 @@ struct PostgresIngest {
             return
         }
         guard !context.stopping.isStopped else { return }
+        // Stored first, under the version the registry allocates (another daemon may have stored one meanwhile); a
+        // registry that cannot store it is retried with backoff, warm-up included.
+        var stored = result
+        stored.detector = try context.registered(result.detector)
         // The source gives the rows learned from like any other; their verdicts are written, but they neither move
         // the threshold nor count toward the retrain schedule (`WarmUpRecords`).
         context.engine.learned(
-            result, from: .keys(rows.keys), count: rows.count, duration: ContinuousClock.now - started)
+            stored, from: .keys(rows.keys), count: rows.count, duration: ContinuousClock.now - started)
     }
 }
