@@ -58,6 +58,22 @@ package enum ModelRegistry {
     /// than writers a source has.
     static let maximumRaces = 20
 
+    /// The channel a stored model is announced on (`NOTIFY vaewatch_models, '<source>'`): daemons that follow
+    /// the source's trainer listen on it.
+    package static let channel = "vaewatch_models"
+
+    /// Tells the daemons listening on ``channel`` that `source` has a new model.
+    package static func announce(source: String, on connection: Connection) throws(PostgresError) {
+        try connection.execute("SELECT pg_notify(\(.text(channel)), \(.text(source)))")
+    }
+
+    /// The number of the newest active version of `source`'s model, without its bytes; nil when there is none.
+    package static func newestActiveVersion(source: String, on connection: Connection) throws(PostgresError) -> Int? {
+        let rows = try connection.execute(
+            "SELECT max(version) FROM vaewatch.models WHERE source = \(.text(source)) AND active")
+        return rows.text(0, 0).flatMap { Int($0) }
+    }
+
     /// The newest active version of `source`'s model, with its bytes; nil when there is none.
     package static func newestActive(source: String, on connection: Connection) throws(PostgresError) -> StoredModel? {
         let rows = try connection.execute(

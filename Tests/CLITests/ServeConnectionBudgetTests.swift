@@ -9,7 +9,7 @@ import Testing
 /// never fit the server's `max_connections`, and logs a connection that cannot be opened (once, then throttled).
 @Suite("vaewatch serve (PostgreSQL): connections counted, checked and their failures logged")
 struct ServeConnectionBudgetTests {
-    @Test("source.workers 64 in queue mode needs 129 connections: exit 78 naming both numbers and the fix")
+    @Test("source.workers 64 in queue mode needs 130 connections: exit 78 naming both numbers and the fix")
     func workersBeyondMaxConnections() throws {
         let directory = try TestDirectory("budget-db")
         defer { directory.remove() }
@@ -27,9 +27,9 @@ struct ServeConnectionBudgetTests {
         )
         #expect(ending?.status == 78, "\(ending?.description ?? "still running")\n\(log)")
         // 64 pipelines with a LISTEN connection each, and one for the model registry.
-        #expect(log.contains("db.connections=129"), "the start says how many connections: \(log)")
-        let refusal = daemon.lines(.stderr).map(\.text).first { $0.contains("max_connections") && $0.contains("129") }
-        let line = try #require(refusal, "no refusal naming max_connections and 129:\n\(log)")
+        #expect(log.contains("db.connections=130"), "the start says how many connections: \(log)")
+        let refusal = daemon.lines(.stderr).map(\.text).first { $0.contains("max_connections") && $0.contains("130") }
+        let line = try #require(refusal, "no refusal naming max_connections and 130:\n\(log)")
         #expect(line.contains("\(maximum - reserved)"), "the refusal names what the server allows: \(line)")
         #expect(line.contains("source.workers"), "the refusal says what to change: \(line)")
         let pipelines = try database.cluster.psql(

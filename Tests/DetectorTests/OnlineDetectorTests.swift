@@ -228,3 +228,26 @@ extension RetrainDue: Equatable {
         }
     }
 }
+
+/// A follower never retrains; taking the lead starts the schedule over.
+@Suite("OnlineDetector: leader and follower")
+struct OnlineDetectorRoleTests {
+    @Test("a follower orders no retrain, whatever is due; once it leads, the schedule starts over")
+    func followerDoesNotTrain() throws {
+        let trained = try OnlineDetectorTests.fixed.get()
+        var online = OnlineDetector(
+            detector: trained, policy: try OnlineDetectorTests.policy(records: 100), windowCapacity: 1_000)
+        online.setTraining(false, now: 0)
+        let batch = OnlineDetectorTests.batch(150)
+        #expect(online.scored(batch, verdicts: trained.score(batch), now: 1).retrain == nil)
+        online.requestRetrain()
+        #expect(online.dueRetrain(now: 2) == nil)
+        online.setTraining(true, now: 3)
+        #expect(online.recordsUntilRetrain(now: 3) == 100, "the counts start over at the promotion")
+        guard case .start(let order) = online.dueRetrain(now: 3) else {
+            Issue.record("the request made while following is answered once it leads")
+            return
+        }
+        #expect(order.reason == .signal)
+    }
+}

@@ -42,7 +42,7 @@ package enum Settings {
         .integer(
             "source.workers", \.workers, 0...64,
             "pipelines on the table at once; 0 means 2 in queue mode, 1 in watermark mode. Each holds a connection "
-                + "(and a LISTEN one in queue mode), plus one for the model registry; a count the server can never "
+                + "(and a LISTEN one in queue mode), plus one for the model registry and one for the trainer lock; a count the server can never "
                 + "hold (\"Connections\" in the README) stops the start with exit 78"),
         .choice("source.format", \.inputFormat, "the format of standard input"),
         .text(

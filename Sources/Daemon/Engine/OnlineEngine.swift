@@ -87,6 +87,12 @@ final class OnlineEngine: Sendable {
         }
     }
 
+    /// Starts or stops retraining (``OnlineDetector/setTraining(_:now:)``).
+    func setTraining(_ on: Bool) {
+        let now = elapsed
+        state.withLock { $0.setTraining(on, now: now) }
+    }
+
     /// Puts `detector` in use.
     func use(_ detector: Detector) { state.withLock { $0.use(detector) } }
 

@@ -12,9 +12,10 @@ struct ConnectionBudget: Sendable, Equatable {
     let pipelines: Int
     /// One LISTEN connection per pipeline in queue mode.
     let listeners: Int
-    /// The model registry's (a retrain stores its model); the start-up connection closes before the pipelines
-    /// open, so it is not counted.
-    let others = 1
+    /// The model registry's (a retrain stores its model) and, in queue mode, the coordinator's (it holds the
+    /// trainer lock, ``LeadershipStateMachine``); the start-up connection closes before the pipelines open, so it is
+    /// not counted.
+    var others: Int { listeners > 0 ? 2 : 1 }
 
     /// All the connections open at once, at most.
     var total: Int { pipelines + listeners + others }
@@ -74,12 +75,13 @@ struct ConnectionBudget: Sendable, Equatable {
         return text
     }
 
-    /// What the connections are for: `129 connections (64 pipelines, 64 LISTEN connections, 1 for the model
-    /// registry)`.
+    /// What the connections are for: `130 connections (64 pipelines, 64 LISTEN connections, 1 for the model
+    /// registry, 1 for the trainer lock)`.
     var breakdown: String {
         var parts = ["\(pipelines) pipeline\(pipelines == 1 ? "" : "s")"]
         if listeners > 0 { parts.append("\(listeners) LISTEN connection\(listeners == 1 ? "" : "s")") }
-        parts.append("\(others) for the model registry")
+        parts.append("1 for the model registry")
+        if listeners > 0 { parts.append("1 for the trainer lock") }
         return "\(total) connections (" + parts.joined(separator: ", ") + ")"
     }
 

@@ -23,6 +23,9 @@ package struct DaemonStatus: Sendable, Equatable {
     package var pid: Int32 = 0
     /// Where records come from, e.g. `public.metrics (queue)` or `stdin`.
     package var source = ""
+    /// With several daemons on one PostgreSQL source: whether this one trains (leader) or takes the leader's
+    /// models (follower); nil on stdin, and until the trainer lock was first asked for.
+    package var role: LeadershipStateMachine.Role?
     /// Records scored since start.
     package var records = 0
     /// Records flagged since start.
@@ -188,6 +191,7 @@ package struct DaemonStatus: Sendable, Equatable {
                 "\(NumberText.count(records)) records, \(NumberText.count(anomalies)) flagged (\(Self.percent(anomalyRate)))"
             ]
             if let modelVersion { parts.append("model v\(modelVersion)") }
+            if let role { parts.append(role.rawValue) }
             if retraining {
                 parts.append("retraining")
             } else if let next = nextRetrainText {

@@ -16,6 +16,7 @@ package enum StatusFile {
             ("status", quoted(status.line)),
             ("pid", "\(status.pid)"),
             ("source", quoted(status.source)),
+            ("role", status.role.map { quoted($0.rawValue) } ?? "null"),
             ("records", "\(status.records)"),
             ("anomalies", "\(status.anomalies)"),
             ("rejects", "\(status.rejects)"),

@@ -2,6 +2,7 @@ import Checkpoint
 import Detector
 import Glibc
 import Logging
+import PostgresStore
 import ServiceLifecycle
 import Synchronization
 import VAE
@@ -23,6 +24,9 @@ struct ControlService: Service {
                 context.stopping.stop()  // The ingest service finishes its batch and ends, which ends the group.
             case SIGHUP:
                 reload()
+            case SIGUSR1 where context.status.withLock({ $0.role }) == .follower:
+                let context = self.context
+                await onOwnThread { Self.askTheLeaderToRetrain(context) }
             case SIGUSR1:
                 let running = context.engine.requestRetrain()
                 context.logger.notice(
@@ -33,6 +37,21 @@ struct ControlService: Service {
             default:
                 continue
             }
+        }
+    }
+
+    /// SIGUSR1 on a follower: another daemon trains the source, so it is asked (`NOTIFY vaewatch_retrain`).
+    private static func askTheLeaderToRetrain(_ context: DaemonContext) {
+        guard let source = context.resolvedSourceName.withLock({ $0 }) else { return }
+        do throws(PostgresError) {
+            let connection = try Connection(
+                ConnectionSettings(conninfo: context.settings.databaseURL, applicationName: "vaewatch-control"))
+            defer { connection.close() }
+            try connection.execute("SELECT pg_notify(\(.text(Coordinator.retrainChannel)), \(.text(source)))")
+            context.logger.notice(
+                "retrain requested; another daemon trains \(source), so it was asked to", metadata: ["signal": "USR1"])
+        } catch {
+            context.problem("cannot ask the daemon that trains \(source) to retrain: \(error.description)")
         }
     }
 

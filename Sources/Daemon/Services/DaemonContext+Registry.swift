@@ -33,6 +33,8 @@ extension DaemonContext {
                 throw PostgresError(.statement, message: "cannot encode model version \(version): \(error)")
             }
         }
+        // The daemons that follow this source's trainer take it from the registry (`Coordinator`).
+        try ModelRegistry.announce(source: source, on: connection)
         return numbered
     }
 

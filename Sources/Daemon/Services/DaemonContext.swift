@@ -38,6 +38,8 @@ final class DaemonContext: Sendable {
     let behindSince = Mutex<ContinuousClock.Instant?>(nil)
     /// Which repeated warnings (a connection refused, a source busy) to write: each once, then every five minutes.
     let logThrottle = Mutex(LogThrottle())
+    /// The thread of the ``Coordinator`` (queue mode), once the source is resolved.
+    private let coordinator = Mutex<BackgroundThread?>(nil)
 
     init(
         request: ServeRequest, configuration: ServeConfiguration, notifier: SystemdNotifier, logger: Logger,
@@ -65,6 +67,7 @@ final class DaemonContext: Sendable {
                 ? "stdin" : "\(configuration.sourceTable) (\(configuration.sourceMode.rawValue))"
         }
         engine.report(to: self)
+        if coordinates { engine.setTraining(false) }  // Until the coordinator takes the trainer lock.
     }
 
     /// The retrain schedule `configuration` asks for.
@@ -95,6 +98,29 @@ final class DaemonContext: Sendable {
         var metadata = metadata
         if held > 0 { metadata["log.repeats_held"] = "\(held)" }
         logger.log(level: level, "\(message)", metadata: metadata)
+    }
+
+    /// Whether this daemon coordinates with others on its source (a trainer lock; queue mode, where several
+    /// daemons score one table): until it leads, it does not train.
+    var coordinates: Bool { settings.sourceKind == .postgres && settings.sourceMode == .queue }
+
+    /// Starts the ``Coordinator`` of `source` once (later calls do nothing); not without ``coordinates``.
+    func coordinate(source: String, columns: [String]) {
+        guard coordinates else { return }
+        coordinator.withLock { thread in
+            guard thread == nil else { return }
+            let coordinator = Coordinator(context: self, source: source, columns: columns)
+            thread = BackgroundThread { coordinator.run() }
+        }
+    }
+
+    /// Waits for the coordinator to end (the daemon is stopping).
+    func stopCoordinating() {
+        let thread = coordinator.withLock { thread -> BackgroundThread? in
+            defer { thread = nil }
+            return thread
+        }
+        thread?.join()
     }
 
     /// Notes an error that the daemon survives: logged, and in the status until the next one.

@@ -40,6 +40,7 @@ struct PostgresIngest {
         let heartbeat = context.heartbeats.register("ingest")
         guard prepare(connection: connection, source: source, budget: budget, heartbeat: heartbeat) else {
             context.heartbeats.remove(heartbeat)
+            context.stopCoordinating()
             return
         }
         seedWindow(connection: connection, source: source, heartbeat: heartbeat)
@@ -50,6 +51,7 @@ struct PostgresIngest {
         } catch {
             context.fail(DaemonError(.source, "\(error)"))
         }
+        context.stopCoordinating()
     }
 
     /// Connects until the database answers, checks `budget` against the server's limits once, and makes sure a
@@ -73,6 +75,15 @@ struct PostgresIngest {
                 if context.engine.detector != nil { return true }
                 let resolved = try ResolvedSource.resolve(source, on: connection)
                 context.resolvedSourceName.withLock { $0 = resolved.name }
+                // Of several daemons on the table, the one that holds the trainer lock warms up; the others wait
+                // for its model, which their coordinator takes from the registry.
+                context.coordinate(source: resolved.name, columns: resolved.columns)
+                if let waiting = waitingForTheLeader(resolved.name) {
+                    context.status.withLock { $0.warmingUp(waiting) }
+                    backoff.reset()
+                    pause(.milliseconds(200), beating: heartbeat, until: context.stopping)
+                    continue
+                }
                 if try loadFromRegistry(resolved, on: connection) { return true }
                 let wanted = context.settings.warmupRecords
                 let (rows, rowsRead) = try RecentRows.read(resolved, limit: wanted, on: connection)
@@ -104,6 +115,18 @@ struct PostgresIngest {
             }
         }
         return false
+    }
+
+    /// What a daemon without a model waits for before it may warm up, or nil when it may (it leads, or there is no
+    /// coordinator: watermark mode, where one daemon scores at a time).
+    private func waitingForTheLeader(_ source: String) -> String? {
+        guard context.coordinates, context.engine.detector == nil else { return nil }
+        switch context.status.withLock({ $0.role }) {
+        case .leader: return nil
+        case .follower:
+            return "waiting for the first model of the daemon that trains \(source) (it stores it in vaewatch.models)"
+        case nil: return "asking for the trainer lock of \(source)"
+        }
     }
 
     /// Shows and logs a failed start-up step: a database that cannot be reached is waited for; one that refuses

@@ -28,6 +28,9 @@ public struct OnlineDetector: Sendable {
     public private(set) var isRetraining = false
     /// Retrained models taken in use so far.
     public private(set) var retrainsTaken = 0
+    /// Whether this stream retrains: false for a follower among several daemons on one source, which takes the
+    /// leader's models instead (requests wait until it leads).
+    public private(set) var trains = true
     /// The records the first model learned from that are still to be scored.
     private var warmUp = WarmUpRecords()
 
@@ -97,6 +100,16 @@ public struct OnlineDetector: Sendable {
         return window?.count ?? 0
     }
 
+    /// Starts or stops retraining (a daemon taking or losing the lead); the schedule starts over when it starts,
+    /// keeping a request made meanwhile.
+    public mutating func setTraining(_ on: Bool, now: Double) {
+        if on, !trains, let requested = policy?.isRequested {
+            policy?.retrained(at: now)
+            if requested { policy?.requestNow() }
+        }
+        trains = on
+    }
+
     /// Asks for a retrain at the next check (SIGUSR1); several requests before it count as one, and one made while
     /// a retrain runs folds into it.
     public mutating func requestRetrain() {
@@ -106,7 +119,7 @@ public struct OnlineDetector: Sendable {
     /// The retrain due at `now`, if one is and none is out: the schedule starts over at `now`, and the order is
     /// out until ``finished(_:)``. With an empty window the retrain is skipped (the schedule starts over too).
     public mutating func dueRetrain(now: Double) -> RetrainDue? {
-        guard !isRetraining, let detector, var policy, policy.isDue(now: now) else { return nil }
+        guard trains, !isRetraining, let detector, var policy, policy.isDue(now: now) else { return nil }
         let reason: RetrainReason =
             policy.isRequested ? .signal : policy.nextDue(now: now).records == 0 ? .records : .schedule
         policy.retrained(at: now)
