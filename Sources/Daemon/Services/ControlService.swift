@@ -44,8 +44,7 @@ struct ControlService: Service {
     private static func askTheLeaderToRetrain(_ context: DaemonContext) {
         guard let source = context.resolvedSourceName.withLock({ $0 }) else { return }
         do throws(PostgresError) {
-            let connection = try Connection(
-                ConnectionSettings(conninfo: context.settings.databaseURL, applicationName: "vaewatch-control"))
+            let connection = try context.connect(as: "vaewatch-control")
             defer { connection.close() }
             try connection.execute("SELECT pg_notify(\(.text(Coordinator.retrainChannel)), \(.text(source)))")
             context.logger.notice(

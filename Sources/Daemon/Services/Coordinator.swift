@@ -71,8 +71,7 @@ struct Coordinator {
 
     /// A new coordinator connection, listening on both channels.
     private func connect() throws(PostgresError) -> Connection {
-        let connection = try Connection(
-            ConnectionSettings(conninfo: context.settings.databaseURL, applicationName: "vaewatch-coordinator"))
+        let connection = try context.connect(as: "vaewatch-coordinator")
         do {
             try connection.execute("LISTEN \(identifier: Self.retrainChannel)")
             try connection.execute("LISTEN \(identifier: ModelRegistry.channel)")

@@ -19,8 +19,7 @@ extension DaemonContext {
             throw PostgresError(
                 .configuration, message: "cannot write the model registry yet: the source table was not resolved")
         }
-        let connection = try Connection(
-            ConnectionSettings(conninfo: settings.databaseURL, applicationName: "vaewatch-trainer"))
+        let connection = try connect(as: "vaewatch-trainer")
         defer { connection.close() }
         var numbered = detector
         _ = try ModelRegistry.store(
@@ -38,12 +37,17 @@ extension DaemonContext {
         return numbered
     }
 
+    /// A new connection to `database.url`, named `application` in `pg_stat_activity`: the short-lived ones of the
+    /// registry, the retrains table and the control service, and the coordinator's.
+    func connect(as application: String) throws(PostgresError) -> Connection {
+        try Connection(ConnectionSettings(conninfo: settings.databaseURL, applicationName: application))
+    }
+
     /// Records a retrain in `vaewatch.retrains` (PostgreSQL source and sink); a failure is logged and shown.
     func recordRetrain(_ retrain: RetrainRecord, toVersion: Int?, metrics: String?) {
         guard storesModels, let source = resolvedSourceName.withLock({ $0 }) else { return }
         do throws(PostgresError) {
-            let connection = try Connection(
-                ConnectionSettings(conninfo: settings.databaseURL, applicationName: "vaewatch-trainer"))
+            let connection = try connect(as: "vaewatch-trainer")
             defer { connection.close() }
             try RetrainLog.record(
                 source: source, startedAt: retrain.startedAt, reason: retrain.reason, records: retrain.records,

@@ -77,13 +77,14 @@ public struct OnlineDetector: Sendable {
         var step = OnlineStep()
         step.records = verdicts.count
         step.anomalies = verdicts.isAnomaly.count { $0 }
-        let isNew = warmUp.newRecords(among: batch.keys)
-        let newScores = zip(verdicts.score, isNew).compactMap { score, new in new ? score : nil }
-        step.newRecords = newScores.count
+        // Nothing pending from warm-up (the usual case): every record is new, and no per-record bookkeeping.
+        let isNew = warmUp.pending > 0 ? warmUp.newRecords(among: batch.keys) : nil
+        step.newRecords = isNew.map { $0.count { $0 } } ?? verdicts.count
         if let inUse = detector, inUse.version == verdicts.modelVersion, inUse.header.thresholdTail != nil,
-            !newScores.isEmpty
+            step.newRecords > 0
         {
-            let moved = inUse.updatingThreshold(with: newScores)
+            let newScores = isNew.map { zip(verdicts.score, $0).compactMap { score, new in new ? score : nil } }
+            let moved = inUse.updatingThreshold(with: newScores ?? verdicts.score)
             detector = moved
             step.thresholdMoved = moved.threshold
         }
