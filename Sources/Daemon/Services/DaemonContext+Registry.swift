@@ -50,7 +50,8 @@ extension DaemonContext {
             let connection = try connect(as: "vaewatch-trainer")
             defer { connection.close() }
             try RetrainLog.record(
-                source: source, startedAt: retrain.startedAt, reason: retrain.reason, records: retrain.records,
+                source: source, instance: instance, startedAt: retrain.startedAt, reason: retrain.reason,
+                records: retrain.records,
                 fromVersion: retrain.fromVersion, toVersion: toVersion, outcome: retrain.outcome, metrics: metrics,
                 on: connection)
         } catch {
