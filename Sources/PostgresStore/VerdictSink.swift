@@ -15,15 +15,22 @@ package final class VerdictSink {
     /// The writer named in `vaewatch.scores.scored_by` (`006_instances.sql`), `host:pid` for a daemon; nil leaves
     /// the column NULL and needs no 006.
     package let scoredBy: String?
+    /// Whether a batch with flagged records sends `NOTIFY vaewatch_anomalies` (``AnomalyNotice``) in its
+    /// transaction.
+    package let notifiesAnomalies: Bool
     private var fragmentNames: [String] = []
     private var fragments: [[UInt8]] = []
 
     /// A sink for verdicts of `source`, written by `scoredBy` (nil: nobody named); with `storesLatentMean`, the
-    /// verdicts must carry their latent means (``Verdicts/latentMean``).
-    package init(source: String, scoredBy: String? = nil, storesLatentMean: Bool = false) {
+    /// verdicts must carry their latent means (``Verdicts/latentMean``); with `notifiesAnomalies`, a batch that
+    /// flags records sends one notification.
+    package init(
+        source: String, scoredBy: String? = nil, storesLatentMean: Bool = false, notifiesAnomalies: Bool = false
+    ) {
         self.source = source
         self.scoredBy = scoredBy
         self.storesLatentMean = storesLatentMean
+        self.notifiesAnomalies = notifiesAnomalies
     }
 
     /// The columns of `vaewatch.scores` a COPY row fills after the source name (or the staging row's ordinal).
@@ -79,9 +86,12 @@ package final class VerdictSink {
         package var refused: [RejectedRow] = []
         /// Rows the source could not score, with the reason; they are in the dead letters (stage `input`).
         package var unscorable: [RejectedRow] = []
+        /// The `NOTIFY vaewatch_anomalies` payload sent, delivered when the transaction commits; nil when none was.
+        package var notice: String?
     }
 
-    /// Writes `verdicts` (row i for `keys[i]`) and dead-letters `rejected`, inside the open transaction. Call it
+    /// Writes `verdicts` (row i for `keys[i]`), dead-letters `rejected` and, with ``notifiesAnomalies`` and flagged
+    /// records written, sends their notification, inside the open transaction. Call it
     /// once per transaction: the staging table empties at COMMIT (`ON COMMIT DELETE ROWS`), which truncates in
     /// place instead of churning the catalog as a `TRUNCATE` per batch would.
     package func write(_ connection: Connection, keys: [String], verdicts: Verdicts, rejected: [RejectedRow])
@@ -107,6 +117,13 @@ package final class VerdictSink {
         if !rejected.isEmpty {
             try deadLetter(connection, stage: "input", rows: rejected, verdicts: rejected.map { _ in "" })
             report.unscorable = rejected
+        }
+        if notifiesAnomalies,
+            let payload = AnomalyNotice.payload(
+                source: source, keys: keys, verdicts: verdicts, refused: Set(report.refused.map(\.key)))
+        {
+            try connection.execute("SELECT pg_notify(\(.text(AnomalyNotice.channel)), \(.text(payload)))")
+            report.notice = payload
         }
         return report
     }

@@ -61,6 +61,8 @@ package struct ServeConfiguration: Sendable, Equatable {
     package var sinkKind: SinkKind = .postgres
     /// `sink.only_anomalies`: on stdout, write only flagged records.
     package var onlyAnomalies: Bool = false
+    /// `sink.notify`: a transaction that writes flagged records sends `NOTIFY vaewatch_anomalies`.
+    package var notifiesAnomalies: Bool = true
     /// `sink.latent`: store each record's latent mean μ in `vaewatch.scores.latent`.
     package var storesLatentMean: Bool = false
 

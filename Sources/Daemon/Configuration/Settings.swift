@@ -56,6 +56,10 @@ package enum Settings {
             "sink.only_anomalies", \.onlyAnomalies, "on standard output, write only flagged records"
         ),
         .boolean(
+            "sink.notify", \.notifiesAnomalies,
+            "in vaewatch.scores, send NOTIFY vaewatch_anomalies in each transaction that writes flagged records "
+                + "(a JSON payload: source, count, highest score, threshold, model version, the first keys)"),
+        .boolean(
             "sink.latent", \.storesLatentMean,
             "in vaewatch.scores, store each record's latent mean μ in the column latent (float4[], added by "
                 + "init-db's 005_latent.sql); JSON lines on standard output always carry it"),

@@ -122,7 +122,8 @@ package final class PostgresPipeline {
             }
         try source.prepare(fresh)
         let sink = VerdictSink(
-            source: resolved.name, scoredBy: options.instance, storesLatentMean: options.storesLatentMean)
+            source: resolved.name, scoredBy: options.instance, storesLatentMean: options.storesLatentMean,
+            notifiesAnomalies: options.notifiesAnomalies)
         try sink.prepare(fresh)
         link = Link(connection: fresh, source: source, sink: sink)
         machine.connected()

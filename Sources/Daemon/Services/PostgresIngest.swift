@@ -24,6 +24,7 @@ struct PostgresIngest {
         options.batchSize = settings.batchSize
         options.storesLatentMean = settings.storesLatentMean
         options.instance = context.instance
+        options.notifiesAnomalies = settings.notifiesAnomalies
         options.pollInterval = .milliseconds(Int64(settings.pollSeconds * 1000))
         if settings.workers > 0 { options.workers = settings.workers }
         options.heartbeats = context.heartbeats
