@@ -49,6 +49,12 @@ package enum Settings {
             "database.url", \.databaseURL,
             "libpq conninfo or URI without a password; empty uses the PG* environment",
             check: ConnectionText.passwordProblem),
+        .number(
+            "database.peer_timeout", \.peerTimeoutSeconds, 2...3600, seconds: true,
+            "seconds a silent peer gets on a TCP connection before its session is dropped, at both ends (keepalives "
+                + "and tcp_user_timeout for libpq and the server): a daemon cut off the network loses its session, and "
+                + "the other daemons get its claimed rows, within about this long; the conninfo's keepalive keywords win"
+        ),
         .choice(
             "sink.kind", \.sinkKind, defaultNote: "postgres (stdout with source.kind stdin)",
             "where verdicts go: vaewatch.scores (with the source position), or standard output"),

@@ -15,7 +15,7 @@ struct PostgresIngest {
 
     func run() {
         let settings = context.settings
-        let connection = ConnectionSettings(conninfo: settings.databaseURL)
+        let connection = settings.connectionSettings()
         let source = SourceTable(
             table: QualifiedName(parsing: settings.sourceTable), key: settings.sourceKey,
             columns: settings.sourceColumns, name: settings.sourceName.isEmpty ? nil : settings.sourceName)
