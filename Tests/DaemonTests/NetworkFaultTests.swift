@@ -57,6 +57,30 @@ extension PipelineFaultTests {
         }
     }
 
+    /// P6's control: resets where the pipeline cannot get a batch through, so the end-state check must fail.
+    @Suite("P6 control: every connection reset early")
+    struct ResetControlTests {
+        @Test("P6 control: every connection reset after 3 KB: rows stay without a verdict, and the check sees them")
+        func unrecoverable() throws {
+            let network = try ProxiedTable(mode: .queue, purpose: "p6-control") { _ in .reset(afterBytes: 3_000) }
+            defer { network.destroy() }
+            try network.insert(2_000)
+            var options = network.options(batchSize: 500)
+            options.backoffBase = .milliseconds(50)
+            options.backoffCap = .milliseconds(100)
+            let pipeline = RecordingPipeline(options: options)
+            let resets = eventually(within: .seconds(20)) {
+                pauseThread(.milliseconds(100))
+                return network.proxy.fired >= 10
+            }
+            pipeline.stop()
+            let (lost, _) = try network.table.lostAndStray()
+            print("P6 control: \(network.proxy.fired) resets, \(pipeline.verdicts) verdicts, \(lost) rows lost")
+            #expect(resets)
+            #expect(lost == 2_000, "no batch gets through a connection reset after 3 KB, and the check says so")
+        }
+    }
+
     /// RELIABILITY.md P7: 300 ms of latency each way on every connection.
     @Suite("P7: 300 ms each way")
     struct LatencyTests {
