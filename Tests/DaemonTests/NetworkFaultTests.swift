@@ -26,18 +26,7 @@ extension PipelineFaultTests {
             }
             defer { network.destroy() }
             let batchSize = 200
-            var options = network.options(batchSize: batchSize)
-            options.backoffBase = .milliseconds(50)
-            options.backoffCap = .milliseconds(200)
-            let pipeline = RecordingPipeline(options: options)
-            let producer = SteadyProducer(settings: network.table.settings(), rowsPerStatement: 20)
-            let fired = eventually(within: .seconds(120)) {
-                pauseThread(.milliseconds(100))
-                return network.proxy.fired >= 100
-            }
-            producer.stop()
-            let caughtUp = try eventually(within: .seconds(60)) { try network.table.lostAndStray().lost == 0 }
-            pipeline.stop()
+            let (pipeline, fired, caughtUp) = try network.run(batchSize: batchSize, untilFaults: 100)
             let lost = pipeline.waits.filter { $0.error.kind == .connectionLost }
             let summary = try ExactlyOnce.check(
                 network.table, mode: mode, pipeline: pipeline, batchSize: batchSize,
@@ -179,18 +168,7 @@ extension PipelineFaultTests {
                     EXECUTE FUNCTION public.rewritten();
                 """, database: network.table.database)
             let batchSize = 200
-            var options = network.options(batchSize: batchSize)
-            options.backoffBase = .milliseconds(50)
-            options.backoffCap = .milliseconds(200)
-            let pipeline = RecordingPipeline(options: options)
-            let producer = SteadyProducer(settings: network.table.settings(), rowsPerStatement: 20)
-            let fired = eventually(within: .seconds(120)) {
-                pauseThread(.milliseconds(100))
-                return network.proxy.fired >= 100
-            }
-            producer.stop()
-            let caughtUp = try eventually(within: .seconds(60)) { try network.table.lostAndStray().lost == 0 }
-            pipeline.stop()
+            let (pipeline, fired, caughtUp) = try network.run(batchSize: batchSize, untilFaults: 100)
             let summary = try ExactlyOnce.check(
                 network.table, mode: mode, pipeline: pipeline, batchSize: batchSize,
                 unknownCommitsPossible: network.proxy.fired)
@@ -269,6 +247,25 @@ struct ProxiedTable {
         options.listen = false
         options.pollInterval = .milliseconds(100)
         return options
+    }
+
+    /// Runs a pipeline through the proxy (batches of `batchSize`, a quick backoff) while a producer inserts, until
+    /// the proxy has carried out `faults` faults (at most 2 minutes), then stops the producer and waits (at most a
+    /// minute) for every row to have its verdict; returns the stopped pipeline, and whether each wait succeeded.
+    func run(batchSize: Int, untilFaults faults: Int) throws -> (RecordingPipeline, fired: Bool, caughtUp: Bool) {
+        var options = options(batchSize: batchSize)
+        options.backoffBase = .milliseconds(50)
+        options.backoffCap = .milliseconds(200)
+        let pipeline = RecordingPipeline(options: options)
+        let producer = SteadyProducer(settings: table.settings(), rowsPerStatement: 20)
+        let fired = eventually(within: .seconds(120)) {
+            pauseThread(.milliseconds(100))
+            return proxy.fired >= faults
+        }
+        producer.stop()
+        let caughtUp = try eventually(within: .seconds(60)) { try table.lostAndStray().lost == 0 }
+        pipeline.stop()
+        return (pipeline, fired, caughtUp)
     }
 
     /// Inserts rows 0 ..< `count` directly, in statements of 10,000.
