@@ -87,6 +87,9 @@ final class OnlineEngine: Sendable {
         }
     }
 
+    /// Forgets a retrain request not yet answered (``OnlineDetector/withdrawRetrainRequest()``).
+    func withdrawRetrainRequest() { state.withLock { $0.withdrawRetrainRequest() } }
+
     /// Starts or stops retraining (``OnlineDetector/setTraining(_:now:)``).
     func setTraining(_ on: Bool) {
         let now = elapsed

@@ -131,6 +131,7 @@ struct Coordinator {
                     from: stored.bytes, name: "registry model \(source) v\(stored.version)",
                     expectedFeatures: context.engine.detector?.featureNames ?? table.columns)
                 guard context.engine.useIfNewer(detector) else { return }
+                context.engine.withdrawRetrainRequest()  // The leader answered a request this daemon forwarded.
                 context.showInUse(detector)
                 context.logger.notice(
                     "model from the registry in use", metadata: ["model.version": "\(detector.version)"])

@@ -134,6 +134,11 @@ public struct OnlineDetector: Sendable {
         policy?.requestNow()
     }
 
+    /// Forgets a request not yet answered: a follower's, once the leader's newer model is in use.
+    public mutating func withdrawRetrainRequest() {
+        policy?.withdrawRequest()
+    }
+
     /// The retrain due at `now`, if one is and none is out: the schedule starts over at `now`, and the order is
     /// out until ``finished(_:)``. With an empty window the retrain is skipped (the schedule starts over too).
     public mutating func dueRetrain(now: Double) -> RetrainDue? {
