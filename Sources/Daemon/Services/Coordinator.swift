@@ -119,7 +119,8 @@ struct Coordinator {
             do {
                 let detector = try ModelFiles.detector(
                     from: stored.bytes, name: "registry model \(source) v\(stored.version)",
-                    expectedFeatures: context.engine.detector?.featureNames ?? columns)
+                    expectedFeatures: context.engine.detector?.featureNames ?? columns,
+                    timeColumn: context.settings.timeColumn)
                 guard context.engine.useIfNewer(detector) else { return }
                 context.showInUse(detector)
                 context.logger.notice(
