@@ -86,9 +86,9 @@ extension Detector {
     /// Retrains this detector on `batch` (typically the ``TrainingWindow``), starting from the current weights.
     ///
     /// The network stays as it is (its time context too: the records need their times when it has one); the
-    /// threshold is recalibrated on the scores of every row of `batch`, and the
-    /// version is one more than this one's. A retrain never trims (``TrainingConfiguration/trimmingCut``), never
-    /// raises its epochs to ``TrainingConfiguration/minimumSteps`` and never cleans: those are for a first training.
+    /// threshold is recalibrated on the scores of every row of `batch`, and the version is one more than this one's.
+    /// A retrain never trims (``TrainingConfiguration/trimmingCut``), never raises its epochs to
+    /// ``TrainingConfiguration/minimumSteps`` and never cleans: those are for a first training.
     /// The scaler stays too unless `refitsScaler` is set: then it is fitted on `batch` like a first training's, so
     /// that a normal that has moved is standardized around itself, and the weights (which assumed the old
     /// standardization) adapt during the retrain. Measured on `synthetic_shift.csv` (window 5,000, a retrain of 20
