@@ -30,7 +30,8 @@ CREATE TABLE public.demo_incidents (
 INSERT INTO public.demo_incidents VALUES
     ('spike', 10281, 10283, 'an error burst: CPU 97%, p95 900 ms, 8% errors, 300 requests queued, for 3 minutes'),
     ('slow leak', 10381, 10680, 'memory climbs from 56% to 90% over 5 hours, then the service restarts'),
-    ('broken correlation', 10781, 10820, 'high latency at low load: p95 of 120 ms with night-time traffic');
+    ('broken correlation', 10781, 10820, 'high latency at low load: p95 of 120 ms with night-time traffic'),
+    ('noon at night', 10951, 10980, 'noon''s traffic at 2:30 am, every metric as at noon: only the time of day tells');
 
 -- A standard normal draw (Box–Muller).
 CREATE OR REPLACE FUNCTION public.demo_normal() RETURNS double precision LANGUAGE sql VOLATILE AS $$
@@ -49,9 +50,11 @@ BEGIN
     WITH minute AS (
         SELECT i,
                timestamptz '2026-11-14 12:00:00+00' + (i - 1) * interval '1 minute' AS ts,
-               -- the daily cycle: 0.1 at midnight, 1.0 at noon
-               0.55 + 0.45 * sin(2 * pi() * ((((i - 1) % 1440) + 720) / 1440.0 - 0.25)) AS load
+               -- the daily cycle: 0.1 at midnight, 1.0 at noon (noon's load all along for 'noon at night')
+               CASE WHEN d.kind = 'noon at night' THEN 1.0
+                    ELSE 0.55 + 0.45 * sin(2 * pi() * ((((i - 1) % 1440) + 720) / 1440.0 - 0.25)) END AS load
         FROM generate_series(first_row, first_row + n - 1) AS i
+        LEFT JOIN public.demo_incidents d ON i BETWEEN d.first_id AND d.last_id
     ), normal AS (
         SELECT i, ts,
                400 + 1600 * load * (1 + 0.05 * demo_normal()) AS requests_s,
