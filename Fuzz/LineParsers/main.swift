@@ -161,10 +161,19 @@ enum LineParsersFuzz {
     static func run(mode: UInt8, _ line: UnsafeRawBufferPointer) {
         checkRecordEnd(line)
         checkStream(line)
+        checkTimestamp(line)
         switch mode % 3 {
         case 0: checkHeader(line)
         case 1: checkCSV(line)
         default: checkJSON(line)
+        }
+    }
+
+    /// `TimestampParser` (a `--time-column` field) accepts only finite times within its range.
+    static func checkTimestamp(_ line: UnsafeRawBufferPointer) {
+        guard case .success(let seconds) = TimestampParser.parse(line) else { return }
+        guard seconds.isFinite, seconds >= TimestampParser.earliest, seconds < TimestampParser.latest else {
+            fatalError("TimestampParser: \(seconds) from \(Array(line))")
         }
     }
 

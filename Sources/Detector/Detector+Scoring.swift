@@ -12,7 +12,8 @@ extension Detector {
     /// slots padded with index −1 and share 0. Allocates per batch, never per record.
     ///
     /// - Parameters:
-    ///   - batch: raw records with ``inputWidth`` features, every observed value finite.
+    ///   - batch: raw records with ``inputWidth`` features, every observed value finite, and their times when the
+    ///     model has a ``timeColumn`` (times the model does not use are ignored).
     ///   - pool: when given, the network and the verdicts run on its threads.
     ///   - latentMean: whether the verdicts carry each record's latent mean μ (``Verdicts/latentMean``); the
     ///     network computes it anyway, so asking costs only the `[n, k]` it keeps alive.
@@ -20,7 +21,7 @@ extension Detector {
         precondition(
             batch.width == inputWidth, "Detector.score: batch has \(batch.width) features, the model \(inputWidth)")
         let (x, mask) = scaler.standardize(batch)  // [n, d] each
-        let scores = model.score(x, mask: mask, pool: pool)
+        let scores = model.score(x, mask: mask, conditions: conditions(of: batch), pool: pool)
         let n = batch.count
         let d = inputWidth
         let k = topFeatureCount
@@ -67,6 +68,17 @@ extension Detector {
             missingCount: missingCount, topFeatureIndex: topIndex, topFeatureShare: topShare, topCount: k,
             threshold: threshold, modelVersion: version, featureNames: featureNames,
             latentMean: latentMean ? scores.latentMean : nil)
+    }
+
+    /// The network's conditioning inputs for `batch`: its times as ``TimeContext`` inputs `[n, 4]` when the model
+    /// has a time column, else nil. Traps when the model needs times the batch lacks: whoever reads records for a
+    /// model checks its time column first (``checkTimeColumn(_:)``).
+    func conditions(of batch: RecordBatch) -> Matrix? {
+        guard let column = timeColumn else { return nil }
+        guard let times = batch.times else {
+            preconditionFailure("Detector: the model needs each record's time (column \(column)); the batch has none")
+        }
+        return TimeContext.inputs(times)
     }
 
     /// Writes the `slots` largest positive values of `shares [count]` into `share [slots]`, largest first, and

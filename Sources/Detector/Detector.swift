@@ -22,6 +22,9 @@ public final class Detector: Sendable {
     public var version: Int { header.version }
     /// Number of input features.
     public var inputWidth: Int { model.architecture.inputWidth }
+    /// The column whose time of day and day of week the network takes as inputs (``TimeContext``); nil for a model
+    /// without time context. Every record it scores or learns from then needs its time (``RecordBatch/times``).
+    public var timeColumn: String? { header.timeColumn }
 
     /// A detector over a model and its header (for instance both read from a model file).
     ///
@@ -38,6 +41,14 @@ public final class Detector: Sendable {
         }
         guard header.featureNames.count == width else {
             throw refuse("the model file names \(header.featureNames.count) features for a network of \(width)")
+        }
+        let conditions = model.architecture.conditionWidth
+        guard conditions == (header.timeColumn == nil ? 0 : TimeContext.inputWidth) else {
+            throw refuse(
+                header.timeColumn == nil
+                    ? "the model's network takes \(conditions) conditioning inputs but the file names no time column"
+                    : "the model's network takes \(conditions) conditioning inputs, not the \(TimeContext.inputWidth) "
+                        + "of a time column")
         }
         guard let statistics = header.scaler else { throw refuse("the model file has no feature scaler") }
         guard statistics.mean.count == width, statistics.scale.count == width,
@@ -66,6 +77,35 @@ public final class Detector: Sendable {
         var header = self.header
         header.version = version
         return try Detector(model: model, header: header, topFeatureCount: topFeatureCount)
+    }
+
+    /// Checks that `column`, the time column of the input (nil: it has none), is the one the model was trained
+    /// with: a model without time context cannot use one, and one with it needs it.
+    ///
+    /// - Throws: ``DetectorError/Code/incompatibleModel`` saying which and what to do.
+    public func checkTimeColumn(_ column: String?) throws(DetectorError) {
+        switch (timeColumn, column) {
+        case (nil, nil): return
+        case (let trained?, let given?) where trained == given: return
+        case (nil, let given?):
+            throw DetectorError(
+                .incompatibleModel,
+                "the model was trained without a time column, so it cannot take \(given.debugDescription)'s time of "
+                    + "day and day of week as inputs; train a model with this time column (--time-column "
+                    + "\(given), source.time_column), or leave the time column out")
+        case (let trained?, nil):
+            throw DetectorError(
+                .incompatibleModel,
+                "the model was trained with time column \(trained.debugDescription) (its time of day and day of week "
+                    + "are inputs of the network), and the input names none; name it (--time-column \(trained), "
+                    + "source.time_column: \(trained)), or use a model trained without one")
+        case (let trained?, let given?):
+            throw DetectorError(
+                .incompatibleModel,
+                "the model was trained with time column \(trained.debugDescription), not \(given.debugDescription); "
+                    + "name the model's (--time-column \(trained), source.time_column: \(trained)), or train a model "
+                    + "with this one")
+        }
     }
 
     /// Checks that `names`, the input's columns in order, are the model's features.

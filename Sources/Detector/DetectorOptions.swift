@@ -50,11 +50,11 @@ public struct DetectorOptions: Sendable, Equatable {
     /// The defaults above.
     public init() {}
 
-    /// The network these options describe for `inputWidth` features.
-    public func architecture(inputWidth: Int) -> Architecture {
+    /// The network these options describe for `inputWidth` features and `conditionWidth` conditioning inputs.
+    public func architecture(inputWidth: Int, conditionWidth: Int = 0) -> Architecture {
         Architecture(
             inputWidth: inputWidth, hiddenWidths: hiddenWidths, latentWidth: latentWidth, activation: activation,
-            reconstruction: reconstruction, beta: beta)
+            reconstruction: reconstruction, beta: beta, conditionWidth: conditionWidth)
     }
 
     /// Checks every option and names the first bad one. The network is checked with a single input feature;

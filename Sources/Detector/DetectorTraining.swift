@@ -39,12 +39,15 @@ extension Detector {
     ///
     /// - Parameters:
     ///   - featureNames: one name per column of `batch`.
-    ///   - batch: the training records, raw; at least one, every value finite.
+    ///   - timeColumn: the column `batch.times` was read from, when the model is to take each record's time of day
+    ///     and day of week as inputs (``TimeContext``): it then learns what is normal *when*. nil for none.
+    ///   - batch: the training records, raw; at least one, every value finite, with their times when `timeColumn`
+    ///     is given.
     ///   - createdAt: seconds since 1970 for the header (read from a clock by the caller).
     ///   - onEpoch: called after every epoch; return ``TrainingControl/stop`` to end early.
     public static func train(
-        featureNames: [String], on batch: RecordBatch, options: DetectorOptions, pool: ThreadPool,
-        createdAt: Int64, onEpoch: (EpochReport) -> TrainingControl = { _ in .proceed }
+        featureNames: [String], timeColumn: String? = nil, on batch: RecordBatch, options: DetectorOptions,
+        pool: ThreadPool, createdAt: Int64, onEpoch: (EpochReport) -> TrainingControl = { _ in .proceed }
     ) throws(DetectorError) -> DetectorTrainingResult {
         try options.validate()
         guard featureNames.count == batch.width else {
@@ -52,9 +55,16 @@ extension Detector {
                 .badData,
                 "\(featureNames.count) feature names for records of \(batch.width) features; name every column once")
         }
-        try checkTrainable(batch, featureNames: featureNames)
+        if let timeColumn, featureNames.contains(timeColumn) {
+            throw DetectorError(
+                .badData,
+                "\(timeColumn.debugDescription) is both a feature and the time column; a time is an input of the "
+                    + "model, not a feature to explain, so leave it out of the features")
+        }
+        try checkTrainable(batch, featureNames: featureNames, timeColumn: timeColumn)
         try checkObserved(batch, featureNames: featureNames)
-        let architecture = options.architecture(inputWidth: batch.width)
+        let architecture = options.architecture(
+            inputWidth: batch.width, conditionWidth: timeColumn == nil ? 0 : TimeContext.inputWidth)
         try options.validate(architecture)
         let scaler = FeatureScaler.fit(batch)
         let model: VAEModel
@@ -64,8 +74,8 @@ extension Detector {
             throw DetectorError(.invalidOptions, "invalid network options: \(error.description)")
         }
         var result = try fit(
-            model, featureNames: featureNames, scaler: scaler, on: batch, options: options, pool: pool,
-            createdAt: createdAt, version: 1, onEpoch: onEpoch)
+            model, featureNames: featureNames, timeColumn: timeColumn, scaler: scaler, on: batch, options: options,
+            pool: pool, createdAt: createdAt, version: 1, onEpoch: onEpoch)
         result = try clean(
             result, featureNames: featureNames, on: batch, options: options, pool: pool, createdAt: createdAt,
             onEpoch: onEpoch)
@@ -75,9 +85,10 @@ extension Detector {
 
     /// Retrains this detector on `batch` (typically the ``TrainingWindow``), starting from the current weights.
     ///
-    /// The network stays as it is; the threshold is recalibrated on the scores of every row of `batch`, and the
-    /// version is one more than this one's. A retrain never trims (``TrainingConfiguration/trimmingCut``), never
-    /// raises its epochs to ``TrainingConfiguration/minimumSteps`` and never cleans: those are for a first training.
+    /// The network stays as it is (its time context too: the records need their times when it has one); the
+    /// threshold is recalibrated on the scores of every row of `batch`, and the version is one more than this one's.
+    /// A retrain never trims (``TrainingConfiguration/trimmingCut``), never raises its epochs to
+    /// ``TrainingConfiguration/minimumSteps`` and never cleans: those are for a first training.
     /// The scaler stays too unless `refitsScaler` is set: then it is fitted on `batch` like a first training's, so
     /// that a normal that has moved is standardized around itself, and the weights (which assumed the old
     /// standardization) adapt during the retrain. Measured on `synthetic_shift.csv` (window 5,000, a retrain of 20
@@ -95,9 +106,10 @@ extension Detector {
             throw DetectorError(
                 .badData, "the records have \(batch.width) features but the model takes \(inputWidth)")
         }
-        try Self.checkTrainable(batch, featureNames: featureNames)
+        try Self.checkTrainable(batch, featureNames: featureNames, timeColumn: timeColumn)
         if refitsScaler { try Self.checkObserved(batch, featureNames: featureNames) }
-        guard options.architecture(inputWidth: inputWidth) == model.architecture else {
+        let network = options.architecture(inputWidth: inputWidth, conditionWidth: model.architecture.conditionWidth)
+        guard network == model.architecture else {
             throw DetectorError(
                 .invalidOptions,
                 "the options describe a different network than the current model's, and a retrain keeps the "
@@ -111,14 +123,31 @@ extension Detector {
         options.training.trimmingCut = 0
         options.training.minimumSteps = 0
         return try Self.fit(
-            model, featureNames: featureNames, scaler: refitsScaler ? FeatureScaler.fit(batch) : scaler, on: batch,
-            options: options, pool: pool, createdAt: createdAt, version: version + 1, onEpoch: onEpoch)
+            model, featureNames: featureNames, timeColumn: timeColumn,
+            scaler: refitsScaler ? FeatureScaler.fit(batch) : scaler, on: batch, options: options, pool: pool,
+            createdAt: createdAt, version: version + 1, onEpoch: onEpoch)
     }
 
-    /// Refuses an empty batch or one with a value that is not finite.
-    static func checkTrainable(_ batch: RecordBatch, featureNames: [String]) throws(DetectorError) {
+    /// Refuses an empty batch, one with a value that is not finite, and one without finite times when the model is
+    /// to take them (`timeColumn`).
+    static func checkTrainable(_ batch: RecordBatch, featureNames: [String], timeColumn: String?) throws(DetectorError)
+    {
         guard batch.count > 0 else {
             throw DetectorError(.badData, "there are no records to train on; give at least one record")
+        }
+        if let timeColumn {
+            guard let times = batch.times else {
+                throw DetectorError(
+                    .badData,
+                    "the model takes the time of each record from column \(timeColumn.debugDescription), and the "
+                        + "records have no times; read them with that time column")
+            }
+            if let bad = times.firstIndex(where: { !$0.isFinite }) {
+                throw DetectorError(
+                    .badData,
+                    "record \(batch.keys[bad]) has time \(times[bad]) in \(timeColumn); every record needs a finite "
+                        + "time, so fix or drop that record")
+            }
         }
         if let bad = batch.features.storage.firstIndex(where: { !$0.isFinite }) {
             let (row, column) = bad.quotientAndRemainder(dividingBy: batch.width)
@@ -168,7 +197,8 @@ extension Detector {
             var stopped = false
             let base = offset
             let next = try fit(
-                result.detector.model, featureNames: featureNames, scaler: result.detector.scaler, on: batch,
+                result.detector.model, featureNames: featureNames, timeColumn: result.detector.timeColumn,
+                scaler: result.detector.scaler, on: batch,
                 split: TrainingSplit(training: kept, heldOut: heldOut), options: options, pool: pool,
                 createdAt: createdAt, version: 1
             ) { report in
@@ -214,16 +244,17 @@ extension Detector {
     /// tenth), calibrates the threshold on the scores of every record of `batch`, corrected for the records learned
     /// from (``ThresholdCalibration/outOfSample(_:heldOut:)``), and builds the detector.
     static func fit(
-        _ model: VAEModel, featureNames: [String], scaler: FeatureScaler, on batch: RecordBatch,
+        _ model: VAEModel, featureNames: [String], timeColumn: String?, scaler: FeatureScaler, on batch: RecordBatch,
         split: TrainingSplit? = nil, options: DetectorOptions, pool: ThreadPool, createdAt: Int64, version: Int,
         onEpoch: (EpochReport) -> TrainingControl
     ) throws(DetectorError) -> DetectorTrainingResult {
         let (x, mask) = scaler.standardize(batch)  // [n, d] each
+        let conditions = timeColumn == nil ? nil : batch.times.map(TimeContext.inputs)  // [n, 4]
         let result: TrainingResult
         do {
             result = try Trainer.train(
-                model, data: x, mask: mask, configuration: options.training, split: split, pool: pool,
-                onEpoch: onEpoch)
+                model, data: x, mask: mask, conditions: conditions, configuration: options.training, split: split,
+                pool: pool, onEpoch: onEpoch)
         } catch {
             let code: DetectorError.Code =
                 switch error.code {
@@ -234,7 +265,7 @@ extension Detector {
             throw DetectorError(code, "training failed: \(error.description)")
         }
         let scores = ThresholdCalibration.outOfSample(
-            result.model.score(x, mask: mask, pool: pool).score, heldOut: result.heldOutRows
+            result.model.score(x, mask: mask, conditions: conditions, pool: pool).score, heldOut: result.heldOutRows
         ).scores
         let (threshold, tail) = try ThresholdCalibration.calibrate(scores, options: options)
         guard threshold.isFinite else {
@@ -246,7 +277,7 @@ extension Detector {
         let header = ModelHeader(
             featureNames: featureNames, architecture: model.architecture, scaler: scaler.statistics,
             threshold: threshold, training: result.summary, seed: options.training.seed, createdAt: createdAt,
-            version: version, thresholdTail: tail)
+            version: version, thresholdTail: tail, timeColumn: timeColumn)
         let detector = try Detector(model: result.model, header: header, topFeatureCount: options.topFeatureCount)
         return DetectorTrainingResult(
             detector: detector, summary: result.summary, history: result.history, heldOutRows: result.heldOutRows)

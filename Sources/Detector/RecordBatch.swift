@@ -12,9 +12,14 @@ public struct RecordBatch: Sendable, Equatable {
     public var features: Matrix
     /// 1 where a value was observed, 0 where it was missing; nil when every value was observed. `[n, d]`
     public var observed: Matrix?
+    /// Each record's time, in seconds since 1970-01-01T00:00:00Z, read from the time column of a source that has
+    /// one (``TimeContext``); nil without. Every time is finite: a record without one is rejected where it is
+    /// read. `[n]`
+    public var times: [Double]?
 
-    /// Creates a batch; `keys` has one entry per row and `observed`, when given, the shape of `features`.
-    public init(keys: [String], features: Matrix, observed: Matrix? = nil) {
+    /// Creates a batch; `keys` and `times` (when given) have one entry per row and `observed`, when given, the
+    /// shape of `features`.
+    public init(keys: [String], features: Matrix, observed: Matrix? = nil, times: [Double]? = nil) {
         precondition(keys.count == features.rows, "RecordBatch: \(keys.count) keys for \(features.rows) rows")
         if let observed {
             precondition(
@@ -22,9 +27,13 @@ public struct RecordBatch: Sendable, Equatable {
                 "RecordBatch: observed mask is [\(observed.rows), \(observed.cols)], "
                     + "features are [\(features.rows), \(features.cols)]")
         }
+        if let times {
+            precondition(times.count == features.rows, "RecordBatch: \(times.count) times for \(features.rows) rows")
+        }
         self.keys = keys
         self.features = features
         self.observed = observed
+        self.times = times
     }
 
     /// Number of records, n.
@@ -42,7 +51,8 @@ extension RecordBatch {
         return RecordBatch(
             keys: Array(keys.prefix(rows)),
             features: Matrix(rows: rows, cols: d, storage: Array(features.storage.prefix(rows * d))),
-            observed: observed.map { Matrix(rows: rows, cols: d, storage: Array($0.storage.prefix(rows * d))) })
+            observed: observed.map { Matrix(rows: rows, cols: d, storage: Array($0.storage.prefix(rows * d))) },
+            times: times.map { Array($0.prefix(rows)) })
     }
 
     /// The records at `rows`, in that order.
@@ -56,6 +66,7 @@ extension RecordBatch {
         }
         return RecordBatch(
             keys: rows.map { keys[$0] }, features: Matrix(rows: rows.count, cols: d, storage: gather(features.storage)),
-            observed: observed.map { Matrix(rows: rows.count, cols: d, storage: gather($0.storage)) })
+            observed: observed.map { Matrix(rows: rows.count, cols: d, storage: gather($0.storage)) },
+            times: times.map { times in rows.map { times[$0] } })
     }
 }

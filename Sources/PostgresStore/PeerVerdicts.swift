@@ -51,7 +51,7 @@ package struct PeerVerdicts: Sendable {
         let result = try connection.execute(
             """
             SELECT v.source_id, v.score, v.threshold, v.is_anomaly, v.model_version, v.total,
-                   CASE WHEN s.\(identifier: table.key) IS NULL THEN 'gone' END, \(table.featureList)
+                   CASE WHEN s.\(identifier: table.key) IS NULL THEN 'gone' END, \(table.recordList)
             FROM (SELECT source_id, score, threshold, is_anomaly, model_version, scored_at, count(*) OVER () AS total
                   FROM vaewatch.scores
                   WHERE source = \(.text(table.name)) AND scored_by IS DISTINCT FROM \(.text(instance))
@@ -61,9 +61,9 @@ package struct PeerVerdicts: Sendable {
             ORDER BY v.scored_at, v.source_id
             """, binary: true)
         let total = result.rowCount > 0 ? Int(result.integer(0, 5) ?? 0) : 0
-        // A verdict whose row is gone, or whose row has a value that cannot be scored, is left out.
+        // A verdict whose row is gone, or whose row has a value (or time) that cannot be scored, is left out.
         let batch = SourceBatch(
-            result: result, keyColumn: 0, firstFeature: 7, columns: table.columns,
+            result: result, keyColumn: 0, firstFeature: 7, columns: table.columns, timeColumn: table.timeColumn,
             absence: (column: 6, reason: { _, _ in "" })
         ).records
         var rowOf: [String: Int] = [:]

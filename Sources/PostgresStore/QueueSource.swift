@@ -39,13 +39,13 @@ package final class QueueSource: PostgresSource {
                     RETURNING id, source_id, \(readable) AS readable)
                 SELECT c.id, c.source_id, \
                 CASE WHEN NOT c.readable THEN 'unreadable' WHEN s.\(identifier: table.key) IS NULL THEN 'gone' END, \
-                \(table.featureList)
+                \(table.recordList)
                 FROM claimed c
                 LEFT JOIN \(table.qualified) s ON s.\(identifier: table.key) = \(keyValue)
                 """, binary: true)
             safeClaim = false
             return SourceBatch(
-                result: result, keyColumn: 1, firstFeature: 3, columns: table.columns,
+                result: result, keyColumn: 1, firstFeature: 3, columns: table.columns, timeColumn: table.timeColumn,
                 absence: (column: 2, reason: absenceReason))
         } catch {
             if !checked, error.sqlState?.errorClass == "22" { safeClaim = true }

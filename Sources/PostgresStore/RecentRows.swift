@@ -11,12 +11,13 @@ package enum RecentRows {
     {
         let result = try connection.execute(
             """
-            SELECT s.\(identifier: table.key)::text, \(table.featureList)
+            SELECT s.\(identifier: table.key)::text, \(table.recordList)
             FROM (SELECT * FROM \(table.qualified) ORDER BY \(identifier: table.key) DESC
                   LIMIT \(.integer(Int64(limit)))) s
             ORDER BY s.\(identifier: table.key)
             """, binary: true)
-        let batch = SourceBatch(result: result, keyColumn: 0, firstFeature: 1, columns: table.columns)
+        let batch = SourceBatch(
+            result: result, keyColumn: 0, firstFeature: 1, columns: table.columns, timeColumn: table.timeColumn)
         return (batch.records, batch.claimed)
     }
 }

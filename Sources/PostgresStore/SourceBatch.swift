@@ -27,10 +27,11 @@ package struct SourceBatch: Sendable {
     package var isEmpty: Bool { claimed == 0 }
 
     /// Builds a batch from claimed rows: `keyColumn` holds the key as text, the `width` feature columns start at
-    /// `firstFeature` and are binary `float8`. When `absence` names a column, a row whose text there is not NULL has
-    /// no source row to score: it is rejected with `absence.reason(text, key)`.
+    /// `firstFeature` and are binary `float8`, and with a `timeColumn` the row's time follows them (seconds since
+    /// 1970, `float8`; a row without a finite one is rejected). When `absence` names a column, a row whose text there
+    /// is not NULL has no source row to score: it is rejected with `absence.reason(text, key)`.
     init(
-        result: QueryResult, keyColumn: Int, firstFeature: Int, columns: [String],
+        result: QueryResult, keyColumn: Int, firstFeature: Int, columns: [String], timeColumn: String? = nil,
         absence: (column: Int, reason: (String, String) -> String)? = nil
     ) {
         let n = result.rowCount
@@ -40,6 +41,7 @@ package struct SourceBatch: Sendable {
         var seen = Set<String>(minimumCapacity: n)
         var values = [Float](repeating: 0, count: n * width)
         var observed: [Float]? = nil
+        var times: [Double] = []
         var rejected: [RejectedRow] = []
         var kept = 0
         rows: for row in 0..<n {
@@ -47,6 +49,18 @@ package struct SourceBatch: Sendable {
             if let absence, let code = result.text(row, absence.column) {
                 rejected.append(RejectedRow(key: key, reason: absence.reason(code, key)))
                 continue
+            }
+            if let timeColumn {
+                guard let time = result.double(row, firstFeature + width), time.isFinite else {
+                    let what = result.double(row, firstFeature + width).map { "\($0)" } ?? "NULL"
+                    rejected.append(
+                        RejectedRow(
+                            key: key,
+                            reason: "column \(timeColumn): no time (\(what)); every row needs its time, whose time of "
+                                + "day and day of week are inputs of the model"))
+                    continue
+                }
+                times.append(time)
             }
             let base = kept * width
             for column in 0..<width {
@@ -62,6 +76,7 @@ package struct SourceBatch: Sendable {
                         value.isFinite ? "\(value) is beyond the float32 range" : "value is not finite (\(value))"
                     rejected.append(RejectedRow(key: key, reason: "column \(columns[column]): \(what)"))
                     if observed != nil { for c in 0..<width { observed![base + c] = 1 } }
+                    if timeColumn != nil { times.removeLast() }
                     continue rows
                 }
                 values[base + column] = single
@@ -73,7 +88,8 @@ package struct SourceBatch: Sendable {
         observed?.removeLast((n - kept) * width)
         records = RecordBatch(
             keys: keys, features: Matrix(rows: kept, cols: width, storage: values),
-            observed: observed.map { Matrix(rows: kept, cols: width, storage: $0) })
+            observed: observed.map { Matrix(rows: kept, cols: width, storage: $0) },
+            times: timeColumn == nil ? nil : times)
         self.rejected = rejected
         claimed = n
     }

@@ -8,18 +8,25 @@ package struct SourceTable: Sendable, Equatable {
     package var columns: [String]
     /// The name verdicts, queue rows and watermarks carry; by default `schema.table`.
     package var name: String?
+    /// The column that holds each row's time (`source.time_column`), whose time of day and day of week are inputs of
+    /// the model; nil for none.
+    package var timeColumn: String?
 
     /// A source table.
-    package init(table: QualifiedName, key: String, columns: [String] = [], name: String? = nil) {
+    package init(
+        table: QualifiedName, key: String, columns: [String] = [], name: String? = nil, timeColumn: String? = nil
+    ) {
         self.table = table
         self.key = key
         self.columns = columns
         self.name = name
+        self.timeColumn = timeColumn
     }
 }
 
-/// A ``SourceTable`` checked against the catalog: the table exists, the key and every feature column exist, and
-/// every feature column is numeric. The queries built from it quote every name with `PQescapeIdentifier`.
+/// A ``SourceTable`` checked against the catalog: the table exists, the key and every feature column exist, every
+/// feature column is numeric, and the time column, if any, holds points in time or seconds since 1970. The queries
+/// built from it quote every name with `PQescapeIdentifier`.
 package struct ResolvedSource: Sendable, Equatable {
     /// The table's object id in `pg_class`.
     package let oid: String
@@ -34,10 +41,16 @@ package struct ResolvedSource: Sendable, Equatable {
     package let keyType: String
     /// The feature columns, in model order.
     package let columns: [String]
-    /// Which feature columns are `numeric` (their values may not fit a double; see ``featureExpression(_:)``).
-    package let numericColumns: Set<String>
+    /// Which feature (or time) columns are `numeric` (their values may not fit a double; see
+    /// ``featureExpression(_:)``).
+    package private(set) var numericColumns: Set<String>
     /// The source's name in vaewatch's tables.
     package let name: String
+    /// The column that holds each row's time, read as seconds since 1970 after the features; nil for none.
+    package var timeColumn: String? = nil
+    /// Whether ``timeColumn`` holds points in time (`timestamptz`, `timestamp`, `date`), read as their seconds since
+    /// 1970 (UTC, as the session's time zone is), rather than seconds since 1970 in a number column.
+    var timeIsPointInTime = false
 
     /// The table as a qualified name for queries.
     package var qualified: QualifiedName { QualifiedName(schema: schema, name: table) }
@@ -82,7 +95,9 @@ package struct ResolvedSource: Sendable, Equatable {
         try checkUnique(key: source.key, of: oid, named: qualifiedName, on: connection)
         var columns = source.columns
         if columns.isEmpty {
-            columns = order.filter { $0 != source.key && featureTypes.contains(featureType(types[$0]!)) }
+            columns = order.filter {
+                $0 != source.key && $0 != source.timeColumn && featureTypes.contains(featureType(types[$0]!))
+            }
             guard !columns.isEmpty else {
                 throw PostgresError(
                     .configuration, message: "\(qualifiedName) has no numeric column besides the key \(source.key)")
@@ -110,9 +125,40 @@ package struct ResolvedSource: Sendable, Equatable {
         guard Set(columns).count == columns.count else {
             throw PostgresError(.configuration, message: "a feature column is listed twice in \(columns)")
         }
-        return ResolvedSource(
+        var resolved = ResolvedSource(
             oid: oid, schema: schema, table: table, key: source.key, keyType: keyType, columns: columns,
             numericColumns: numeric, name: source.name ?? qualifiedName)
+        if let time = source.timeColumn {
+            let typeNames = Dictionary(attributes.map { ($0.name, $0.typeName) }, uniquingKeysWith: { $1 })
+            let pointsInTime = attributes.filter { SourceTimeColumn.timeTypes.contains($0.typeName) }.map(\.name)
+            let choices =
+                pointsInTime.isEmpty
+                ? "it has no timestamptz, timestamp or date column"
+                : "its date/time columns are " + pointsInTime.joined(separator: ", ")
+            guard let type = types[time], let typeName = typeNames[time] else {
+                throw PostgresError(
+                    .configuration,
+                    message: "time column \(time) is not a column of \(qualifiedName); \(choices) (source.time_column)")
+            }
+            if columns.contains(time) {
+                throw PostgresError(
+                    .configuration,
+                    message: "column \(time) cannot be both a feature and the time column: a time is an input of the "
+                        + "model, never a feature to explain; leave it out of source.columns")
+            }
+            resolved.timeColumn = time
+            resolved.timeIsPointInTime = SourceTimeColumn.timeTypes.contains(typeName)
+            if !resolved.timeIsPointInTime {
+                guard featureTypes.contains(featureType(type)) else {
+                    throw PostgresError(
+                        .configuration,
+                        message: "time column \(time) of \(qualifiedName) has type \(type); a time column is a "
+                            + "timestamptz, timestamp or date, or a number of seconds since 1970; \(choices)")
+                }
+                if featureType(type) == "numeric" { resolved.numericColumns.insert(time) }
+            }
+        }
+        return resolved
     }
 
     /// Checks that `key` alone has a unique index (a primary key or a unique constraint, with no predicate): a key
@@ -150,8 +196,23 @@ package struct ResolvedSource: Sendable, Equatable {
         return "s.\(identifier: column)::float8"
     }
 
-    /// Every feature expression, comma-separated.
-    var featureList: Query { Query.joined(columns.map(featureExpression), separator: ", ") }
+    /// Every feature expression, then the time's when there is a time column, comma-separated: the columns a
+    /// ``SourceBatch`` reads from `firstFeature` on.
+    var recordList: Query {
+        var expressions = columns.map(featureExpression)
+        if let timeColumn { expressions.append(timeExpression(timeColumn)) }
+        return Query.joined(expressions, separator: ", ")
+    }
+
+    /// How many columns ``recordList`` selects.
+    var recordListCount: Int { columns.count + (timeColumn == nil ? 0 : 1) }
+
+    /// The SELECT expression for time column `column` of alias `s`, as seconds since 1970 in a `float8`: the epoch of
+    /// a point in time (a `timestamp` without a zone is read as UTC, as the session's time zone is; a `date` at its
+    /// midnight; `infinity` becomes `Infinity`, which the source rejects), or the number itself.
+    func timeExpression(_ column: String) -> Query {
+        timeIsPointInTime ? "extract(epoch FROM s.\(identifier: column))::float8" : featureExpression(column)
+    }
 
     /// The key's type as SQL text. It comes from `format_type`, so it is the catalog's own spelling.
     var keyTypeSQL: Query { Query(stringLiteral: keyType) }

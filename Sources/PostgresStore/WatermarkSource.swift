@@ -104,7 +104,7 @@ package final class WatermarkSource: PostgresSource {
             lastKey.map { "s.\(identifier: table.key) > \(.text($0))::text::\(table.keyTypeSQL) AND " } ?? ""
         parts.append(
             """
-            (SELECT 1 AS part, s.\(identifier: table.key) AS k, \(table.featureList) FROM \(table.qualified) s
+            (SELECT 1 AS part, s.\(identifier: table.key) AS k, \(table.recordList) FROM \(table.qualified) s
              WHERE \(after)\(final)
              ORDER BY s.\(identifier: table.key) LIMIT \(.integer(Int64(limit))))
             """)
@@ -114,7 +114,8 @@ package final class WatermarkSource: PostgresSource {
             FROM (\(Query.joined(parts, separator: " UNION ALL "))) AS u (part, k, \(aliases(prefix: "")))
             ORDER BY u.part, u.k
             """, binary: true)
-        var batch = SourceBatch(result: result, keyColumn: 1, firstFeature: 2, columns: table.columns)
+        var batch = SourceBatch(
+            result: result, keyColumn: 1, firstFeature: 2, columns: table.columns, timeColumn: table.timeColumn)
         let paged = (0..<result.rowCount).filter { result.integer($0, 0) == 1 }
         let swept = result.rowCount - paged.count
         batch.lastKey = paged.last.flatMap { result.text($0, 1) }
@@ -186,7 +187,7 @@ package final class WatermarkSource: PostgresSource {
     /// The final rows of the key range with no verdict and no dead letter: late commits.
     private func lateRows(above lower: String?, upTo upper: String, limit: Int) -> Query {
         """
-        (SELECT 0 AS part, s.\(identifier: table.key) AS k, \(table.featureList) FROM \(table.qualified) s
+        (SELECT 0 AS part, s.\(identifier: table.key) AS k, \(table.recordList) FROM \(table.qualified) s
          WHERE \(range(above: lower, upTo: upper))\(final)
            AND NOT EXISTS (SELECT 1 FROM vaewatch.scores v
                            WHERE v.source = \(.text(table.name)) AND v.source_id = s.\(identifier: table.key)::text)
@@ -196,9 +197,9 @@ package final class WatermarkSource: PostgresSource {
         """
     }
 
-    /// `f0, f1, …` with `prefix`: the feature columns' aliases inside the claim's union.
+    /// `f0, f1, …` with `prefix`: the aliases of the feature columns (and the time's) inside the claim's union.
     private func aliases(prefix: String) -> Query {
-        Query(stringLiteral: table.columns.indices.map { "\(prefix)f\($0)" }.joined(separator: ", "))
+        Query(stringLiteral: (0..<table.recordListCount).map { "\(prefix)f\($0)" }.joined(separator: ", "))
     }
 
     /// Rewinds the watermark of `table` (`vaewatch backfill` in watermark mode): to before every row when `to`

@@ -6,9 +6,17 @@ import Compute
 /// The encoder maps `inputWidth → hiddenWidths… → (μ, log σ²)` of width `latentWidth` each; the decoder
 /// mirrors it, `latentWidth → hiddenWidths.reversed()… → inputWidth`. Hidden layers use `activation`;
 /// the latent head and the output layer are linear.
+///
+/// With `conditionWidth` c > 0 the network is a conditional VAE: c conditioning inputs (a record's time of day and
+/// day of week, for one) join the features at the encoder's input, `[x | c] → … → (μ, log σ²)`, and the latent
+/// code at the decoder's, `[z | c] → … → x̂`. They are given, never reconstructed: the reconstruction and its error
+/// are over the d features alone, so the model learns p(x | c), what is normal *when*.
 public struct Architecture: Codable, Sendable, Hashable {
-    /// Number of input features, d.
+    /// Number of input features, d: what the network reconstructs.
     public var inputWidth: Int
+    /// Number of conditioning inputs, c, fed to the encoder beside the features and to the decoder beside the
+    /// latent code; 0 for a plain VAE (every model file written before they existed).
+    public var conditionWidth: Int
     /// Widths of the encoder's hidden layers, outermost first (the decoder uses them reversed).
     public var hiddenWidths: [Int]
     /// Number of latent units, k.
@@ -27,9 +35,11 @@ public struct Architecture: Codable, Sendable, Hashable {
         latentWidth: Int = 8,
         activation: Activation = .relu,
         reconstruction: ReconstructionLoss = .squaredError,
-        beta: Float = 1
+        beta: Float = 1,
+        conditionWidth: Int = 0
     ) {
         self.inputWidth = inputWidth
+        self.conditionWidth = conditionWidth
         self.hiddenWidths = hiddenWidths
         self.latentWidth = latentWidth
         self.activation = activation
@@ -53,6 +63,10 @@ public struct Architecture: Codable, Sendable, Hashable {
         }
         try check(inputWidth, "input width")
         try check(latentWidth, "latent width")
+        guard conditionWidth >= 0, conditionWidth <= Self.maximumWidth else {
+            throw ArchitectureError(
+                "condition width is \(conditionWidth); it must be between 0 and \(Self.maximumWidth)")
+        }
         guard hiddenWidths.count <= Self.maximumDepth else {
             throw ArchitectureError(
                 "\(hiddenWidths.count) hidden layers; at most \(Self.maximumDepth) are supported")
@@ -71,16 +85,17 @@ public struct Architecture: Codable, Sendable, Hashable {
     }
 
     /// The dense layers in execution order: encoder hidden layers, the latent head (output width 2k:
-    /// μ then log σ²), decoder hidden layers, and the output layer.
+    /// μ then log σ²), decoder hidden layers, and the output layer. The encoder's first layer takes d + c inputs
+    /// (the features, then the conditions), the decoder's first k + c (the latent code, then the conditions).
     public var layers: [LayerShape] {
         var shapes: [LayerShape] = []
-        var width = inputWidth
+        var width = inputWidth + conditionWidth
         for hidden in hiddenWidths {
             shapes.append(LayerShape(inputs: width, outputs: hidden, role: .encoderHidden))
             width = hidden
         }
         shapes.append(LayerShape(inputs: width, outputs: 2 * latentWidth, role: .latentHead))
-        width = latentWidth
+        width = latentWidth + conditionWidth
         for hidden in hiddenWidths.reversed() {
             shapes.append(LayerShape(inputs: width, outputs: hidden, role: .decoderHidden))
             width = hidden
@@ -94,6 +109,37 @@ public struct Architecture: Codable, Sendable, Hashable {
     public var parameterCount: Int {
         let dense = layers.reduce(0) { $0 + $1.parameterCount }
         return dense + (reconstruction == .gaussian ? inputWidth : 0)
+    }
+}
+
+extension Architecture {
+    private enum CodingKeys: String, CodingKey {
+        case inputWidth, conditionWidth, hiddenWidths, latentWidth, activation, reconstruction, beta
+    }
+
+    /// Decodes an architecture; a header without `conditionWidth` (every file written before it existed) has none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        inputWidth = try container.decode(Int.self, forKey: .inputWidth)
+        conditionWidth = try container.decodeIfPresent(Int.self, forKey: .conditionWidth) ?? 0
+        hiddenWidths = try container.decode([Int].self, forKey: .hiddenWidths)
+        latentWidth = try container.decode(Int.self, forKey: .latentWidth)
+        activation = try container.decode(Activation.self, forKey: .activation)
+        reconstruction = try container.decode(ReconstructionLoss.self, forKey: .reconstruction)
+        beta = try container.decode(Float.self, forKey: .beta)
+    }
+
+    /// Encodes the architecture; `conditionWidth` only when there are conditions, so that a model without them has
+    /// the bytes it had before they existed.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(inputWidth, forKey: .inputWidth)
+        if conditionWidth != 0 { try container.encode(conditionWidth, forKey: .conditionWidth) }
+        try container.encode(hiddenWidths, forKey: .hiddenWidths)
+        try container.encode(latentWidth, forKey: .latentWidth)
+        try container.encode(activation, forKey: .activation)
+        try container.encode(reconstruction, forKey: .reconstruction)
+        try container.encode(beta, forKey: .beta)
     }
 }
 

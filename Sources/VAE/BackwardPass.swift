@@ -24,7 +24,8 @@ extension Workspace {
     ///
     /// Layer by layer, from the output down, with g = ∂L/∂(layer output):
     /// g ← g ⊙ f′(h) (identity for linear layers), ∂b = Σᵢ gᵢ, ∂W = Xᵀ g, ∂X = g Wᵀ,
-    /// where X is the layer's input. At the latent: ∂μ = ∂z + β·scale·μ,
+    /// where X is the layer's input (with conditions, X holds them too: their rows of ∂W are learned like any
+    /// other, and no gradient flows into them). At the latent: ∂μ = ∂z + β·scale·μ,
     /// ∂ℓ = ∂z ⊙ ε ⊙ ½e^(ℓ/2) + β·scale·½(e^ℓ − 1). The encoder's first layer needs no ∂X.
     func backward(
         _ parameters: UnsafePointer<Float>, rows: Int, sampling: Bool, scale: Float,
@@ -63,12 +64,15 @@ extension Workspace {
                 a: x, lda: xStride, b: g, ldb: shape.outputs,
                 c: gradient + layer.weights, ldc: shape.outputs)
             guard index > 0 else { continue }
-            // ∂X [rows, inputs] = g [rows, outputs] · Wᵀ [outputs, inputs]
-            let dx = index == layout.headIndex + 1 ? dz : gradients[index - 1]
+            // ∂X [rows, inputs] = g [rows, outputs] · Wᵀ [outputs, inputs]. At the decoder's first layer, whose input
+            // is [z | c], only ∂z [rows, k] is wanted (the conditions are given): it takes the first k rows of W.
+            let entersDecoder = index == layout.headIndex + 1
+            let dx = entersDecoder ? dz : gradients[index - 1]
+            let width = entersDecoder ? k : shape.inputs
             gemm(
-                .none, .transposed, m: rows, n: shape.inputs, k: shape.outputs,
+                .none, .transposed, m: rows, n: width, k: shape.outputs,
                 a: g, lda: shape.outputs, b: parameters + layer.weights, ldb: shape.outputs,
-                c: dx, ldc: shape.inputs)
+                c: dx, ldc: width)
         }
     }
 }

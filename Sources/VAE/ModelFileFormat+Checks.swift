@@ -23,6 +23,17 @@ extension ModelFileFormat {
             throw fail(
                 .badHeader, "\(header.featureNames.count) feature names for an input width of \(width)")
         }
+        switch (header.timeColumn, architecture.conditionWidth) {
+        case (nil, let c) where c > 0:
+            throw fail(.badHeader, "the network takes \(c) conditioning inputs but the header names no time column")
+        case (let column?, 0):
+            throw fail(
+                .badHeader,
+                "the header names time column \(quoted(column)) but the network takes no conditioning inputs")
+        case (let column?, _) where header.featureNames.contains(column):
+            throw fail(.badHeader, "time column \(quoted(column)) is also a feature")
+        default: break
+        }
         if let scaler = header.scaler {
             guard scaler.mean.count == width, scaler.scale.count == width else {
                 throw fail(

@@ -8,7 +8,7 @@ import FoundationEssentials
 /// | offset | size | field |
 /// |---|---|---|
 /// | 0 | 8 | magic `VAEWMODL` |
-/// | 8 | 4 | format version (`UInt32`) |
+/// | 8 | 4 | format version (`UInt32`): 1, or 2 for a model with conditioning inputs (a time context) |
 /// | 12 | 4 | header length H (`UInt32`) |
 /// | 16 | 8 | weight count W (`UInt64`) |
 /// | 24 | H | ``ModelHeader`` as UTF-8 JSON with sorted keys |
@@ -17,8 +17,18 @@ import FoundationEssentials
 public enum ModelFileFormat {
     /// The first 8 bytes of every model file: `VAEWMODL`.
     public static let magic: [UInt8] = Array("VAEWMODL".utf8)
-    /// The format version this build writes, and the newest it reads.
-    public static let currentVersion: UInt32 = 1
+    /// The newest format version this build reads and writes. Version 2 adds the network's conditioning inputs
+    /// (``Architecture/conditionWidth``) and their ``ModelHeader/timeColumn`` to the header; a model without them is
+    /// written as version 1, byte for byte as before, so that older builds still read it, while they refuse a
+    /// version 2 file with "unsupported format version" rather than misread its network.
+    public static let currentVersion: UInt32 = 2
+    /// The versions this build reads.
+    public static let readableVersions: ClosedRange<UInt32> = 1...currentVersion
+
+    /// The version a file of `header` is written as: the oldest that holds everything in it.
+    static func version(of header: ModelHeader) -> UInt32 {
+        header.architecture.conditionWidth > 0 || header.timeColumn != nil ? 2 : 1
+    }
     /// Bytes before the JSON header: magic, version, header length and weight count.
     public static let prefixLength = 24
     /// Bytes of the trailing CRC-32C.
@@ -70,7 +80,7 @@ public enum ModelFileFormat {
         var bytes = [UInt8](repeating: 0, count: checksumStart + checksumLength)
         bytes.withUnsafeMutableBytes { raw in
             raw.copyBytes(from: magic)
-            raw.storeBytes(of: currentVersion.littleEndian, toByteOffset: 8, as: UInt32.self)
+            raw.storeBytes(of: version(of: header).littleEndian, toByteOffset: 8, as: UInt32.self)
             raw.storeBytes(of: UInt32(json.count).littleEndian, toByteOffset: 12, as: UInt32.self)
             raw.storeBytes(of: UInt64(weights.count).littleEndian, toByteOffset: 16, as: UInt64.self)
             UnsafeMutableRawBufferPointer(rebasing: raw[prefixLength..<weightsStart]).copyBytes(from: json)
@@ -100,10 +110,11 @@ public enum ModelFileFormat {
             throw .refused(.badMagic, source, "unknown magic 0x\(found); a model file starts with \"VAEWMODL\"")
         }
         let version = UInt32(littleEndian: prefix.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        guard version == currentVersion else {
+        guard readableVersions.contains(version) else {
             throw .refused(
                 .unsupportedVersion, source,
-                "unsupported format version \(version); this build reads version \(currentVersion)")
+                "unsupported format version \(version); this build reads versions \(readableVersions.lowerBound) to "
+                    + "\(readableVersions.upperBound)")
         }
         let headerLength = UInt32(littleEndian: prefix.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         guard headerLength <= maximumHeaderLength else {

@@ -25,6 +25,10 @@ public struct ModelHeader: Codable, Sendable, Equatable {
     public var createdAt: Int64
     /// Position of the model in its lineage: 1 for a first training, one more for each retrain after it.
     public var version: Int
+    /// The input column whose time of day and day of week are the network's conditioning inputs
+    /// (``Architecture/conditionWidth``; the `Detector` module turns a time into them); nil for a model without
+    /// them, as in files written before this field existed. Set exactly when the network takes conditions.
+    public var timeColumn: String?
 
     /// Creates a header.
     public init(
@@ -36,7 +40,8 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         seed: UInt64,
         createdAt: Int64,
         version: Int = 1,
-        thresholdTail: ThresholdTail? = nil
+        thresholdTail: ThresholdTail? = nil,
+        timeColumn: String? = nil
     ) {
         self.featureNames = featureNames
         self.architecture = architecture
@@ -47,6 +52,7 @@ public struct ModelHeader: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.version = version
         self.thresholdTail = thresholdTail
+        self.timeColumn = timeColumn
     }
 }
 

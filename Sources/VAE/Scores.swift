@@ -34,19 +34,24 @@ extension VAEModel {
     ///   - x: inputs `[n, d]`, already standardized; missing values already imputed.
     ///   - mask: `[n, d]`, 1 where a value was observed and 0 where it was missing; nil means all observed.
     ///     Missing features do not count towards the reconstruction error.
+    ///   - conditions: `[n, c]`, the conditioning inputs of each row (``Architecture/conditionWidth``); needed
+    ///     exactly when c > 0. They are inputs only: no error is measured on them.
     ///   - pool: when given, blocks of rows are scored on its threads.
-    public func score(_ x: Matrix, mask: Matrix? = nil, pool: ThreadPool? = nil) -> Scores {
+    public func score(
+        _ x: Matrix, mask: Matrix? = nil, conditions: Matrix? = nil, pool: ThreadPool? = nil
+    ) -> Scores {
         let d = architecture.inputWidth
         let k = architecture.latentWidth
         precondition(x.cols == d, "VAEModel.score: input has \(x.cols) columns, the model expects \(d)")
         if let mask {
             precondition(mask.rows == x.rows && mask.cols == d, "VAEModel.score: mask shape differs from input")
         }
+        checkConditions(conditions, rows: x.rows, caller: "VAEModel.score")
         let n = x.rows
         let out = ScoreOutputs(rows: n, features: d, latent: k)
         let blocks = (n + Self.scoringBlock - 1) / Self.scoringBlock
         x.withUnsafeBufferPointer { xs in
-            withOptionalBuffer(mask) { ms in
+            withOptionalBuffers(mask, conditions) { ms, cs in
                 parameters.withUnsafeBufferPointer { ps in
                     let work: (Range<Int>, Int) -> Void = { blockRange, _ in
                         let workspace = Workspace(
@@ -54,7 +59,9 @@ extension VAEModel {
                         for block in blockRange {
                             let start = block * Self.scoringBlock
                             let rows = start..<min(start + Self.scoringBlock, n)
-                            workspace.score(ps.baseAddress!, x: xs.baseAddress!, mask: ms, rows: rows, into: out)
+                            workspace.score(
+                                ps.baseAddress!, x: xs.baseAddress!, mask: ms, conditions: cs, rows: rows,
+                                into: out)
                         }
                     }
                     if let pool {
@@ -66,6 +73,21 @@ extension VAEModel {
             }
         }
         return out.scores(beta: architecture.beta)
+    }
+}
+
+extension VAEModel {
+    /// Traps unless `conditions` are there exactly when the network takes some, as `[rows, c]`: a caller that
+    /// passes records without their conditions has a bug (the `Detector` checks its records first).
+    func checkConditions(_ conditions: Matrix?, rows: Int, caller: String) {
+        let c = architecture.conditionWidth
+        if let conditions {
+            precondition(
+                c > 0 && conditions.rows == rows && conditions.cols == c,
+                "\(caller): conditions are [\(conditions.rows), \(conditions.cols)], the model takes [\(rows), \(c)]")
+        } else {
+            precondition(c == 0, "\(caller): the model takes \(c) conditions per row and none were given")
+        }
     }
 }
 
@@ -114,15 +136,15 @@ final class ScoreOutputs {
 }
 
 extension Workspace {
-    /// Scores rows `rows` of `x [*, d]` (mask likewise) into the same rows of `out`.
+    /// Scores rows `rows` of `x [*, d]` (mask likewise, conditions `[*, c]`) into the same rows of `out`.
     func score(
         _ parameters: UnsafePointer<Float>, x: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?,
-        rows: Range<Int>, into out: ScoreOutputs
+        conditions: UnsafePointer<Float>?, rows: Range<Int>, into out: ScoreOutputs
     ) {
         let d = architecture.inputWidth
         let k = architecture.latentWidth
         let n = rows.count
-        load(rows: rows, from: x, mask: sourceMask)
+        load(rows: rows, from: x, mask: sourceMask, conditions: conditions)
         forward(parameters, rows: n, sampling: false)
         _ = loss(parameters, rows: n)
         for i in 0..<n {

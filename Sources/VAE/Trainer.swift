@@ -61,16 +61,19 @@ public enum Trainer {
     /// - Parameters:
     ///   - data: `[n, d]`, standardized, missing values imputed; every value finite.
     ///   - mask: `[n, d]`, 1 where observed; nil means all observed.
+    ///   - conditions: `[n, c]`, every value finite; needed exactly when the network takes conditions
+    ///     (``Architecture/conditionWidth``).
     ///   - split: the rows to learn from and to hold out; nil holds out a seeded random
     ///     ``TrainingConfiguration/validationFraction`` of them.
     ///   - onEpoch: called after every epoch; return ``TrainingControl/stop`` to end early.
     public static func train(
-        _ model: VAEModel, data: Matrix, mask: Matrix? = nil, configuration: TrainingConfiguration,
-        split: TrainingSplit? = nil, pool: ThreadPool,
+        _ model: VAEModel, data: Matrix, mask: Matrix? = nil, conditions: Matrix? = nil,
+        configuration: TrainingConfiguration, split: TrainingSplit? = nil, pool: ThreadPool,
         onEpoch: (EpochReport) -> TrainingControl = { _ in .proceed }
     ) throws(TrainingError) -> TrainingResult {
         try configuration.validate()
         try check(data, mask: mask, for: model.architecture)
+        try check(conditions, rows: data.rows, for: model.architecture)
         if let split {
             let rows = 0..<data.rows
             guard !split.training.isEmpty, (split.training + split.heldOut).allSatisfy(rows.contains),
@@ -81,8 +84,29 @@ public enum Trainer {
             }
         }
         var run = TrainingRun(
-            model: model, data: data, mask: mask, configuration: configuration, split: split, pool: pool)
+            model: model, data: data, mask: mask, conditions: conditions, configuration: configuration, split: split,
+            pool: pool)
         return try run.train(onEpoch: onEpoch)
+    }
+
+    static func check(_ conditions: Matrix?, rows: Int, for architecture: Architecture) throws(TrainingError) {
+        let c = architecture.conditionWidth
+        guard let conditions else {
+            guard c == 0 else {
+                throw TrainingError(.badData, "the network takes \(c) conditions per row and none were given")
+            }
+            return
+        }
+        guard c > 0, conditions.rows == rows, conditions.cols == c else {
+            throw TrainingError(
+                .badData,
+                "conditions are [\(conditions.rows), \(conditions.cols)] but the network takes [\(rows), \(c)]")
+        }
+        if let bad = conditions.storage.firstIndex(where: { !$0.isFinite }) {
+            throw TrainingError(
+                .badData, "row \(bad / c) condition \(bad % c) is \(conditions.storage[bad]); conditions must be finite"
+            )
+        }
     }
 
     static func check(_ data: Matrix, mask: Matrix?, for architecture: Architecture) throws(TrainingError) {

@@ -7,6 +7,8 @@ struct TrainingRun {
     let layout: ParameterLayout
     let data: Matrix
     let mask: Matrix?
+    /// `[n, c]`, or nil for a network without conditions.
+    let conditions: Matrix?
     let pool: ThreadPool
     var model: VAEModel
     var parameters: [Float]
@@ -18,14 +20,15 @@ struct TrainingRun {
     /// With `split`, training steps on its training rows and early stopping watches its held-out rows (indices into
     /// `data`); without, a seeded random ``TrainingConfiguration/validationFraction`` of the rows is held out.
     init(
-        model: VAEModel, data: Matrix, mask: Matrix?, configuration: TrainingConfiguration, split: TrainingSplit?,
-        pool: ThreadPool
+        model: VAEModel, data: Matrix, mask: Matrix?, conditions: Matrix?, configuration: TrainingConfiguration,
+        split: TrainingSplit?, pool: ThreadPool
     ) {
         self.configuration = configuration
         self.architecture = model.architecture
         self.layout = model.layout
         self.data = data
         self.mask = mask
+        self.conditions = conditions
         self.pool = pool
         self.model = model
         self.parameters = model.parameters
@@ -120,7 +123,7 @@ struct TrainingRun {
         // [rows]: each row's loss, in batch order (only with trimming).
         var rowLoss = [Float](repeating: 0, count: trimming == nil ? 0 : rows)
         data.withUnsafeBufferPointer { xs in
-            withOptionalBuffer(mask) { ms in
+            withOptionalBuffers(mask, conditions) { ms, cs in
                 parameters.withUnsafeBufferPointer { ps in
                     partialLoss.withUnsafeMutableBufferPointer { losses in
                         rowLoss.withUnsafeMutableBufferPointer { rowLoss in
@@ -134,8 +137,9 @@ struct TrainingRun {
                                 }
                                 let n = shard.count
                                 ws.load(
-                                    rows: batch[shard], from: xs.baseAddress!, mask: ms, positions: shard,
-                                    noiseSeed: noiseSeed, sampling: sampling, denoisingNoise: sigma)
+                                    rows: batch[shard], from: xs.baseAddress!, mask: ms, conditions: cs,
+                                    positions: shard, noiseSeed: noiseSeed, sampling: sampling,
+                                    denoisingNoise: sigma)
                                 ws.forward(ps.baseAddress!, rows: n, sampling: sampling)
                                 losses[worker] = ws.loss(ps.baseAddress!, rows: n)
                                 if trimming != nil {
@@ -256,7 +260,7 @@ struct TrainingRun {
         var blockLoss = [Double](repeating: 0, count: blocks)
         var blockUnitKL = [Double](repeating: 0, count: blocks * k)
         data.withUnsafeBufferPointer { xs in
-            withOptionalBuffer(mask) { ms in
+            withOptionalBuffers(mask, conditions) { ms, cs in
                 parameters.withUnsafeBufferPointer { ps in
                     blockLoss.withUnsafeMutableBufferPointer { losses in
                         blockUnitKL.withUnsafeMutableBufferPointer { unitKL in
@@ -267,7 +271,7 @@ struct TrainingRun {
                                     defer { perUnit.deallocate() }
                                     for b in range {
                                         let slice = rows[(b * block)..<min((b + 1) * block, rows.count)]
-                                        ws.load(rows: slice, from: xs.baseAddress!, mask: ms)
+                                        ws.load(rows: slice, from: xs.baseAddress!, mask: ms, conditions: cs)
                                         ws.forward(ps.baseAddress!, rows: slice.count, sampling: false)
                                         losses[b] = Double(
                                             ws.loss(ps.baseAddress!, rows: slice.count, klPerUnit: perUnit))
@@ -305,4 +309,11 @@ struct TrainingRun {
 func withOptionalBuffer<R>(_ matrix: Matrix?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let matrix else { return body(nil) }
     return matrix.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// Calls `body` with both matrices' storage, each or nil.
+func withOptionalBuffers<R>(
+    _ first: Matrix?, _ second: Matrix?, _ body: (UnsafePointer<Float>?, UnsafePointer<Float>?) -> R
+) -> R {
+    withOptionalBuffer(first) { a in withOptionalBuffer(second) { b in body(a, b) } }
 }

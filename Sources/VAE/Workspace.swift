@@ -6,7 +6,7 @@ final class Workspace {
     let architecture: Architecture
     let layout: ParameterLayout
     let capacity: Int
-    /// Encoder input x̃ (noisy in denoising mode): `[capacity, d]`.
+    /// Encoder input: the features x̃ (noisy in denoising mode), then the conditions: `[capacity, d + c]`.
     let input: UnsafeMutablePointer<Float>
     /// Reconstruction target x: `[capacity, d]`.
     let target: UnsafeMutablePointer<Float>
@@ -21,6 +21,9 @@ final class Workspace {
     let noise: UnsafeMutablePointer<Float>
     /// ∂L/∂z: `[capacity, k]`.
     let dz: UnsafeMutablePointer<Float>
+    /// Decoder input with conditions: the latent code z, then the conditions: `[capacity, k + c]` (unused when
+    /// c = 0: the decoder then reads z, or μ from the head, in place).
+    let decoderInput: UnsafeMutablePointer<Float>
     /// Per-row reconstruction term, KL term: `[capacity]` each.
     let recon: UnsafeMutablePointer<Float>
     let kl: UnsafeMutablePointer<Float>
@@ -45,7 +48,8 @@ final class Workspace {
         }
         let d = architecture.inputWidth
         let k = architecture.latentWidth
-        input = buffer(capacity * d)
+        let c = architecture.conditionWidth
+        input = buffer(capacity * (d + c))
         target = buffer(capacity * d)
         mask = buffer(capacity * d)
         outputs = layout.dense.map { buffer(capacity * $0.shape.outputs) }
@@ -53,6 +57,7 @@ final class Workspace {
         z = buffer(capacity * k)
         noise = buffer(capacity * k)
         dz = buffer(capacity * k)
+        decoderInput = buffer(c > 0 ? capacity * (k + c) : 0)
         recon = buffer(capacity)
         kl = buffer(capacity)
         rowWeight = buffer(capacity)
@@ -70,12 +75,17 @@ final class Workspace {
     /// The reconstruction x̂ `[rows, d]`.
     var reconstruction: UnsafeMutablePointer<Float> { outputs[outputs.count - 1] }
 
-    /// Copies rows of `source [*, d]` into ``input`` and ``target``, and of `mask` (or ones) into ``mask``.
+    /// Copies rows of `source [*, d]` into ``input`` and ``target``, of `mask` (or ones) into ``mask``, and of
+    /// `conditions [*, c]` (needed when c > 0) into the last c columns of ``input`` and ``decoderInput``.
     func load(
-        rows indices: some Collection<Int>, from source: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?
+        rows indices: some Collection<Int>, from source: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?,
+        conditions: UnsafePointer<Float>? = nil
     ) {
         precondition(indices.count <= capacity, "Workspace: \(indices.count) rows exceed capacity \(capacity)")
         let d = architecture.inputWidth
+        let k = architecture.latentWidth
+        let c = architecture.conditionWidth
+        precondition(c == 0 || conditions != nil, "Workspace: a network with \(c) conditions loaded without them")
         for (slot, row) in indices.enumerated() {
             (target + slot * d).update(from: source + row * d, count: d)
             if let sourceMask {
@@ -83,8 +93,13 @@ final class Workspace {
             } else {
                 (mask + slot * d).update(repeating: 1, count: d)
             }
+            if let conditions, c > 0 {
+                (input + slot * (d + c)).update(from: source + row * d, count: d)
+                (input + slot * (d + c) + d).update(from: conditions + row * c, count: c)
+                (decoderInput + slot * (k + c) + k).update(from: conditions + row * c, count: c)
+            }
         }
-        input.update(from: target, count: indices.count * d)
+        if c == 0 { input.update(from: target, count: indices.count * d) }
     }
 
     /// Loads rows for a training step and draws their noise: ε for sampling z, and the encoder input's Gaussian
@@ -92,18 +107,20 @@ final class Workspace {
     /// place in the batch (`positions`, one per row), never on which worker draws it.
     func load(
         rows indices: some Collection<Int>, from source: UnsafePointer<Float>, mask sourceMask: UnsafePointer<Float>?,
-        positions: Range<Int>, noiseSeed: UInt64, sampling: Bool, denoisingNoise sigma: Float
+        conditions: UnsafePointer<Float>?, positions: Range<Int>, noiseSeed: UInt64, sampling: Bool,
+        denoisingNoise sigma: Float
     ) {
-        load(rows: indices, from: source, mask: sourceMask)
+        load(rows: indices, from: source, mask: sourceMask, conditions: conditions)
         let d = architecture.inputWidth
         let k = architecture.latentWidth
+        let stride = d + architecture.conditionWidth
         for (slot, position) in positions.enumerated() {
             var generator = SeededGenerator(seed: noiseSeed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15)
             if sampling {
                 NormalSampler.fill(UnsafeMutableBufferPointer(start: noise + slot * k, count: k), &generator)
             }
             if sigma > 0 {
-                let row = input + slot * d
+                let row = input + slot * stride  // the features only: the conditions stay as given
                 for j in 0..<d { row[j] += sigma * NormalSampler.next(&generator) }
             }
         }

@@ -37,6 +37,15 @@ struct InputOptions: ParsableArguments {
             "Columns to leave out, comma separated (text, timestamps, labels).", valueName: "names"))
     var ignore: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Column that holds each record's time: an ISO 8601 date and time (2030-02-03T04:05:06Z; UTC without a "
+                + "zone) or seconds since 1970. Its time of day and day of week become inputs of the model, which then "
+                + "learns what is normal when (daytime traffic at night stands out); never a feature, never named as "
+                + "explaining a score. A line without a valid time is rejected. A model trained with a time column "
+                + "needs it, and one trained without refuses it.", valueName: "name"))
+    var timeColumn: String?
+
     @Flag(help: "Stop at the first bad line with exit status 65, instead of rejecting it and going on.")
     var strict = false
 
@@ -74,7 +83,8 @@ struct InputOptions: ParsableArguments {
 
     /// The column options as a selection.
     var selection: ColumnSelection {
-        ColumnSelection(features: columns.map(Self.names), key: key, ignored: ignore.map(Self.names) ?? [])
+        ColumnSelection(
+            features: columns.map(Self.names), key: key, ignored: ignore.map(Self.names) ?? [], time: timeColumn)
     }
 
     /// Comma-separated names, trimmed.

@@ -13,7 +13,7 @@ import VAE
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Show a model file: network, features, scaler, threshold, training summary, checksum.",
+        abstract: "Show a model file: network, time column, features, scaler, threshold, training summary, checksum.",
         discussion: "The checksum is verified on reading; a damaged file is refused with the reason.")
 
     @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -29,12 +29,20 @@ struct InspectCommand: ParsableCommand {
         lines.append("version      \(header.version)")
         lines.append("created      \(Self.utc(header.createdAt))")
         lines.append("seed         \(header.seed)")
+        let inputs = a.conditionWidth > 0 ? "\(a.inputWidth) + \(a.conditionWidth) time inputs" : "\(a.inputWidth)"
         lines.append(
-            "network      \(a.inputWidth) → \(a.hiddenWidths.map(String.init).joined(separator: " → ")) → "
+            "network      \(inputs) → \(a.hiddenWidths.map(String.init).joined(separator: " → ")) → "
                 + "latent \(a.latentWidth) (μ, log σ²) → mirrored decoder; \(a.activation.rawValue); "
                 + "\(a.reconstruction == .gaussian ? "Gaussian with learned variances" : "squared error") + \(a.beta)·KL"
         )
         lines.append("parameters   \(NumberText.count(a.parameterCount))")
+        if let column = detector.timeColumn {
+            lines.append(
+                "time         column \(column): time of day and day of week (UTC) as inputs of the encoder and the "
+                    + "decoder, \(TimeContext.inputNames.joined(separator: ", ")); never reconstructed or explained")
+        } else {
+            lines.append("time         none (the model does not know the time of a record)")
+        }
         lines.append("threshold    \(detector.threshold)")
         lines.append("method       \(detector.thresholdMethodDescription)")
         if let moving = detector.extremeValueThreshold {

@@ -22,10 +22,13 @@ struct ScoreCommand: ParsableCommand {
 
             Without --model, the first --warmup records are learned from, then scored like the rest. \
             Empty fields, JSON null and absent keys are missing values: imputed, and left out of the error. \
-            Bad lines are reported on stderr as FILE:LINE: field N (name): reason, and skipped.
+            Bad lines are reported on stderr as FILE:LINE: field N (name): reason, and skipped. With \
+            --time-column, each record's time of day and day of week are inputs of the model, which then learns \
+            what is normal when; a model trained with a time column needs the same one.
 
             Examples:
               vaewatch score --input metrics.csv > scored.csv
+              vaewatch score --input metrics.csv --time-column ts --only-anomalies
               tail -f app.jsonl | vaewatch score --model app.vaew --only-anomalies
               vaewatch score --input big.csv --save big.vaew --output jsonl | jq .vaewatch.score
             """)

@@ -22,8 +22,12 @@ struct TrainCommand: ParsableCommand {
             them is held out to stop training when it no longer improves. On a terminal a progress bar shows \
             the epoch, the loss, the speed and the time left; a summary follows.
 
-            Example:
+            With --time-column, each record's time of day and day of week are inputs of the model, so that it \
+            learns what is normal when; `vaewatch score` then needs the same time column.
+
+            Examples:
               vaewatch train --input history.csv --key host --ignore timestamp --out model.vaew
+              vaewatch train --input history.csv --key host --time-column timestamp --out model.vaew
             """)
 
     @OptionGroup(title: "Input")
@@ -40,7 +44,7 @@ struct TrainCommand: ParsableCommand {
         input.warnIfReadingTerminal()
         let started = Terminal.now()
         let pool = ThreadPool(threadCount: modelOptions.threadCount)
-        let (batch, names, rejected) = try readRecords(pool: pool)
+        let (batch, names, timeColumn, rejected) = try readRecords(pool: pool)
         let options = modelOptions.detectorOptions
         let progress = Progress(
             epochs: options.firstTrainingEpochs(records: batch.count), rows: batch.count,
@@ -48,8 +52,8 @@ struct TrainCommand: ParsableCommand {
         let result: DetectorTrainingResult
         do {
             result = try Detector.train(
-                featureNames: names, on: batch, options: options, pool: pool, createdAt: Int64(time(nil)),
-                onEpoch: progress.update)
+                featureNames: names, timeColumn: timeColumn, on: batch, options: options, pool: pool,
+                createdAt: Int64(time(nil)), onEpoch: progress.update)
         } catch {
             progress.finish()
             throw fail(error.description, status: ExitStatus.of(error))
@@ -59,8 +63,8 @@ struct TrainCommand: ParsableCommand {
         Terminal.printError(summary(result, rejected: rejected, seconds: Terminal.now() - started))
     }
 
-    /// Reads every record of the input.
-    private func readRecords(pool: ThreadPool) throws -> (RecordBatch, [String], Int) {
+    /// Reads every record of the input: the records, the feature names, the time column and the lines rejected.
+    private func readRecords(pool: ThreadPool) throws -> (RecordBatch, [String], String?, Int) {
         do throws(RecordIOError) {
             let records = try RecordInput(
                 path: input.input, format: input.resolvedFormat, selection: input.selection, modelFeatures: nil,
@@ -72,12 +76,14 @@ struct TrainCommand: ParsableCommand {
             var features: [Float] = []
             var observed: [Float] = []
             var keys: [String] = []
+            var times: [Double] = []
             var missing = 0
             while let (parsed, _) = try records.next(pool: pool) {
                 try rejects.record(parsed)
                 features += parsed.features
                 observed += parsed.observed
                 keys += parsed.keys
+                times += parsed.times ?? []
                 missing += parsed.missingValues
             }
             try rejects.finish(lastLine: records.lastLine)
@@ -85,8 +91,9 @@ struct TrainCommand: ParsableCommand {
             let d = plan.featureNames.count
             let batch = RecordBatch(
                 keys: keys, features: Matrix(rows: keys.count, cols: d, storage: features),
-                observed: missing > 0 ? Matrix(rows: keys.count, cols: d, storage: observed) : nil)
-            return (batch, plan.featureNames, rejects.count)
+                observed: missing > 0 ? Matrix(rows: keys.count, cols: d, storage: observed) : nil,
+                times: plan.timeColumnName == nil ? nil : times)
+            return (batch, plan.featureNames, plan.timeColumnName, rejects.count)
         } catch {
             throw fail(error.description, status: ExitStatus.of(error))
         }
@@ -102,7 +109,9 @@ struct TrainCommand: ParsableCommand {
         text += ", loss \(Terminal.figure(Double(s.trainingLoss)))"
         if let validation = s.validationLoss { text += " (validation \(Terminal.figure(Double(validation))))" }
         text += ", threshold \(Terminal.figure(Double(result.detector.threshold))) \(modelOptions.thresholdDescription)"
-        text += ", \(s.activeLatentUnits) of \(modelOptions.latent) latent units active; saved to \(out)"
+        text += ", \(s.activeLatentUnits) of \(modelOptions.latent) latent units active"
+        if let column = result.detector.timeColumn { text += ", time of day and day of week from \(column)" }
+        text += "; saved to \(out)"
         if result.setAside > 0 {
             text +=
                 "\nvaewatch: \(Counted.text(modelOptions.cleanRounds, "cleaning round")) set aside the "

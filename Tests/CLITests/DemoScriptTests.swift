@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 
 /// `scripts/demo` as a new user runs it, twice in a row, with the debug build and a shorter stream: it must run to
-/// the end, show the planted incidents among the top anomalies, write a well-formed SVG report drawn against the
-/// rows' own time, say how to put the binary on PATH, and leave no process or lock behind.
+/// the end, show the planted incidents among the top anomalies, catch the one only its time column tells apart, write a
+/// well-formed SVG report drawn against the rows' own time, say how to put the binary on PATH, and leave no process or
+/// lock behind.
 @Suite struct DemoScriptTests {
     /// The lines of `text` from the one starting with `start` up to (not including) the one starting with `end`.
     static func section(_ text: String, from start: String, to end: String) -> [Substring] {
@@ -53,6 +54,10 @@ import Testing
             let incidents = Self.section(result.stdout, from: "Planted incidents:", to: "Outside the incidents:")
             let caught = incidents.filter { $0.contains("| caught") }.count
             #expect(caught >= 2, "run \(run): \(incidents.joined(separator: "\n"))")
+            // Noon's traffic at night is normal in every column: only the time column (source.time_column) catches it.
+            #expect(
+                incidents.contains { $0.hasPrefix(" noon at night") && $0.contains("| caught") },
+                "run \(run): \(incidents.joined(separator: "\n"))")
             let retrains = Self.lastColumn(Self.section(result.stdout, from: "Retrains", to: "vaewatch: wrote"))
             #expect(retrains.contains("ok"), "run \(run): no retrain finished during the demo\n\(result.stdout)")
 

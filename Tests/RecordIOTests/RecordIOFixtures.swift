@@ -90,20 +90,20 @@ enum RecordIOFixtures {
     /// The plan of an input with these columns and options, without a model.
     static func plan(
         _ names: [String], columns: [String]? = nil, key: String? = nil, ignored: [String] = [],
-        modelFeatures: [String]? = nil
+        modelFeatures: [String]? = nil, time: String? = nil
     ) throws -> ColumnPlan {
         try ColumnPlan.resolve(
-            inputNames: names, selection: ColumnSelection(features: columns, key: key, ignored: ignored),
+            inputNames: names, selection: ColumnSelection(features: columns, key: key, ignored: ignored, time: time),
             modelFeatures: modelFeatures, source: source)
     }
 
     /// The error that resolving these columns throws, or nil.
     static func planError(
         _ names: [String], columns: [String]? = nil, key: String? = nil, ignored: [String] = [],
-        modelFeatures: [String]? = nil
+        modelFeatures: [String]? = nil, time: String? = nil
     ) -> RecordIOError? {
         do {
-            _ = try plan(names, columns: columns, key: key, ignored: ignored, modelFeatures: modelFeatures)
+            _ = try plan(names, columns: columns, key: key, ignored: ignored, modelFeatures: modelFeatures, time: time)
             return nil
         } catch let error as RecordIOError {
             return error
@@ -121,7 +121,7 @@ enum RecordIOFixtures {
     static func csv(_ bytes: [UInt8], plan: ColumnPlan, number: Int = 2) -> RecordIOParsedLine {
         let parser = CSVLineParser(source: source, plan: plan)
         return parse(bytes, width: plan.featureNames.count) {
-            parser.parse($0, number: number, features: $1, observed: $2, key: &$3)
+            parser.parse($0, number: number, features: $1, observed: $2, key: &$3, time: $4)
         }
     }
 
@@ -134,27 +134,31 @@ enum RecordIOFixtures {
     static func json(_ bytes: [UInt8], plan: ColumnPlan, strict: Bool = false, number: Int = 2) -> RecordIOParsedLine {
         let parser = JSONLineParser(source: source, plan: plan, strict: strict)
         return parse(bytes, width: plan.featureNames.count) {
-            parser.parse($0, number: number, features: $1, observed: $2, key: &$3)
+            parser.parse($0, number: number, features: $1, observed: $2, key: &$3, time: $4)
         }
     }
 
-    /// Runs one line parser over `bytes` with NaN-filled rows, so that slots it did not write stand out.
+    /// Runs one line parser over `bytes` with NaN-filled rows (and time), so that slots it did not write stand out.
     private static func parse(
         _ bytes: [UInt8], width: Int,
-        _ body: (UnsafeRawBufferPointer, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, inout String?) ->
-            LineOutcome
+        _ body: (
+            UnsafeRawBufferPointer, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, inout String?,
+            UnsafeMutablePointer<Double>
+        ) -> LineOutcome
     ) -> RecordIOParsedLine {
         var features = [Float](repeating: .nan, count: max(1, width))
         var observed = [Float](repeating: .nan, count: max(1, width))
         var key: String?
+        var time = Double.nan
         let outcome = bytes.withUnsafeBytes { line in
             features.withUnsafeMutableBufferPointer { f in
-                observed.withUnsafeMutableBufferPointer { o in body(line, f.baseAddress!, o.baseAddress!, &key) }
+                observed.withUnsafeMutableBufferPointer { o in body(line, f.baseAddress!, o.baseAddress!, &key, &time) }
             }
         }
         return RecordIOParsedLine(
-            outcome: outcome, features: Array(features.prefix(width)), observed: Array(observed.prefix(width)), key: key
-        )
+            outcome: outcome, features: Array(features.prefix(width)), observed: Array(observed.prefix(width)),
+            key: key,
+            time: time.isNaN ? nil : time)
     }
 
     /// Verdicts for `count` records: record `i` scores `1.5 + i`, reconstructs `1 + i`, has KL 0.5 and `i % 3`
@@ -194,6 +198,8 @@ struct RecordIOParsedLine {
     var features: [Float]
     var observed: [Float]
     var key: String?
+    /// The time the parser wrote (seconds since 1970), nil when it wrote none.
+    var time: Double? = nil
 
     /// The reject, when the line was rejected.
     var reject: Reject? {

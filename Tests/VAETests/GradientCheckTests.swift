@@ -14,8 +14,11 @@ struct GradientCheckTests {
         var activation: Activation
         /// Per-row weights of the loss (a trimmed step's), or nil for every row at weight 1.
         var rowWeight: [Float]? = nil
+        /// Conditioning inputs per row (a time context's): into the encoder beside x, into the decoder beside z.
+        var conditions = 0
         var testDescription: String {
             "\(reconstruction) β=\(beta) sampling=\(sampling) \(activation)" + (rowWeight == nil ? "" : " weighted")
+                + (conditions == 0 ? "" : " \(conditions) conditions")
         }
     }
 
@@ -33,6 +36,20 @@ struct GradientCheckTests {
         + ReconstructionLoss.allCases.map {
             Case(reconstruction: $0, beta: 1, sampling: true, activation: .tanh, rowWeight: [1, 0, 1, 0.5, 0, 1])
         }
+        // A conditional network (time context): the conditions' rows of the first encoder and decoder weights.
+        + ReconstructionLoss.allCases.flatMap { loss in
+            [true, false].flatMap { sampling in
+                [Activation.tanh, .elu].map {
+                    Case(reconstruction: loss, beta: 1, sampling: sampling, activation: $0, conditions: 2)
+                }
+            }
+        }
+        + [
+            Case(
+                reconstruction: .gaussian, beta: 0.5, sampling: true, activation: .relu,
+                rowWeight: [1, 0, 1, 0.5, 0, 1],
+                conditions: 4)
+        ]
 
     @Test(
         "every parameter tensor's gradient matches central differences (Float32, relative error < 2e-2)",
@@ -40,7 +57,7 @@ struct GradientCheckTests {
     func gradientMatches(testCase: Case) throws {
         let architecture = Architecture(
             inputWidth: 5, hiddenWidths: [7, 4], latentWidth: 3, activation: testCase.activation,
-            reconstruction: testCase.reconstruction, beta: testCase.beta)
+            reconstruction: testCase.reconstruction, beta: testCase.beta, conditionWidth: testCase.conditions)
         // ReLU has a kink at 0, where a central difference that straddles it means nothing. With seed 12 no
         // pre-activation of this batch lies within h of a kink; seed 11, for one, puts a decoder unit there.
         var model = try VAEModel(initializing: architecture, seed: 12)
@@ -51,9 +68,10 @@ struct GradientCheckTests {
         let x = (0..<(rows * 5)).map { _ in NormalSampler.next(&rng) }
         let mask = (0..<(rows * 5)).map { $0 % 7 == 3 ? Float(0) : 1 }  // a few missing features
         let noise = (0..<(rows * 3)).map { _ in NormalSampler.next(&rng) }
+        let conditions = (0..<(rows * testCase.conditions)).map { _ in NormalSampler.next(&rng) }
         let problem = Problem(
             model: model, x: x, mask: mask, noise: noise, rows: rows, sampling: testCase.sampling,
-            rowWeight: testCase.rowWeight)
+            rowWeight: testCase.rowWeight, conditions: testCase.conditions > 0 ? conditions : nil)
 
         let (_, analytic) = problem.lossAndGradient(model.parameters)
         let h: Float = testCase.activation == .relu ? 1e-3 : 1e-2
@@ -97,6 +115,8 @@ struct GradientCheckTests {
         let sampling: Bool
         /// `[rows]`, or nil for weight 1 everywhere.
         let rowWeight: [Float]?
+        /// `[rows, c]`, or nil for a network without conditions.
+        var conditions: [Float]? = nil
 
         /// The loss Σᵢ ωᵢ (reconᵢ + β·klᵢ) / rows and its analytic gradient.
         func lossAndGradient(_ parameters: [Float]) -> (loss: Float, gradient: [Float]) {
@@ -105,7 +125,11 @@ struct GradientCheckTests {
             let loss: Float = x.withUnsafeBufferPointer { xs in
                 mask.withUnsafeBufferPointer { ms in
                     parameters.withUnsafeBufferPointer { ps in
-                        workspace.load(rows: 0..<rows, from: xs.baseAddress!, mask: ms.baseAddress!)
+                        (conditions ?? []).withUnsafeBufferPointer { cs in
+                            workspace.load(
+                                rows: 0..<rows, from: xs.baseAddress!, mask: ms.baseAddress!,
+                                conditions: conditions == nil ? nil : cs.baseAddress)
+                        }
                         workspace.noise.update(from: noise, count: noise.count)
                         workspace.forward(ps.baseAddress!, rows: rows, sampling: sampling)
                         var total = workspace.loss(ps.baseAddress!, rows: rows)

@@ -112,14 +112,14 @@ private typealias Fixtures = ModelFileFixtures
 
     @Test func newerVersionIsRefusedWithTheExactMessage() throws {
         var bytes = try Fixtures.encoded()
-        bytes[8] = 2
+        bytes[8] = 3
         Fixtures.fixChecksum(&bytes)
         let error = try #require(Fixtures.decodeError(bytes, source: "/var/lib/vaewatch/m.vaem"))
         #expect(error.code == .unsupportedVersion)
         #expect(
             error.description
-                == "model file /var/lib/vaewatch/m.vaem: unsupported format version 2; this build reads version 1. "
-                + "Upgrade vaewatch, or retrain with `vaewatch train` using this build")
+                == "model file /var/lib/vaewatch/m.vaem: unsupported format version 3; this build reads versions 1 "
+                + "to 2. Upgrade vaewatch, or retrain with `vaewatch train` using this build")
     }
 
     @Test func unknownMagicIsRefusedWithTheExactMessage() throws {

@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.demo_metrics;
 CREATE TABLE public.demo_metrics (
     id            bigint PRIMARY KEY,     -- one row per simulated minute; the producer counts them
-    ts            timestamptz NOT NULL,   -- simulated time (not a feature: only numeric columns are)
+    ts            timestamptz NOT NULL,   -- simulated time: not a feature, the model's time context (source.time_column)
     cpu_pct       real NOT NULL,          -- follows the load
     mem_pct       real NOT NULL,          -- nearly flat, a little higher under load
     requests_s    real NOT NULL,          -- daily cycle: quiet at night, busy at noon
@@ -25,11 +25,13 @@ CREATE TABLE public.demo_incidents (
     description text NOT NULL
 );
 
--- Three simulated days of history (rows 1–4320) come first; the live stream starts at row 4321, at noon.
+-- A simulated week of history (rows 1–10080, Saturday noon to Saturday noon) comes first, so that the model's
+-- time context has seen every day of the week; the live stream starts at row 10081, at noon.
 INSERT INTO public.demo_incidents VALUES
-    ('spike', 4521, 4523, 'an error burst: CPU 97%, p95 900 ms, 8% errors, 300 requests queued, for 3 minutes'),
-    ('slow leak', 4621, 4920, 'memory climbs from 56% to 90% over 5 hours, then the service restarts'),
-    ('broken correlation', 5021, 5060, 'high latency at low load: p95 of 120 ms with night-time traffic');
+    ('spike', 10281, 10283, 'an error burst: CPU 97%, p95 900 ms, 8% errors, 300 requests queued, for 3 minutes'),
+    ('slow leak', 10381, 10680, 'memory climbs from 56% to 90% over 5 hours, then the service restarts'),
+    ('broken correlation', 10781, 10820, 'high latency at low load: p95 of 120 ms with night-time traffic'),
+    ('noon at night', 10951, 10980, 'noon''s traffic at 2:30 am, every metric as at noon: only the time of day tells');
 
 -- A standard normal draw (Box–Muller).
 CREATE OR REPLACE FUNCTION public.demo_normal() RETURNS double precision LANGUAGE sql VOLATILE AS $$
@@ -47,10 +49,12 @@ BEGIN
     INSERT INTO public.demo_metrics
     WITH minute AS (
         SELECT i,
-               timestamptz '2026-11-18 12:00:00+00' + (i - 1) * interval '1 minute' AS ts,
-               -- the daily cycle: 0.1 at midnight, 1.0 at noon
-               0.55 + 0.45 * sin(2 * pi() * ((((i - 1) % 1440) + 720) / 1440.0 - 0.25)) AS load
+               timestamptz '2026-11-14 12:00:00+00' + (i - 1) * interval '1 minute' AS ts,
+               -- the daily cycle: 0.1 at midnight, 1.0 at noon (noon's load all along for 'noon at night')
+               CASE WHEN d.kind = 'noon at night' THEN 1.0
+                    ELSE 0.55 + 0.45 * sin(2 * pi() * ((((i - 1) % 1440) + 720) / 1440.0 - 0.25)) END AS load
         FROM generate_series(first_row, first_row + n - 1) AS i
+        LEFT JOIN public.demo_incidents d ON i BETWEEN d.first_id AND d.last_id
     ), normal AS (
         SELECT i, ts,
                400 + 1600 * load * (1 + 0.05 * demo_normal()) AS requests_s,
@@ -97,4 +101,4 @@ BEGIN
 END
 $$;
 
-SELECT public.demo_produce(4320) AS history_rows \gset
+SELECT public.demo_produce(10080) AS history_rows \gset

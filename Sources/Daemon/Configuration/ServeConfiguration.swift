@@ -41,6 +41,10 @@ package struct ServeConfiguration: Sendable, Equatable {
     package var sourceKey: String = "id"
     /// `source.columns`: feature columns; empty means the model's features (or every numeric column at warm-up).
     package var sourceColumns: [String] = []
+    /// `source.time_column`: the column whose time of day and day of week are inputs of the model; empty means none.
+    package var sourceTimeColumn: String = ""
+    /// `source.time_column` as an optional: nil when it is empty.
+    package var timeColumn: String? { sourceTimeColumn.isEmpty ? nil : sourceTimeColumn }
     /// `source.name`: the name verdicts are filed under in `vaewatch.scores.source`; empty means the table's name.
     package var sourceName: String = ""
     /// `source.mode`.

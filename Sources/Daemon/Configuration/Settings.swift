@@ -31,6 +31,14 @@ package enum Settings {
                 return nil
             }),
         .text(
+            "source.time_column", \.sourceTimeColumn,
+            "a column holding each record's time (a timestamptz, timestamp or date column, or seconds since 1970 in a "
+                + "numeric one; on stdin ISO 8601 or seconds): its time of day and day of week become inputs of the "
+                + "model, so it learns what is normal when; never a feature, never named as explaining a score; a "
+                + "record without one is a dead letter (stdin: a rejected line). Empty: none. A model trained with a "
+                + "time column needs it, and one trained without refuses it",
+            check: { $0.contains("\u{0}") ? "a column name cannot contain a NUL character" : nil }),
+        .text(
             "source.name", \.sourceName, defaultNote: "schema.table",
             "the name verdicts are filed under in vaewatch.scores.source; empty means schema.table"),
         .choice(

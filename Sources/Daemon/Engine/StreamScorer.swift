@@ -106,6 +106,7 @@ package final class StreamScorer {
         // The plan takes the model's features by name; this makes sure, before any record is scored.
         let detector = engine.detector
         try detector?.checkFeatures(plan.featureNames)
+        try detector?.checkTimeColumn(plan.timeColumnName)
         if detector != nil, !plan.unusedColumns.isEmpty {
             message(
                 "vaewatch: not using column\(plan.unusedColumns.count == 1 ? "" : "s") \(plan.unusedColumns.joined(separator: ", ")), which the model does not know"
@@ -142,7 +143,7 @@ package final class StreamScorer {
             if engine.detector == nil {
                 held.append(parsed, from: batch)
                 if held.count >= options.warmup {
-                    try learn(from: held, names: plan.featureNames)
+                    try learn(from: held, names: plan.featureNames, timeColumn: plan.timeColumnName)
                     try score(held, writer: writer, to: output)
                     held = HeldRecords()
                 }
@@ -155,14 +156,14 @@ package final class StreamScorer {
             guard held.count > 0 else {
                 throw RecordIOError(.data, "\(input.source): no records to learn from")
             }
-            try learn(from: held, names: plan.featureNames)
+            try learn(from: held, names: plan.featureNames, timeColumn: plan.timeColumnName)
             try score(held, writer: writer, to: output)
         }
     }
 
-    /// Trains the first model on the held records (the first `warmup` of them) and puts it in use; the engine
-    /// then does not count those records again when they are scored.
-    private func learn(from held: HeldRecords, names: [String]) throws(DetectorError) {
+    /// Trains the first model on the held records (the first `warmup` of them), with their times when the input has
+    /// a time column, and puts it in use; the engine then does not count those records again when they are scored.
+    private func learn(from held: HeldRecords, names: [String], timeColumn: String?) throws(DetectorError) {
         var batch = held.parsed.recordBatch(width: names.count)
         if batch.count > options.warmup { batch = batch.prefix(options.warmup) }
         if batch.count < 100 {
@@ -173,7 +174,8 @@ package final class StreamScorer {
         let started = ContinuousClock.now
         let keepGoing = self.keepGoing
         let result = try Detector.train(
-            featureNames: names, on: batch, options: options.detector, pool: pool, createdAt: Int64(time(nil))
+            featureNames: names, timeColumn: timeColumn, on: batch, options: options.detector, pool: pool,
+            createdAt: Int64(time(nil))
         ) { _ in (keepGoing?() ?? true) ? .proceed : .stop }
         engine.learned(
             result, from: .leading(batch.count), count: batch.count, duration: ContinuousClock.now - started)

@@ -112,6 +112,7 @@ package final class PostgresPipeline {
         let resolved = try ResolvedSource.resolve(table, on: fresh)
         do {
             try model.checkFeatures(resolved.columns)
+            try model.checkTimeColumn(resolved.timeColumn)
         } catch {
             throw PostgresError(.configuration, message: "\(error)")
         }

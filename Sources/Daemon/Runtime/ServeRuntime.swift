@@ -140,7 +140,9 @@ package enum ServeRuntime {
         let expected = settings.sourceColumns.isEmpty ? nil : settings.sourceColumns
         if !settings.modelPath.isEmpty {
             do {
-                context.use(try ModelFiles.detector(atPath: settings.modelPath, expectedFeatures: expected))
+                context.use(
+                    try ModelFiles.detector(
+                        atPath: settings.modelPath, expectedFeatures: expected, timeColumn: settings.timeColumn))
             } catch {
                 return DaemonError(.configuration, "model.path: \(error.description)")
             }
@@ -154,7 +156,8 @@ package enum ServeRuntime {
         }
         for checkpoint in versions {
             do {
-                let detector = try ModelFiles.detector(atPath: checkpoint.path, expectedFeatures: expected)
+                let detector = try ModelFiles.detector(
+                    atPath: checkpoint.path, expectedFeatures: expected, timeColumn: settings.timeColumn)
                 context.use(detector)
                 context.loadedFromCheckpoint(detector)
                 context.logger.info(

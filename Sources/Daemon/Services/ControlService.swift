@@ -124,7 +124,8 @@ struct ControlService: Service {
             guard let newest = try context.checkpoints.versions().first, newest.version > current.version else {
                 return
             }
-            let detector = try ModelFiles.detector(atPath: newest.path, expectedFeatures: current.featureNames)
+            let detector = try ModelFiles.detector(
+                atPath: newest.path, expectedFeatures: current.featureNames, timeColumn: current.timeColumn)
             if context.engine.useIfNewer(detector) {
                 context.showInUse(detector)
                 context.logger.notice("newer checkpoint in use", metadata: ["model.version": "\(detector.version)"])

@@ -129,7 +129,8 @@ struct Coordinator {
             do {
                 let detector = try ModelFiles.detector(
                     from: stored.bytes, name: "registry model \(source) v\(stored.version)",
-                    expectedFeatures: context.engine.detector?.featureNames ?? table.columns)
+                    expectedFeatures: context.engine.detector?.featureNames ?? table.columns,
+                    timeColumn: context.settings.timeColumn)
                 guard context.engine.useIfNewer(detector) else { return }
                 context.engine.withdrawRetrainRequest()  // The leader answered a request this daemon forwarded.
                 context.showInUse(detector)

@@ -18,7 +18,8 @@ struct PostgresIngest {
         let connection = settings.connectionSettings()
         let source = SourceTable(
             table: QualifiedName(parsing: settings.sourceTable), key: settings.sourceKey,
-            columns: settings.sourceColumns, name: settings.sourceName.isEmpty ? nil : settings.sourceName)
+            columns: settings.sourceColumns, name: settings.sourceName.isEmpty ? nil : settings.sourceName,
+            timeColumn: settings.timeColumn)
         var options = PostgresPipelineOptions(connection: connection, source: source)
         options.mode = settings.sourceMode
         options.batchSize = settings.batchSize
@@ -104,7 +105,9 @@ struct PostgresIngest {
                     continue
                 }
                 connection.close()
-                try warmUp(on: rows, names: resolved.columns, source: resolved.name, heartbeat: heartbeat)
+                try warmUp(
+                    on: rows, names: resolved.columns, timeColumn: resolved.timeColumn, source: resolved.name,
+                    heartbeat: heartbeat)
                 if context.engine.detector != nil { return true }
             } catch {
                 if error.kind == .configuration {
@@ -220,7 +223,7 @@ struct PostgresIngest {
         do {
             let detector = try ModelFiles.detector(
                 from: stored.bytes, name: "registry model \(source.name) v\(stored.version)",
-                expectedFeatures: source.columns)
+                expectedFeatures: source.columns, timeColumn: source.timeColumn)
             context.use(detector)
             context.checkpoint(detector)
             context.logger.info(
@@ -232,10 +235,11 @@ struct PostgresIngest {
         }
     }
 
-    /// Trains the first model on `rows`, puts it in use, checkpoints it and stores it in the registry.
-    private func warmUp(on rows: RecordBatch, names: [String], source: String, heartbeat: Heartbeat)
-        throws(PostgresError)
-    {
+    /// Trains the first model on `rows` (with their times when the source has a time column), puts it in use,
+    /// checkpoints it and stores it in the registry.
+    private func warmUp(
+        on rows: RecordBatch, names: [String], timeColumn: String?, source: String, heartbeat: Heartbeat
+    ) throws(PostgresError) {
         let settings = context.settings
         context.status.withLock { $0.warmingUp("learning from the \(rows.count) most recent records of \(source)") }
         context.logger.notice(
@@ -244,7 +248,7 @@ struct PostgresIngest {
         let result: DetectorTrainingResult
         do {
             result = try Detector.train(
-                featureNames: names, on: rows, options: settings.detector,
+                featureNames: names, timeColumn: timeColumn, on: rows, options: settings.detector,
                 pool: ThreadPool(threadCount: settings.trainingThreads), createdAt: Int64(time(nil))
             ) { _ in
                 heartbeat.beat()

@@ -21,7 +21,8 @@ struct StdinIngest {
         options.warmup = settings.warmupRecords
         options.detector = settings.detector
         options.trainingThreads = settings.trainingThreads
-        if !settings.sourceColumns.isEmpty { options.columns = ColumnSelection(features: settings.sourceColumns) }
+        options.columns = ColumnSelection(
+            features: settings.sourceColumns.isEmpty ? nil : settings.sourceColumns, time: settings.timeColumn)
         let heartbeat = context.heartbeats.register("ingest")
         defer { context.heartbeats.remove(heartbeat) }
         if context.engine.detector == nil {

@@ -24,7 +24,8 @@ import Compute
 /// When the window is full the oldest record makes room for the newest. Storage is flat (values, mask, keys) and
 /// grows with the records up to `capacity` rows, so a window that never fills never costs its full size; once
 /// full, offering records copies values into the oldest slots and allocates nothing but the scores' sort. A missing
-/// value is held as 0 whatever its placeholder was, as ``RecordBatch`` documents it.
+/// value is held as 0 whatever its placeholder was, as ``RecordBatch`` documents it. Each record's time is held with
+/// it, for a model with a time context.
 public struct TrainingWindow: Sendable {
     /// Most records held.
     public let capacity: Int
@@ -60,6 +61,8 @@ public struct TrainingWindow: Sendable {
     private var observed: [Float] = []
     /// Each slot's key.
     private var keys: [String] = []
+    /// Each slot's time (``RecordBatch/times``), NaN for a record that came without one.
+    private var times: [Double] = []
     /// Whether each slot has a missing value.
     private var hasMissing: [Bool] = []
     /// Each slot's ``RecordDigest``.
@@ -141,21 +144,26 @@ public struct TrainingWindow: Sendable {
                         }
                         flaggedAccepted += 1
                     }
-                    append(key: batch.keys[i], values: values, mask: mask, row: row, digest: digest)
+                    append(
+                        key: batch.keys[i], time: batch.times?[i] ?? .nan, values: values, mask: mask, row: row,
+                        digest: digest)
                 }
             }
         }
     }
 
-    /// The records held, oldest first, with their original keys; `observed` is nil when none has a missing value.
+    /// The records held, oldest first, with their original keys; `observed` is nil when none has a missing value,
+    /// and `times` unless every record came with its time.
     public func snapshot() -> RecordBatch {
         let split = oldest * width
         let values = Self.oldestFirst(features, split: split)  // [count, width]
         let mask = rowsWithMissing > 0 ? Self.oldestFirst(observed, split: split) : nil  // [count, width]
+        let timed = !times.isEmpty && !times.contains { $0.isNaN }
         return RecordBatch(
             keys: Self.oldestFirst(keys, split: oldest),
             features: Matrix(rows: count, cols: width, storage: values),
-            observed: mask.map { Matrix(rows: count, cols: width, storage: $0) })
+            observed: mask.map { Matrix(rows: count, cols: width, storage: $0) },
+            times: timed ? Self.oldestFirst(times, split: oldest) : nil)
     }
 
     /// The highest score at which a flagged record may enter now: the regime fence during a regime change, the
@@ -180,6 +188,7 @@ public struct TrainingWindow: Sendable {
         features.removeAll(keepingCapacity: true)
         observed.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
+        times.removeAll(keepingCapacity: true)
         hasMissing.removeAll(keepingCapacity: true)
         digests.removeAll(keepingCapacity: true)
         copies.removeAll(keepingCapacity: true)
@@ -188,10 +197,11 @@ public struct TrainingWindow: Sendable {
         oldest = 0
     }
 
-    /// Stores `row` of `values` (and `mask`) in the next slot, evicting the oldest record when full.
+    /// Stores `row` of `values` (and `mask`) and the record's `time` in the next slot, evicting the oldest record
+    /// when full.
     private mutating func append(
-        key: String, values: UnsafeBufferPointer<Float>, mask: UnsafeBufferPointer<Float>?, row: Range<Int>,
-        digest: Int
+        key: String, time: Double, values: UnsafeBufferPointer<Float>, mask: UnsafeBufferPointer<Float>?,
+        row: Range<Int>, digest: Int
     ) {
         totalAccepted += 1
         copies[digest, default: 0] += 1
@@ -207,6 +217,7 @@ public struct TrainingWindow: Sendable {
                 observed.append(contentsOf: repeatElement(1, count: width))
             }
             keys.append(key)
+            times.append(time)
             hasMissing.append(missing)
             digests.append(digest)
             return
@@ -220,6 +231,7 @@ public struct TrainingWindow: Sendable {
         hasMissing[slot] = missing
         digests[slot] = digest
         keys[slot] = key
+        times[slot] = time
         let target = slot * width
         for j in 0..<width {
             let seen = mask?[row.lowerBound + j] ?? 1

@@ -3,11 +3,12 @@ import Detector
 import RecordParsing
 
 extension ParsedLines {
-    /// The records as a ``RecordBatch`` for the detector; the mask is left out when nothing is missing.
+    /// The records as a ``RecordBatch`` for the detector, with their times; the mask is left out when nothing is
+    /// missing.
     package func recordBatch(width d: Int) -> RecordBatch {
         RecordBatch(
             keys: keys, features: Matrix(rows: count, cols: d, storage: features),
-            observed: missingValues > 0 ? Matrix(rows: count, cols: d, storage: observed) : nil)
+            observed: missingValues > 0 ? Matrix(rows: count, cols: d, storage: observed) : nil, times: times)
     }
 }
 
@@ -25,6 +26,7 @@ extension ParsedLines {
         kept.features = Array(features[range.lowerBound * d..<range.upperBound * d])
         kept.observed = Array(observed[range.lowerBound * d..<range.upperBound * d])
         kept.keys = Array(keys[range])
+        kept.times = times.map { Array($0[range]) }
         kept.spans = Array(spans[range])
         kept.missingValues = kept.observed.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
         kept.rejects = []
@@ -56,6 +58,7 @@ package struct HeldRecords {
         parsed.observed += lines.observed
         parsed.missingValues += lines.missingValues
         parsed.keys += lines.keys
+        if let times = lines.times { parsed.times = (parsed.times ?? []) + times }
         for span in lines.spans {
             parsed.spans.append(LineSpan(offset: bytes.count, length: span.length, number: span.number))
             bytes.append(contentsOf: batch.bytes(of: span))

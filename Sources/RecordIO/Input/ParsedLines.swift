@@ -10,6 +10,8 @@ package struct ParsedLines: Sendable {
     package var missingValues: Int
     /// The key of each row: the key column, or the line number. `[rows]`
     package var keys: [String]
+    /// Each row's time in seconds since 1970, from the time column; nil when the plan has none. `[rows]`
+    package var times: [Double]? = nil
     /// Where each accepted line lies in the batch's bytes. `[rows]`
     package var spans: [LineSpan]
     /// Bad lines, in line order.

@@ -28,6 +28,8 @@ package struct RecordParser: Sendable {
         let n = lines.count
         let d = plan.featureNames.count
         let hasKey = plan.keyColumn != nil
+        // [n]: each line's time, when the plan has a time column.
+        var times = [Double](repeating: 0, count: plan.timeColumnName == nil ? 0 : n)
         let status = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, n))
         defer { status.deallocate() }
         let workers = n >= Self.parallelThreshold ? pool?.threadCount ?? 1 : 1
@@ -39,55 +41,64 @@ package struct RecordParser: Sendable {
         var observed: [Float] = []
         var features = [Float](unsafeUninitializedCapacity: n * d) { featureBuffer, initialized in
             observed = [Float](unsafeUninitializedCapacity: n * d) { maskBuffer, initializedMask in
-                let (features, observed) = (featureBuffer, maskBuffer)
-                let work: (Range<Int>, Int) -> Void = { chunks, _ in
-                    for chunk in chunks {
-                        var part = WorkerResult()
-                        for i in ThreadPool.chunk(chunk, of: workers, count: n) {
-                            let line = batch.bytes(of: lines[i])
-                            var key: String?
-                            let row = features.baseAddress! + i * d
-                            let mask = observed.baseAddress! + i * d
-                            let outcome =
-                                format == .csv
-                                ? csv.parse(line, number: lines[i].number, features: row, observed: mask, key: &key)
-                                : json.parse(line, number: lines[i].number, features: row, observed: mask, key: &key)
-                            switch outcome {
-                            case .record(let missing):
-                                status[i] = 0
-                                part.missing += missing
-                                // Keys are made here, in parallel: a line number becomes a string only once.
-                                part.keys.append(hasKey ? key ?? "" : String(lines[i].number))
-                            case .empty:
-                                row.update(repeating: 0, count: d)
-                                mask.update(repeating: 0, count: d)
-                                status[i] = 1
-                            case .reject(let reject):
-                                row.update(repeating: 0, count: d)
-                                mask.update(repeating: 0, count: d)
-                                status[i] = 2
-                                part.rejects.append(reject)
+                times.withUnsafeMutableBufferPointer { timeBuffer in
+                    let (features, observed) = (featureBuffer, maskBuffer)
+                    let time = timeBuffer.isEmpty ? nil : timeBuffer.baseAddress
+                    let work: (Range<Int>, Int) -> Void = { chunks, _ in
+                        for chunk in chunks {
+                            var part = WorkerResult()
+                            for i in ThreadPool.chunk(chunk, of: workers, count: n) {
+                                let line = batch.bytes(of: lines[i])
+                                var key: String?
+                                let row = features.baseAddress! + i * d
+                                let mask = observed.baseAddress! + i * d
+                                let at = time.map { $0 + i }
+                                let outcome =
+                                    format == .csv
+                                    ? csv.parse(
+                                        line, number: lines[i].number, features: row, observed: mask, key: &key,
+                                        time: at)
+                                    : json.parse(
+                                        line, number: lines[i].number, features: row, observed: mask, key: &key,
+                                        time: at)
+                                switch outcome {
+                                case .record(let missing):
+                                    status[i] = 0
+                                    part.missing += missing
+                                    // Keys are made here, in parallel: a line number becomes a string only once.
+                                    part.keys.append(hasKey ? key ?? "" : String(lines[i].number))
+                                case .empty:
+                                    row.update(repeating: 0, count: d)
+                                    mask.update(repeating: 0, count: d)
+                                    status[i] = 1
+                                case .reject(let reject):
+                                    row.update(repeating: 0, count: d)
+                                    mask.update(repeating: 0, count: d)
+                                    status[i] = 2
+                                    part.rejects.append(reject)
+                                }
                             }
+                            results.parts[chunk] = part
                         }
-                        results.parts[chunk] = part
                     }
-                }
-                if workers > 1, let pool {
-                    pool.parallelFor(workers, work)
-                } else {
-                    work(0..<1, 0)
+                    if workers > 1, let pool {
+                        pool.parallelFor(workers, work)
+                    } else {
+                        work(0..<1, 0)
+                    }
                 }
                 initializedMask = n * d
             }
             initialized = n * d
         }
-        return pack(batch, features: &features, observed: &observed, status: status, results: results)
+        return pack(
+            batch, features: &features, observed: &observed, times: &times, status: status, results: results)
     }
 
     /// Packs the accepted rows together, in input order.
     private func pack(
-        _ batch: LineBatch, features: inout [Float], observed: inout [Float], status: UnsafeMutableBufferPointer<Int32>,
-        results: WorkerResults
+        _ batch: LineBatch, features: inout [Float], observed: inout [Float], times: inout [Double],
+        status: UnsafeMutableBufferPointer<Int32>, results: WorkerResults
     ) -> ParsedLines {
         let d = plan.featureNames.count
         let lines = batch.lines
@@ -105,6 +116,7 @@ package struct RecordParser: Sendable {
                         features[rows * d + j] = features[i * d + j]
                         observed[rows * d + j] = observed[i * d + j]
                     }
+                    if !times.isEmpty { times[rows] = times[i] }
                 }
                 spans.append(lines[i])
                 outcomes.append((lines[i].number, false))
@@ -125,10 +137,12 @@ package struct RecordParser: Sendable {
         let keys = results.parts.flatMap(\.keys)
         features.removeLast(features.count - rows * d)
         observed.removeLast(observed.count - rows * d)
+        if !times.isEmpty { times.removeLast(times.count - rows) }
         return ParsedLines(
             features: features, observed: observed,
-            missingValues: results.parts.reduce(0) { $0 + $1.missing }, keys: keys, spans: spans, rejects: rejects,
-            emptyLines: emptyLines, outcomes: outcomes)
+            missingValues: results.parts.reduce(0) { $0 + $1.missing }, keys: keys,
+            times: plan.timeColumnName == nil ? nil : times, spans: spans, rejects: rejects, emptyLines: emptyLines,
+            outcomes: outcomes)
     }
 
     /// The reject of a line dropped for length.

@@ -15,10 +15,11 @@ package struct CSVLineParser {
     }
 
     /// Parses `line` into `features[0..<d]` and `observed[0..<d]`; stores the key field in `key` when the
-    /// plan has a key column.
+    /// plan has a key column, and the record's time (seconds since 1970, ``TimestampParser``) in `time` when it
+    /// has a time column (then `time` is needed, and a line without a valid time is rejected).
     package func parse(
         _ line: UnsafeRawBufferPointer, number: Int, features: UnsafeMutablePointer<Float>,
-        observed: UnsafeMutablePointer<Float>, key: inout String?
+        observed: UnsafeMutablePointer<Float>, key: inout String?, time: UnsafeMutablePointer<Double>? = nil
     ) -> LineOutcome {
         if line.isEmpty { return .empty }
         // The line-level checks (UTF-8, a stray byte-order mark) run once, when the first field leaves the fast
@@ -94,6 +95,14 @@ package struct CSVLineParser {
                 } else if slot == ColumnPlan.keySlot {
                     let text = UnsafeRawBufferPointer(start: bytes + fieldStart, count: fieldEnd - fieldStart)
                     key = quoted ? Self.unescaped(text) : String(decoding: text, as: UTF8.self)
+                } else if slot == ColumnPlan.timeSlot {
+                    switch TimestampParser.parse(bytes + fieldStart, count: fieldEnd - fieldStart) {
+                    case .success(let seconds): time!.pointee = seconds
+                    case .failure(let failure):
+                        let text = UnsafeRawBufferPointer(start: bytes + fieldStart, count: fieldEnd - fieldStart)
+                        let quote = failure == .empty ? "" : ": \(Excerpt.quote(text))"
+                        return .reject(reject(number, column, failure.reason + quote))
+                    }
                 }
             }
             column += 1
@@ -105,6 +114,9 @@ package struct CSVLineParser {
                     features[Int(slots[column - 1])] = 0
                     observed[Int(slots[column - 1])] = 0
                     missing += 1
+                }
+                if column == slots.count, slots[column - 1] == ColumnPlan.timeSlot {
+                    return .reject(reject(number, column - 1, TimestampParser.Failure.empty.reason))
                 }
                 break
             }

@@ -8,18 +8,22 @@ package struct ColumnSelection: Sendable, Equatable {
     package var key: String?
     /// Columns that are neither features nor the key (text, timestamps, labels).
     package var ignored: [String]
+    /// The column that holds each record's time (`--time-column`), whose time of day and day of week the model takes
+    /// as inputs; never a feature. nil: none.
+    package var time: String?
 
     /// Creates a selection.
-    package init(features: [String]? = nil, key: String? = nil, ignored: [String] = []) {
+    package init(features: [String]? = nil, key: String? = nil, ignored: [String] = [], time: String? = nil) {
         self.features = features
         self.key = key
         self.ignored = ignored
+        self.time = time
     }
 }
 
 /// The role of every column of an input, resolved against its header (CSV) or first object (JSON lines).
 package struct ColumnPlan: Sendable, Equatable {
-    /// For each input column: its feature slot, or ``keySlot`` or ``ignoredSlot``.
+    /// For each input column: its feature slot, or ``keySlot``, ``timeSlot`` or ``ignoredSlot``.
     package var slots: [Int32]
     /// Names of the input columns, in input order.
     package var inputNames: [String]
@@ -33,6 +37,8 @@ package struct ColumnPlan: Sendable, Equatable {
     package static let keySlot: Int32 = -2
     /// Slot value of a column that is not read.
     package static let ignoredSlot: Int32 = -1
+    /// Slot value of the time column.
+    package static let timeSlot: Int32 = -3
 
     /// Resolves `selection` against the column names of an input.
     ///
@@ -66,8 +72,25 @@ package struct ColumnPlan: Sendable, Equatable {
         }
         var ignoredIndices: Set<Int> = []
         for name in selection.ignored { ignoredIndices.insert(try lookup(name, "--ignore")) }
+        var timeIndex: Int?
+        if let time = selection.time {
+            let index = try lookup(time, "--time-column")
+            guard index != keyIndex, !ignoredIndices.contains(index) else {
+                throw RecordIOError(
+                    .usage, "column \(time.debugDescription) cannot be both the time column and the key or ignored")
+            }
+            slots[index] = timeSlot
+            timeIndex = index
+        }
 
         let featureNames: [String]
+        if let time = selection.time, selection.features?.contains(time) ?? modelFeatures?.contains(time) ?? false {
+            throw RecordIOError(
+                .usage,
+                "column \(time.debugDescription) cannot be both a feature and the time column: a time is an input of "
+                    + "the model, never a feature to explain; leave it out of --columns (or use a model trained "
+                    + "without it as a feature)")
+        }
         if let chosen = selection.features {
             if let modelFeatures, Set(chosen) != Set(modelFeatures) || chosen.count != modelFeatures.count {
                 throw RecordIOError(
@@ -79,8 +102,9 @@ package struct ColumnPlan: Sendable, Equatable {
         } else if let modelFeatures {
             featureNames = modelFeatures
         } else {
-            featureNames = inputNames.indices.filter { $0 != keyIndex && !ignoredIndices.contains($0) }
-                .map { inputNames[$0] }
+            featureNames = inputNames.indices.filter {
+                $0 != keyIndex && $0 != timeIndex && !ignoredIndices.contains($0)
+            }.map { inputNames[$0] }
         }
         guard !featureNames.isEmpty else {
             throw RecordIOError(
@@ -112,6 +136,8 @@ package struct ColumnPlan: Sendable, Equatable {
 
     /// The column that holds the key, if any.
     package var keyColumn: Int? { slots.firstIndex(of: Self.keySlot) }
+    /// The name of the column that holds each record's time, if any.
+    package var timeColumnName: String? { slots.firstIndex(of: Self.timeSlot).map { inputNames[$0] } }
 
     /// `["a", "b"]`, abbreviated after 20 names.
     static func listed(_ names: [String]) -> String {

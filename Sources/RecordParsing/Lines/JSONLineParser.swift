@@ -24,10 +24,12 @@ package struct JSONLineParser {
     }
 
     /// Parses `line` into `features[0..<d]` and `observed[0..<d]`; stores the key in `key` when the plan has
-    /// a key column.
+    /// a key column, and the record's time (seconds since 1970, from a string such as `"2030-02-03T04:05:06Z"` or a
+    /// number of seconds; ``TimestampParser``) in `time` when it has a time column (then `time` is needed, and an
+    /// object without a valid time is rejected).
     package func parse(
         _ line: UnsafeRawBufferPointer, number: Int, features: UnsafeMutablePointer<Float>,
-        observed: UnsafeMutablePointer<Float>, key: inout String?
+        observed: UnsafeMutablePointer<Float>, key: inout String?, time: UnsafeMutablePointer<Double>? = nil
     ) -> LineOutcome {
         if Self.isBlank(line) {
             return strict ? .reject(Reject(source: source, line: number, reason: "a blank line")) : .empty
@@ -80,6 +82,11 @@ package struct JSONLineParser {
                         case .success(let text): key = text
                         case .failure(let reason): return reject(number, plan.inputNames[column], reason)
                         }
+                    } else if slot == ColumnPlan.timeSlot {
+                        switch try timeValue(&scanner) {
+                        case .success(let seconds): time!.pointee = seconds
+                        case .failure(let reason): return reject(number, plan.inputNames[column], reason)
+                        }
                     } else {
                         try scanner.skipValue()
                     }
@@ -88,6 +95,11 @@ package struct JSONLineParser {
                 if let stop { return .reject(stop) }
             } catch {
                 return .reject(syntaxReject(number, error, line))
+            }
+            if let column = plan.slots.firstIndex(of: ColumnPlan.timeSlot), !seen[column] {
+                return .reject(
+                    reject(number, plan.inputNames[column], "no time (the key is missing); every record needs its time")
+                )
             }
             return .record(missing: d - observedCount)
         }
@@ -148,6 +160,40 @@ package struct JSONLineParser {
         case let kind:
             try scanner.skipValue()
             return .failure(ValueError("the key must be a string or a number, found \(kind.phrase)"))
+        }
+    }
+
+    /// Reads the time column's value: a string holding a date and time, or a number of seconds since 1970.
+    private func timeValue(_ scanner: inout JSONScanner) throws(JSONScanner.SyntaxError) -> Result<Double, ValueError> {
+        let kind = try scanner.peekKind()
+        let parsed: Result<Double, TimestampParser.Failure>
+        let start = scanner.position
+        switch kind {
+        case .string:
+            let (range, escaped) = try scanner.string()
+            if escaped {
+                var text = scanner.decodedString(range, escaped: true)
+                parsed = text.withUTF8 { TimestampParser.parse(UnsafeRawBufferPointer($0)) }
+            } else {
+                parsed = TimestampParser.parse(scanner.bytes + range.lowerBound, count: range.count)
+            }
+        case .number:
+            let range = try scanner.number()
+            parsed = TimestampParser.parse(scanner.bytes + range.lowerBound, count: range.count)
+        case .null:
+            try scanner.literal("null")
+            return .failure(ValueError("no time (null); every record needs its time"))
+        default:
+            try scanner.skipValue()
+            let text = UnsafeRawBufferPointer(start: scanner.bytes + start, count: scanner.position - start)
+            return .failure(
+                ValueError("expected a time (a string or a number), found \(kind.phrase) \(Excerpt.quote(text))"))
+        }
+        switch parsed {
+        case .success(let seconds): return .success(seconds)
+        case .failure(let failure):
+            let text = UnsafeRawBufferPointer(start: scanner.bytes + start, count: scanner.position - start)
+            return .failure(ValueError(failure.reason + (failure == .empty ? "" : ": \(Excerpt.quote(text))")))
         }
     }
 
