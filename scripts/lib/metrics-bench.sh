@@ -1,6 +1,6 @@
 # The cost of scraping /metrics for scripts/bench: one `vaewatch serve` (queue mode, 2 workers, metrics.listen on a
-# free loopback port) drains 1,000,000 rows inserted at once, six times on emptied tables, alternately unscraped and
-# scraped 100 times a second for the whole drain (four curl processes at 25 requests/s each, every one on a
+# free loopback port) drains 1,000,000 rows inserted at once, six times on emptied tables after one unmeasured drain,
+# alternately unscraped and scraped 100 times a second for the whole drain (four curl processes at 25 requests/s each, every one on a
 # kept-alive connection: one curl alone falls behind 100/s when a request takes over 10 ms). Source this file, then:
 #   metrics_bench VAEWATCH MODEL CONNINFO
 # MODEL is a model file on the 32 features f0…f31. Figures (each the median of the three drains of its kind; the
@@ -46,7 +46,8 @@ SQL
         return 1
     fi
     local unscraped=() scraped=() answered=0 scraping=0 cpu_unscraped=() cpu_scraped=()
-    for run in unscraped scraped unscraped scraped unscraped scraped; do
+    # A first drain warms the caches and the tables' files up; it is not measured.
+    for run in warm-up unscraped scraped unscraped scraped unscraped scraped; do
         psql -q -X -v ON_ERROR_STOP=1 "$conninfo" -c "TRUNCATE public.metrics_bench, vaewatch.scores" > /dev/null
         psql -q -X -v ON_ERROR_STOP=1 "$conninfo" -c \
             "INSERT INTO public.metrics_bench ($features) SELECT $features FROM public.metrics_bench_rows" > /dev/null
@@ -55,7 +56,9 @@ SQL
         start=$(date +%s.%N)  # The rows and their queue entries are visible from the INSERT's commit on.
         if [[ $run == scraped ]]; then
             for scraper in 1 2 3 4; do
-                curl -s --rate 25/s -o /dev/null -w '%{http_code}\n' "$url?n=[1-100000]" > "$scratch/scrapes.$scraper" &
+                # Line-buffered: the count of answers must survive the kill at the end of the drain.
+                stdbuf -oL curl -s --rate 25/s -o /dev/null -w '%{http_code}\n' "$url?n=[1-100000]" \
+                    > "$scratch/scrapes.$scraper" &
                 scrapers+=($!)
             done
         fi
@@ -76,7 +79,7 @@ SQL
             scraping=$(awk -v a="$scraping" -v s="$start" -v e="$end" 'BEGIN { print a + e - s }')
             scraped+=("$(awk -v s="$start" -v e="$end" -v n="$rows" 'BEGIN { printf "%d", n / (e - s) }')")
             cpu_scraped+=("$cpu")
-        else
+        elif [[ $run == unscraped ]]; then
             unscraped+=("$(awk -v s="$start" -v e="$end" -v n="$rows" 'BEGIN { printf "%d", n / (e - s) }')")
             cpu_unscraped+=("$cpu")
         fi
