@@ -148,7 +148,7 @@ let package = Package(
         // Runs the built `vaewatch` executable as a child process, as users do.
         .testTarget(
             name: "CLITests",
-            dependencies: ["vaewatch", "vaewatch-bench", "TestSupport", "Checkpoint", "VAE"],
+            dependencies: ["vaewatch", "vaewatch-bench", "TestSupport", "Checkpoint", "VAE", "PostgresStore"],
             swiftSettings: strictSettings
         ),
     ],

@@ -321,7 +321,7 @@ package final class Connection {
     // MARK: - Opening and describing
 
     private static func open(_ settings: ConnectionSettings) throws(PostgresError) -> OpaquePointer {
-        var pairs: [(String, String)] = []
+        var given: [(keyword: String, value: String)] = []
         if !settings.conninfo.isEmpty {
             var error: UnsafeMutablePointer<CChar>?
             guard let parsed = PQconninfoParse(settings.conninfo, &error) else {
@@ -334,25 +334,13 @@ package final class Connection {
             defer { PQconninfoFree(parsed) }
             var option = parsed
             while let keyword = option.pointee.keyword {
-                if let value = option.pointee.val { pairs.append((String(cString: keyword), String(cString: value))) }
+                if let value = option.pointee.val { given.append((String(cString: keyword), String(cString: value))) }
                 option += 1
             }
         }
-        func setDefault(_ keyword: String, _ value: String) {
-            if !pairs.contains(where: { $0.0 == keyword }) { pairs.append((keyword, value)) }
-        }
-        setDefault("application_name", settings.applicationName)
-        setDefault("connect_timeout", String(settings.connectTimeoutSeconds))
-        let serverOptions = settings.serverOptions
-        if !serverOptions.isEmpty {
-            if let index = pairs.firstIndex(where: { $0.0 == "options" }) {
-                pairs[index].1 += " " + serverOptions
-            } else {
-                pairs.append(("options", serverOptions))
-            }
-        }
-        let keywords = pairs.map { strdup($0.0) } + [nil]
-        let values = pairs.map { strdup($0.1) } + [nil]
+        let pairs = settings.connectionParameters(given: given)
+        let keywords = pairs.map { strdup($0.keyword) } + [nil]
+        let values = pairs.map { strdup($0.value) } + [nil]
         defer { for pointer in keywords + values { free(pointer) } }
         let connection = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordPointer in
             values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointer in
@@ -375,10 +363,10 @@ package final class Connection {
 
     /// When libpq found no password, a password file that group or others may read is the usual reason: libpq
     /// skips such a file with a warning on stderr only. Says so, with the fix; empty otherwise.
-    private static func passwordFileHint(_ pairs: [(String, String)], message: String) -> String {
+    private static func passwordFileHint(_ pairs: [(keyword: String, value: String)], message: String) -> String {
         guard message.contains("no password supplied") else { return "" }
         let path =
-            pairs.first(where: { $0.0 == "passfile" })?.1
+            pairs.first(where: { $0.keyword == "passfile" })?.value
             ?? getenv("PGPASSFILE").map { String(cString: $0) }
             ?? getenv("HOME").map { String(cString: $0) + "/.pgpass" }
         var info = stat()

@@ -15,6 +15,7 @@ package struct Migration: Sendable {
         Migration(version: 3, name: "003_state.sql", bytes: PackageResources._03_state_sql),
         Migration(version: 4, name: "004_sources.sql", bytes: PackageResources._04_sources_sql),
         Migration(version: 5, name: "005_latent.sql", bytes: PackageResources._05_latent_sql),
+        Migration(version: 6, name: "006_instances.sql", bytes: PackageResources._06_instances_sql),
     ]
 
     /// `sql/roles.sql`: the least-privilege role for the daemon, applied by hand (it needs role-creation rights).

@@ -12,45 +12,70 @@ package final class VerdictSink {
     package let source: String
     /// Whether each verdict's latent mean μ goes into `vaewatch.scores.latent` (`005_latent.sql`).
     package let storesLatentMean: Bool
+    /// The writer named in `vaewatch.scores.scored_by` (`006_instances.sql`), `host:pid` for a daemon; nil leaves
+    /// the column NULL and needs no 006.
+    package let scoredBy: String?
+    /// Whether a batch with flagged records sends `NOTIFY vaewatch_anomalies` (``AnomalyNotice``) in its
+    /// transaction.
+    package let notifiesAnomalies: Bool
     private var fragmentNames: [String] = []
     private var fragments: [[UInt8]] = []
 
-    /// A sink for verdicts of `source`; with `storesLatentMean`, the verdicts must carry their latent means
-    /// (``Verdicts/latentMean``).
-    package init(source: String, storesLatentMean: Bool = false) {
+    /// A sink for verdicts of `source`, written by `scoredBy` (nil: nobody named); with `storesLatentMean`, the
+    /// verdicts must carry their latent means (``Verdicts/latentMean``); with `notifiesAnomalies`, a batch that
+    /// flags records sends one notification.
+    package init(
+        source: String, scoredBy: String? = nil, storesLatentMean: Bool = false, notifiesAnomalies: Bool = false
+    ) {
         self.source = source
+        self.scoredBy = scoredBy
         self.storesLatentMean = storesLatentMean
+        self.notifiesAnomalies = notifiesAnomalies
     }
 
     /// The columns of `vaewatch.scores` a COPY row fills after the source name (or the staging row's ordinal).
     private var columns: Query {
-        let columns: Query = "source_id, score, recon, kl, threshold, is_anomaly, model_version, top_features, missing"
-        return storesLatentMean ? columns + ", latent" : columns
+        var columns: Query =
+            "source_id, score, recon, kl, threshold, is_anomaly, model_version, top_features, missing"
+        if storesLatentMean { columns = columns + ", latent" }
+        if scoredBy != nil { columns = columns + ", scored_by" }
+        return columns
     }
 
-    /// Creates the session's temporary staging table; call after every connect. With ``storesLatentMean``, first
-    /// makes sure `vaewatch.scores` has the column (``PostgresError/Kind/configuration`` otherwise).
+    /// Creates the session's temporary staging table; call after every connect. First makes sure
+    /// `vaewatch.scores` has the columns this sink fills (``PostgresError/Kind/configuration`` otherwise): `latent`
+    /// with ``storesLatentMean``, `scored_by` with ``scoredBy``.
     package func prepare(_ connection: Connection) throws(PostgresError) {
-        if storesLatentMean {
-            let found = try connection.execute(
-                """
-                SELECT count(*) FROM pg_catalog.pg_attribute
-                WHERE attrelid = to_regclass('vaewatch.scores') AND attname = 'latent' AND NOT attisdropped
-                """)
-            guard found.text(0, 0) == "1" else {
-                throw PostgresError(
-                    .configuration,
-                    message: "sink.latent is on, but vaewatch.scores in \(connection.target) has no column latent: "
-                        + "run `vaewatch init-db` to apply 005_latent.sql, or set sink.latent: false")
-            }
+        if storesLatentMean, try !Self.scoresHaveColumn("latent", on: connection) {
+            throw PostgresError(
+                .configuration,
+                message: "sink.latent is on, but vaewatch.scores in \(connection.target) has no column latent: "
+                    + "run `vaewatch init-db` to apply 005_latent.sql, or set sink.latent: false")
+        }
+        if scoredBy != nil, try !Self.scoresHaveColumn("scored_by", on: connection) {
+            throw PostgresError(
+                .configuration,
+                message: "vaewatch.scores in \(connection.target) has no column scored_by, which this vaewatch "
+                    + "writes: run `vaewatch init-db` to apply 006_instances.sql")
         }
         try connection.execute(
             """
             CREATE TEMP TABLE IF NOT EXISTS vaewatch_batch (
                 ord integer, source_id text, score float8, recon float8, kl float8, threshold float8,
-                is_anomaly boolean, model_version integer, top_features jsonb, missing integer, latent float4[]
+                is_anomaly boolean, model_version integer, top_features jsonb, missing integer, latent float4[],
+                scored_by text
             ) ON COMMIT DELETE ROWS
             """)
+    }
+
+    /// Whether `vaewatch.scores` has the column `name` (a migration added it).
+    private static func scoresHaveColumn(_ name: String, on connection: Connection) throws(PostgresError) -> Bool {
+        let found = try connection.execute(
+            """
+            SELECT count(*) FROM pg_catalog.pg_attribute
+            WHERE attrelid = to_regclass('vaewatch.scores') AND attname = \(.text(name)) AND NOT attisdropped
+            """)
+        return found.text(0, 0) == "1"
     }
 
     /// What a write did.
@@ -61,9 +86,12 @@ package final class VerdictSink {
         package var refused: [RejectedRow] = []
         /// Rows the source could not score, with the reason; they are in the dead letters (stage `input`).
         package var unscorable: [RejectedRow] = []
+        /// The `NOTIFY vaewatch_anomalies` payload sent, delivered when the transaction commits; nil when none was.
+        package var notice: String?
     }
 
-    /// Writes `verdicts` (row i for `keys[i]`) and dead-letters `rejected`, inside the open transaction. Call it
+    /// Writes `verdicts` (row i for `keys[i]`), dead-letters `rejected` and, with ``notifiesAnomalies`` and flagged
+    /// records written, sends their notification, inside the open transaction. Call it
     /// once per transaction: the staging table empties at COMMIT (`ON COMMIT DELETE ROWS`), which truncates in
     /// place instead of churning the catalog as a `TRUNCATE` per batch would.
     package func write(_ connection: Connection, keys: [String], verdicts: Verdicts, rejected: [RejectedRow])
@@ -89,6 +117,13 @@ package final class VerdictSink {
         if !rejected.isEmpty {
             try deadLetter(connection, stage: "input", rows: rejected, verdicts: rejected.map { _ in "" })
             report.unscorable = rejected
+        }
+        if notifiesAnomalies,
+            let payload = AnomalyNotice.payload(
+                source: source, keys: keys, verdicts: verdicts, refused: Set(report.refused.map(\.key)))
+        {
+            try connection.execute("SELECT pg_notify(\(.text(AnomalyNotice.channel)), \(.text(payload)))")
+            report.notice = payload
         }
         return report
     }
@@ -116,7 +151,8 @@ package final class VerdictSink {
         throws(PostgresError)
     {
         try connection.execute("SAVEPOINT vaewatch_sink")
-        let latentUpdate: Query = storesLatentMean ? ", latent = EXCLUDED.latent" : ""
+        var update: Query = storesLatentMean ? ", latent = EXCLUDED.latent" : ""
+        if scoredBy != nil { update = update + ", scored_by = EXCLUDED.scored_by" }
         do {
             try connection.execute(
                 """
@@ -128,7 +164,7 @@ package final class VerdictSink {
                     scored_at = now(), score = EXCLUDED.score, recon = EXCLUDED.recon, kl = EXCLUDED.kl,
                     threshold = EXCLUDED.threshold, is_anomaly = EXCLUDED.is_anomaly,
                     model_version = EXCLUDED.model_version, top_features = EXCLUDED.top_features,
-                    missing = EXCLUDED.missing\(latentUpdate)
+                    missing = EXCLUDED.missing\(update)
                 """)
             try connection.execute("RELEASE SAVEPOINT vaewatch_sink")
         } catch  where error.kind == .statement && error.sqlState?.isRowData == true {
@@ -174,7 +210,7 @@ package final class VerdictSink {
         var top: [UInt8] = []
         let latent = storesLatentMean ? verdicts.latentMean : nil
         for i in 0..<keys.count {
-            encoder.beginRow(fields: latent == nil ? 10 : 11)
+            encoder.beginRow(fields: 10 + (latent == nil ? 0 : 1) + (scoredBy == nil ? 0 : 1))
             switch leading {
             case .source(let name): encoder.text(name)
             case .ordinal: encoder.int32(Int32(i))
@@ -191,6 +227,7 @@ package final class VerdictSink {
             encoder.jsonb(top)
             encoder.int32(Int32(verdicts.missingCount[i]))
             if let latent { encoder.float4Array(latent, row: i) }
+            if let scoredBy { encoder.text(scoredBy) }
         }
         encoder.finish()
         return encoder.bytes

@@ -81,6 +81,7 @@ func postgresLoop(conninfo: String, rows: Int, runs: Int, mode: SourceMode, batc
         options.mode = mode
         options.batchSize = batchSize
         options.workers = workers
+        options.instance = benchInstance
         let group = PostgresPipelineGroup(options: options, detector: { detector })
         let stop = StopSignal()
         let scored = Atomic<Int>(0)
@@ -121,6 +122,7 @@ func postgresLatency(conninfo: String, rate: Int, seconds: Int) throws -> [Doubl
         source: SourceTable(
             table: QualifiedName(parsing: table), key: "id"))
     options.mode = .queue
+    options.instance = benchInstance
     let group = PostgresPipelineGroup(options: options, detector: { detector })
     let consumer = BackgroundThread {
         try? group.run(until: stop) { _, event in
@@ -186,3 +188,7 @@ func format3(_ value: Double) -> String {
     let tenths = Int((value * 10).rounded())
     return "\(tenths / 10).\(tenths % 10)"
 }
+
+/// The writer the bench's verdicts name in `vaewatch.scores.scored_by`, as the daemon names itself (`host:pid`), so
+/// that the loop writes what the daemon writes.
+let benchInstance = "vaewatch-bench:\(getpid())"

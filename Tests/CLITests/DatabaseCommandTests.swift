@@ -31,16 +31,16 @@ struct DatabaseCommandTests {
         let first = try vaewatch(arguments, in: directory)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(
-            first.lines.prefix(5) == [
+            first.lines.prefix(6) == [
                 "applied 001_scores.sql", "applied 002_queue.sql", "applied 003_state.sql", "applied 004_sources.sql",
-                "applied 005_latent.sql",
+                "applied 005_latent.sql", "applied 006_instances.sql",
             ])
         #expect(first.stdout.contains("source public.metrics: key id (bigint), 2 features: a, b"))
         #expect(first.stdout.contains("installed trigger vaewatch_enqueue on public.metrics"))
         let second = try vaewatch(arguments, in: directory)
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(second.lines.first == "schema vaewatch is current (version 5)")
-        #expect(try cluster.psql("SELECT count(*) FROM vaewatch.schema_migrations", database: database) == "5")
+        #expect(second.lines.first == "schema vaewatch is current (version 6)")
+        #expect(try cluster.psql("SELECT count(*) FROM vaewatch.schema_migrations", database: database) == "6")
         try cluster.psql("INSERT INTO public.metrics VALUES (1, 1, 2, 'n'), (2, 3, 4, 'n')", database: database)
         #expect(try cluster.psql("SELECT count(*) FROM vaewatch.queue", database: database) == "2")
         let watermark = try vaewatch(arguments + ["--mode", "watermark"], in: directory)

@@ -132,7 +132,7 @@ struct InitDBSourceTests {
             }
             #expect(try database.count("SELECT count(*) FROM pg_trigger WHERE tgname = 'vaewatch_enqueue'") == 1)
             #expect(try database.count("SELECT count(*) FROM vaewatch.sources") == 1)
-            #expect(try database.count("SELECT count(*) FROM vaewatch.schema_migrations") == 5)
+            #expect(try database.count("SELECT count(*) FROM vaewatch.schema_migrations") == 6)
         }
     }
 }

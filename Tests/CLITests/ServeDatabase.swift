@@ -1,11 +1,11 @@
 import TestSupport
 import Testing
 
-/// A fresh database on the shared test cluster for PostgreSQL-mode `vaewatch serve` tests: the table
+/// A fresh database on the shared test cluster (or a cluster of the test's own) for PostgreSQL-mode `vaewatch serve` tests: the table
 /// `public.metrics (id bigint PRIMARY KEY, x0 … x7 float8)`, prepared by `vaewatch init-db` (queue mode: a trigger
 /// enqueues new keys), and the SQL checks of "0 lost / 0 dup".
 struct ServeDatabase {
-    /// The shared cluster.
+    /// The shared cluster, or the one given.
     let cluster: PostgresCluster
     /// The database's name.
     let name: String
@@ -14,15 +14,16 @@ struct ServeDatabase {
     /// The name verdicts are filed under in `vaewatch.scores.source`.
     static let source = "public.metrics"
 
-    /// Creates the database and the table, and runs `vaewatch init-db` on it for `mode` (queue or watermark).
-    init(in directory: TestDirectory, mode: String = "queue") throws {
-        cluster = try PostgresCluster.shared()
-        name = try cluster.createDatabase()
+    /// Creates the database and the table on `cluster` (the shared one when nil), and runs `vaewatch init-db` on it
+    /// for `mode` (queue or watermark).
+    init(in directory: TestDirectory, mode: String = "queue", cluster: PostgresCluster? = nil) throws {
+        self.cluster = try cluster ?? PostgresCluster.shared()
+        name = try self.cluster.createDatabase()
         let columns = (0..<8).map { "x\($0) float8" }.joined(separator: ", ")
-        try cluster.psql("CREATE TABLE public.metrics (id bigint PRIMARY KEY, \(columns))", database: name)
+        try self.cluster.psql("CREATE TABLE public.metrics (id bigint PRIMARY KEY, \(columns))", database: name)
         let result = try vaewatch(
             [
-                "init-db", "--database", cluster.conninfo(database: name), "--source", Self.source, "--key", "id",
+                "init-db", "--database", self.cluster.conninfo(database: name), "--source", Self.source, "--key", "id",
                 "--mode", mode,
             ],
             in: directory)

@@ -78,15 +78,16 @@ final class ServeFixture {
     }
 
     /// Spawns `vaewatch serve --config <file>` with `arguments` after it and `environment` added (see
-    /// ``environment(_:)``); SIGHUP, SIGUSR1 and SIGUSR2 start blocked unless `blockedSignals` says otherwise (see
+    /// ``environment(_:)``), under the command `wrapper` when one is given (`strace …`: then the process spawned is
+    /// the wrapper's); SIGHUP, SIGUSR1 and SIGUSR2 start blocked unless `blockedSignals` says otherwise (see
     /// ``DaemonProcess``).
     func start(
-        environment extra: [String] = [], arguments: [String] = [],
+        environment extra: [String] = [], arguments: [String] = [], under wrapper: [String] = [],
         blockedSignals: [Int32] = DaemonProcess.startupSignals
     ) throws -> DaemonProcess {
         try DaemonProcess(
-            [Child.executable, "serve", "--config", configurationPath] + arguments, environment: environment(extra),
-            blockedSignals: blockedSignals)
+            wrapper + [Child.executable, "serve", "--config", configurationPath] + arguments,
+            environment: environment(extra), blockedSignals: blockedSignals)
     }
 
     /// Waits up to `timeout` for `READY=1` from `daemon`; fails the test with the transcript and stderr if it

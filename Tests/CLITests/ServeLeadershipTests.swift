@@ -92,4 +92,67 @@ struct ServeLeadershipTests {
         let audit = try database.audit()
         #expect(audit.lost == 0 && audit.duplicated == 0, "\(audit)")
     }
+
+    /// Found by scripts/soak (K1): a restart of the server ends the session that holds the trainer lock, and the daemon
+    /// follows until it takes the lock again; a SIGUSR1 then was forwarded to no leader, and nobody retrained.
+    @Test("SIGUSR1 while no daemon leads: the daemon retrains once it takes the lock")
+    func retrainRequestedWithoutALeader() throws {
+        let directory = try TestDirectory("leader-usr1")
+        defer { directory.remove() }
+        let database = try ServeDatabase(in: directory)
+        let fixture = try ServeFixture(
+            "leader-usr1", settings: try database.settings([("source.batch", "250"), ("training.epochs", "2")]))
+        defer { fixture.remove() }
+        let daemon = try fixture.start()
+        defer { _ = daemon.kill() }
+        try fixture.awaitReady(daemon, within: .seconds(15))
+        try database.insert(from: 1, count: 500)
+        let leading = fixture.waitForStatus(within: .seconds(30)) {
+            $0["role"] == "leader" && ($0.number("records") ?? 0) >= 500
+        }
+        try #require(leading != nil, "the daemon leads and scores: \(daemon.errorText)")
+
+        // Another session waits for the trainer lock, and takes it when the daemon's coordinator session ends.
+        let lock = "pg_advisory_lock(hashtext('vaewatch.trainer'), hashtext('\(ServeDatabase.source)'))"
+        let holder = try SpawnedProcess.start(
+            [
+                database.cluster.binDirectory + "/psql", "-X", "-q", "-d", database.conninfo, "-c",
+                "SELECT \(lock); SELECT pg_sleep(600)",
+            ], environment: SpawnedProcess.environment(adding: ["PGAPPNAME=vaewatch-test-lock"]))
+        var holderEnded = false
+        defer {
+            if !holderEnded {
+                _ = try? database.cluster.signalBackends(applicationName: "vaewatch-test-lock", SIGTERM)
+                _ = holder.wait()
+            }
+        }
+        let waiting = eventually(within: .seconds(10)) {
+            (try? database.cluster.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'vaewatch-test-lock' "
+                    + "AND wait_event_type = 'Lock'", database: database.name)) == "1"
+        }
+        try #require(waiting, "the lock holder waits for the daemon's lock")
+        try database.cluster.signalBackends(applicationName: "vaewatch-coordinator", SIGTERM)
+        let following = fixture.waitForStatus(within: .seconds(15)) { $0["role"] == "follower" }
+        try #require(following != nil, "the daemon follows while the lock is held: \(daemon.errorText)")
+
+        // SIGUSR1: forwarded to a leader that is not there.
+        #expect(daemon.signal(SIGUSR1))
+        let forwarded = eventually(within: .seconds(10)) {
+            daemon.errorText.contains("retrain requested; another daemon trains")
+        }
+        #expect(forwarded, "the follower asks the leader: \(daemon.errorText)")
+        pauseThread(.seconds(2))
+        #expect(fixture.status()?.number("retrains") == 0, "no retrain while the daemon follows")
+
+        // The holder's session ends: the daemon takes the lock and answers the request itself.
+        try database.cluster.signalBackends(applicationName: "vaewatch-test-lock", SIGTERM)
+        _ = holder.wait()
+        holderEnded = true
+        let retrained = fixture.waitForStatus(within: .seconds(60)) {
+            $0["role"] == "leader" && ($0.number("retrains") ?? 0) >= 1
+        }
+        #expect(retrained != nil, "the daemon retrains once it leads: \(daemon.errorText)")
+        #expect(daemon.errorText.contains("retrain.reason=signal"), "\(daemon.errorText)")
+    }
 }

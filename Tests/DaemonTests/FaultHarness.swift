@@ -338,9 +338,9 @@ enum FaultRows {
 enum FaultCluster {
     /// A private cluster with `synchronous_commit = on`, so that a commit acknowledged before an immediate stop
     /// survives it (the test clusters run with it off; `fsync = off` does not matter, as a crashed server's
-    /// writes stay in the OS page cache).
-    static func start(purpose: String) throws -> PostgresCluster {
-        let cluster = try PostgresCluster.start(purpose: purpose)
+    /// writes stay in the OS page cache). With `tcp`, it also listens on TCP (see ``TCPListening``).
+    static func start(purpose: String, tcp: TCPListening? = nil) throws -> PostgresCluster {
+        let cluster = try PostgresCluster.start(purpose: purpose, tcp: tcp)
         do {
             try cluster.psql("ALTER SYSTEM SET synchronous_commit = on")
             try cluster.psql("SELECT pg_reload_conf()")

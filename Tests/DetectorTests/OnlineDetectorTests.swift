@@ -251,3 +251,53 @@ struct OnlineDetectorRoleTests {
         #expect(order.reason == .signal)
     }
 }
+
+/// Issue 21, item 4: the trainer's window and schedule take the records other daemons scored.
+@Suite("OnlineDetector: records scored elsewhere")
+struct OnlineDetectorElsewhereTests {
+    @Test("records another daemon scored enter the window and count, the threshold stays, and a retrain comes due")
+    func takesOthersRecords() throws {
+        let trained = try OnlineDetectorTests.moving.get()
+        var online = OnlineDetector(
+            detector: trained, policy: try OnlineDetectorTests.policy(records: 500), windowCapacity: 1_000)
+        let own = OnlineDetectorTests.batch(100, prefix: "own")
+        _ = online.scored(own, verdicts: trained.score(own), now: 1)
+        let threshold = online.detector?.threshold
+        #expect(online.window?.count ?? 0 <= 100)
+        let held = online.window?.count ?? 0
+
+        // Two runs another daemon scored, one under an older model version: 300 offered, 350 counted (a read may
+        // count verdicts whose rows it did not offer).
+        let first = OnlineDetectorTests.batch(150, prefix: "a", seed: 21)
+        var older = trained.score(first)
+        older.modelVersion = trained.version - 1
+        let second = OnlineDetectorTests.batch(150, prefix: "b", seed: 22)
+        let due = online.scoredElsewhere(
+            [(first, older), (second, trained.score(second))], counted: 350, now: 2)
+        #expect(due == nil, "100 + 350 records scored: the 500-record trigger is not due yet")
+        #expect(online.recordsUntilRetrain(now: 2) == 50)
+        #expect(online.detector?.threshold == threshold, "another daemon's scores do not move the threshold")
+        let window = try #require(online.window)
+        #expect(window.count > held + 250, "most of the 300 records offered are held: \(window.count)")
+        #expect(Set(window.snapshot().keys).isSuperset(of: ["a0", "b149"]))
+
+        let third = OnlineDetectorTests.batch(60, prefix: "c", seed: 23)
+        guard case .start(let order) = online.scoredElsewhere([(third, trained.score(third))], counted: 60, now: 3)
+        else {
+            Issue.record("the records scored elsewhere make the record-count retrain due")
+            return
+        }
+        #expect(order.reason == .records)
+        #expect(order.window.keys.contains("c59"))
+    }
+
+    @Test("a follower's schedule does not come due from records scored elsewhere")
+    func followerOrdersNothing() throws {
+        let trained = try OnlineDetectorTests.fixed.get()
+        var online = OnlineDetector(
+            detector: trained, policy: try OnlineDetectorTests.policy(records: 10), windowCapacity: 100)
+        online.setTraining(false, now: 0)
+        let batch = OnlineDetectorTests.batch(50)
+        #expect(online.scoredElsewhere([(batch, trained.score(batch))], counted: 50, now: 1) == nil)
+    }
+}

@@ -58,7 +58,7 @@ struct MigrationTests {
         ).text(0, 0)
     }
 
-    @Test("a fresh database gets 001 to 005; a second run applies nothing and changes nothing")
+    @Test("a fresh database gets 001 to 006; a second run applies nothing and changes nothing")
     func appliesOnce() throws {
         let connection = try TestDatabase().connect()
         #expect(try Migrator.appliedVersions(on: connection).isEmpty)
@@ -67,19 +67,23 @@ struct MigrationTests {
         #expect(
             try result.get().map(\.name) == [
                 "001_scores.sql", "002_queue.sql", "003_state.sql", "004_sources.sql", "005_latent.sql",
+                "006_instances.sql",
             ])
-        #expect(try Migrator.appliedVersions(on: connection) == [1, 2, 3, 4, 5])
+        #expect(try Migrator.appliedVersions(on: connection) == [1, 2, 3, 4, 5, 6])
         let fingerprint = try Self.fingerprint(connection)
         let log = try Self.migrationLog(connection)
         #expect(fingerprint.contains("relation scores r") && fingerprint.contains("function enqueue()"))
         #expect(fingerprint.contains("view anomalies") && fingerprint.contains("migration 5 005_latent.sql"))
         #expect(fingerprint.contains("column scores.latent real[]"), "005 adds a nullable latent column")
+        #expect(fingerprint.contains("migration 6 006_instances.sql"))
+        #expect(fingerprint.contains("column scores.scored_by text"), "006 names each verdict's writer")
+        #expect(fingerprint.contains("column retrains.instance text"), "006 names each retrain's trainer")
         #expect(fingerprint.contains("column anomalies.latent real[]"), "and shows it in the anomalies view")
 
         #expect(try Migrator.apply(on: connection).isEmpty)
         #expect(try Self.fingerprint(connection) == fingerprint)
         #expect(try Self.migrationLog(connection) == log)
-        #expect(try connection.execute("SELECT count(*) FROM vaewatch.schema_migrations").text(0, 0) == "5")
+        #expect(try connection.execute("SELECT count(*) FROM vaewatch.schema_migrations").text(0, 0) == "6")
         let lock = try connection.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         #expect(lock.text(0, 0) == "0", "the migration lock is released")
@@ -156,7 +160,7 @@ struct MigrationTests {
         #expect(try Migrator.appliedVersions(on: connection) == [1], "001 stays applied, 002 rolled back whole")
         #expect(try connection.execute("SELECT to_regprocedure('vaewatch.enqueue()') IS NULL").text(0, 0) == "t")
         try connection.execute("DROP VIEW vaewatch.queue")
-        #expect(try Migrator.apply(on: connection).map(\.version) == [2, 3, 4, 5])
+        #expect(try Migrator.apply(on: connection).map(\.version) == [2, 3, 4, 5, 6])
     }
 
     @Test("two Migrator runs at once apply each file exactly once")
@@ -179,6 +183,7 @@ struct MigrationTests {
         #expect(
             outcomes.items.withLock { $0.sorted() } == [
                 "001_scores.sql", "002_queue.sql", "003_state.sql", "004_sources.sql", "005_latent.sql",
+                "006_instances.sql",
             ])
     }
 
@@ -195,7 +200,7 @@ struct MigrationTests {
             INSERT INTO public.m_a VALUES (1, 0.5);
             """)
         #expect(try connection.execute("SELECT count(*) FROM vaewatch.queue").text(0, 0) == "0", "002's trigger")
-        #expect(try Migrator.apply(on: connection).map(\.version) == [4, 5])
+        #expect(try Migrator.apply(on: connection).map(\.version) == [4, 5, 6])
         try connection.execute("INSERT INTO public.m_a VALUES (2, 0.25)")
         try connection.execute("INSERT INTO public.m VALUES (3, 0.125)")
         let queued = try connection.execute(

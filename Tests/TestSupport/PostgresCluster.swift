@@ -35,9 +35,9 @@ public enum PostgresClusterError: Error, CustomStringConvertible {
     }
 }
 
-/// A private PostgreSQL server for tests: its own data directory and unix socket (no TCP) under
-/// `/tmp/vwpg-<purpose>-XXXXXX`, trust authentication for the superuser `postgres`, and settings that trade
-/// durability for speed. When the tests run as root, the server runs as `nobody` (uid and gid 65534) through
+/// A private PostgreSQL server for tests: its own data directory and unix socket (no TCP unless asked, see
+/// ``TCPListening``) under `/tmp/vwpg-<purpose>-XXXXXX`, trust authentication for the superuser `postgres`, and
+/// settings that trade durability for speed. When the tests run as root, the server runs as `nobody` (uid and gid 65534) through
 /// `setpriv`, since PostgreSQL refuses to run as root; psql and libpq clients still connect as root.
 ///
 /// Note `synchronous_commit=off`: a transaction committed in the last few hundred milliseconds before
@@ -48,8 +48,10 @@ public final class PostgresCluster: Sendable {
     public let directory: String
     /// The folder holding the server's unix socket, `.s.PGSQL.<port>`; libpq's `host`.
     public let socketDirectory: String
-    /// The server's port, which only names the socket file: the server listens on no TCP address.
+    /// The server's port: it names the socket file, and it is the TCP port when the cluster listens on TCP.
     public let port: Int
+    /// The TCP addresses the server listens on, and the networks it trusts there; nil when it listens on none.
+    public let tcp: TCPListening?
     /// The data directory (PGDATA), owned by the server's user.
     public let dataDirectory: String
     /// The server log, written by `pg_ctl -l`.
@@ -71,14 +73,15 @@ public final class PostgresCluster: Sendable {
 
     /// Starts a new private cluster: initdb, then start, waiting until it accepts connections (up to 30 s). Call
     /// ``destroy()`` when done (`defer { cluster.destroy() }`). `purpose` names the folder, for whoever finds it.
-    public static func start(purpose: String) throws -> PostgresCluster {
+    /// With `tcp`, the server also listens on TCP (see ``TCPListening``).
+    public static func start(purpose: String, tcp: TCPListening? = nil) throws -> PostgresCluster {
         let binDirectory = try binDirectoryLookup.get()
         let name = String(purpose.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" }.prefix(24))
         var template = Array("/tmp/vwpg-\(name)-XXXXXX".utf8CString)
         guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw PostgresClusterError.system(operation: "mkdtemp /tmp/vwpg-\(name)-XXXXXX", errno: errno)
         }
-        let cluster = PostgresCluster(directory: String(cString: created), binDirectory: binDirectory)
+        let cluster = PostgresCluster(directory: String(cString: created), binDirectory: binDirectory, tcp: tcp)
         do {
             try cluster.initialize()
             try cluster.start()
@@ -97,6 +100,12 @@ public final class PostgresCluster: Sendable {
     /// libpq connection string for `database`: `host=<socketDirectory> port=<port> user=postgres dbname=<database>`.
     public func conninfo(database: String = "postgres") -> String {
         "host=\(Self.quoted(socketDirectory)) port=\(port) user=postgres dbname=\(Self.quoted(database))"
+    }
+
+    /// libpq connection string for `database` over TCP to `address` (one of ``tcp``'s addresses): `host=<address>
+    /// port=<port> user=postgres dbname=<database>`.
+    public func conninfo(database: String = "postgres", address: String) -> String {
+        "host=\(address) port=\(port) user=postgres dbname=\(Self.quoted(database))"
     }
 
     /// Creates a fresh, empty database with a unique name (`t_<16 hex digits>`) and returns the name.
@@ -179,12 +188,13 @@ public final class PostgresCluster: Sendable {
 
     // MARK: - Setup
 
-    private init(directory: String, binDirectory: String) {
+    private init(directory: String, binDirectory: String, tcp: TCPListening?) {
         self.directory = directory
         socketDirectory = directory + "/socket"
         dataDirectory = directory + "/data"
         logFile = directory + "/server.log"
-        port = 5432
+        port = tcp?.port ?? 5432
+        self.tcp = tcp
         self.binDirectory = binDirectory
         dropsPrivileges = geteuid() == 0
     }
@@ -208,13 +218,23 @@ public final class PostgresCluster: Sendable {
                 "--locale=C", "--no-sync", "--no-instructions",
             ])
         let lines = ["", "# vaewatch test cluster", "unix_socket_directories = '\(socketDirectory)'", "port = \(port)"]
-        let text = (lines + Self.settings).joined(separator: "\n") + "\n"
-        let configuration = dataDirectory + "/postgresql.conf"
-        let descriptor = open(configuration, O_WRONLY | O_APPEND | O_CLOEXEC)
-        try Self.check(descriptor, "open \(configuration)")
+        // A later line wins in postgresql.conf: the TCP addresses replace `listen_addresses = ''`.
+        let listening = tcp.map { ["listen_addresses = '\($0.addresses.joined(separator: ","))'"] } ?? []
+        try append((lines + Self.settings + listening).joined(separator: "\n") + "\n", to: "postgresql.conf")
+        if let tcp {
+            let rules = tcp.trustedNetworks.map { "host all all \($0) trust" }
+            try append((["", "# vaewatch test cluster"] + rules).joined(separator: "\n") + "\n", to: "pg_hba.conf")
+        }
+    }
+
+    /// Appends `text` to the file `name` of the data directory.
+    private func append(_ text: String, to name: String) throws {
+        let path = dataDirectory + "/" + name
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        try Self.check(descriptor, "open \(path)")
         defer { close(descriptor) }
         let written = Array(text.utf8).withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        try Self.check(written == text.utf8.count ? 0 : -1, "write \(configuration)")
+        try Self.check(written == text.utf8.count ? 0 : -1, "write \(path)")
     }
 
     /// Runs `pg_ctl <arguments> -D <data> -w -t 30 -s` as the server's user.

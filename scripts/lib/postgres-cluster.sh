@@ -7,7 +7,7 @@ pg_cluster_bindir() {
     local dir
     if dir=$(pg_config --bindir 2>/dev/null) && [[ -x "$dir/initdb" ]]; then
         echo "$dir"
-        return
+        return 0 # a bare return in an EXIT trap would return the status the script exits with
     fi
     dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
     if [[ -z "$dir" || ! -x "$dir/initdb" ]]; then

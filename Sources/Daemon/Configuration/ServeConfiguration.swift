@@ -57,10 +57,15 @@ package struct ServeConfiguration: Sendable, Equatable {
     // MARK: database and sink
     /// `database.url`: a libpq conninfo string or URI without a password; empty means libpq's `PG*` environment.
     package var databaseURL: String = ""
+    /// `database.peer_timeout`: seconds a silent peer is given on a TCP connection before its session is dropped, on
+    /// both ends (``PeerTimeout``).
+    package var peerTimeoutSeconds: Double = 30
     /// `sink.kind`: defaults to the source's kind.
     package var sinkKind: SinkKind = .postgres
     /// `sink.only_anomalies`: on stdout, write only flagged records.
     package var onlyAnomalies: Bool = false
+    /// `sink.notify`: a transaction that writes flagged records sends `NOTIFY vaewatch_anomalies`.
+    package var notifiesAnomalies: Bool = true
     /// `sink.latent`: store each record's latent mean μ in `vaewatch.scores.latent`.
     package var storesLatentMean: Bool = false
 
@@ -105,4 +110,12 @@ package struct ServeConfiguration: Sendable, Equatable {
 
     /// The defaults above.
     package init() {}
+
+    /// How every connection of the daemon reaches `database.url`, named `applicationName` in `pg_stat_activity`,
+    /// with `database.peer_timeout` on both ends.
+    package func connectionSettings(applicationName: String = "vaewatch") -> ConnectionSettings {
+        ConnectionSettings(
+            conninfo: databaseURL, applicationName: applicationName,
+            peerTimeout: .milliseconds(Int64((peerTimeoutSeconds * 1000).rounded())))
+    }
 }

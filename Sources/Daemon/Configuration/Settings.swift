@@ -49,12 +49,22 @@ package enum Settings {
             "database.url", \.databaseURL,
             "libpq conninfo or URI without a password; empty uses the PG* environment",
             check: ConnectionText.passwordProblem),
+        .number(
+            "database.peer_timeout", \.peerTimeoutSeconds, 2...3600, seconds: true,
+            "seconds a silent peer gets on a TCP connection before its session is dropped, at both ends (keepalives "
+                + "and tcp_user_timeout for libpq and the server): a daemon cut off the network loses its session, and "
+                + "the other daemons get its claimed rows, within about this long; the conninfo's keepalive keywords win"
+        ),
         .choice(
             "sink.kind", \.sinkKind, defaultNote: "postgres (stdout with source.kind stdin)",
             "where verdicts go: vaewatch.scores (with the source position), or standard output"),
         .boolean(
             "sink.only_anomalies", \.onlyAnomalies, "on standard output, write only flagged records"
         ),
+        .boolean(
+            "sink.notify", \.notifiesAnomalies,
+            "in vaewatch.scores, send NOTIFY vaewatch_anomalies in each transaction that writes flagged records "
+                + "(a JSON payload: source, count, highest score, threshold, model version, the first keys)"),
         .boolean(
             "sink.latent", \.storesLatentMean,
             "in vaewatch.scores, store each record's latent mean μ in the column latent (float4[], added by "

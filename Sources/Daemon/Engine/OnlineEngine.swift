@@ -87,6 +87,9 @@ final class OnlineEngine: Sendable {
         }
     }
 
+    /// Forgets a retrain request not yet answered (``OnlineDetector/withdrawRetrainRequest()``).
+    func withdrawRetrainRequest() { state.withLock { $0.withdrawRetrainRequest() } }
+
     /// Starts or stops retraining (``OnlineDetector/setTraining(_:now:)``).
     func setTraining(_ on: Bool) {
         let now = elapsed
@@ -98,6 +101,13 @@ final class OnlineEngine: Sendable {
 
     /// Puts `detector` in use if it is newer than the one in use; returns whether it did.
     func useIfNewer(_ detector: Detector) -> Bool { state.withLock { $0.useIfNewer(detector) } }
+
+    /// Takes runs of records other daemons scored (``OnlineDetector/scoredElsewhere(_:counted:now:)``) and starts
+    /// the retrain they make due.
+    func scoredElsewhere(_ runs: [(records: RecordBatch, verdicts: Verdicts)], counted: Int) {
+        let now = elapsed
+        if let due = state.withLock({ $0.scoredElsewhere(runs, counted: counted, now: now) }) { act(on: due) }
+    }
 
     /// Fills the training window from recent history; returns the records it holds.
     func seedWindow(_ batch: RecordBatch, verdicts: Verdicts) -> Int {

@@ -123,7 +123,9 @@ package final class PostgresPipeline {
             case .watermark: WatermarkSource(table: resolved)
             }
         try source.prepare(fresh)
-        let sink = VerdictSink(source: resolved.name, storesLatentMean: options.storesLatentMean)
+        let sink = VerdictSink(
+            source: resolved.name, scoredBy: options.instance, storesLatentMean: options.storesLatentMean,
+            notifiesAnomalies: options.notifiesAnomalies)
         try sink.prepare(fresh)
         link = Link(connection: fresh, source: source, sink: sink)
         let reconnected = machine.connected()

@@ -10,6 +10,11 @@ package struct PostgresPipelineOptions: Sendable {
     package var mode: SourceMode = .queue
     /// Store each record's latent mean μ with its verdict (`vaewatch.scores.latent`, migration 005).
     package var storesLatentMean = false
+    /// The daemon among several on the source, named in `vaewatch.scores.scored_by` (`host:pid`); nil leaves it
+    /// NULL.
+    package var instance: String?
+    /// Send `NOTIFY vaewatch_anomalies` in each transaction that writes flagged records.
+    package var notifiesAnomalies = true
     /// Most rows claimed and written per transaction.
     package var batchSize = 5000
     /// Pipelines working the source at once (queue mode; watermark mode always uses one), each with its own

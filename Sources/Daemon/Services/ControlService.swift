@@ -25,6 +25,10 @@ struct ControlService: Service {
             case SIGHUP:
                 reload()
             case SIGUSR1 where context.status.withLock({ $0.role }) == .follower:
+                // Kept here too: a follower that takes the lock before a leader answered (no daemon led, as
+                // after a restart of the server, or the leader died) retrains itself; the leader's newer model
+                // withdraws it.
+                context.engine.requestRetrain()
                 let context = self.context
                 await onOwnThread { Self.askTheLeaderToRetrain(context) }
             case SIGUSR1:

@@ -8,12 +8,15 @@ import Synchronization
 /// listens on that connection. The leader retrains when a follower asks (`NOTIFY vaewatch_retrain`); a follower
 /// loads each model the leader stores (`NOTIFY vaewatch_models`, and a check of the newest version at every poll as
 /// the fallback after a missed notification or a reconnect), checks it, and puts it in use between two batches.
+/// At every check the leader also takes the verdicts the others wrote since the last (``PeerVerdicts``) into its
+/// training window and retrain schedule, so that it learns from the records of every daemon on the source.
 struct Coordinator {
     let context: DaemonContext
+    /// The source table; a model from the registry must have its feature columns.
+    let table: ResolvedSource
+
     /// The source's name in vaewatch's tables.
-    let source: String
-    /// Its feature columns, which a model from the registry must have.
-    let columns: [String]
+    var source: String { table.name }
 
     /// The channel a follower asks the leader to retrain on, with the source's name as the payload.
     static let retrainChannel = "vaewatch_retrain"
@@ -24,6 +27,7 @@ struct Coordinator {
             pollInterval: .seconds(1), backoff: Backoff(base: .seconds(1), cap: .seconds(20)), now: .now)
         var connection: Connection?
         var refused: Int?  // A registry version that failed its checks: not tried again.
+        var peersAfter: String?  // The leader's last read of the others' verdicts ended here (server time).
         let heartbeat = context.heartbeats.register("coordinator")
         defer {
             connection?.close()
@@ -39,8 +43,14 @@ struct Coordinator {
                 case .check:
                     guard let open = connection else { throw PostgresError(.connectionLost, message: "no connection") }
                     let holds = try check(open, leading: machine.role == .leader)
-                    apply(machine.checked(holdsLock: holds, at: .now))
-                    if machine.role == .follower { follow(on: open, refused: &refused) }
+                    let change = machine.checked(holdsLock: holds, at: .now)
+                    if change != nil { peersAfter = nil }
+                    apply(change)
+                    switch machine.role {
+                    case .leader: gatherPeers(on: open, after: &peersAfter)
+                    case .follower: follow(on: open, refused: &refused)
+                    default: break
+                    }
                 case .listen(let upTo):
                     guard let open = connection else { throw PostgresError(.connectionLost, message: "no connection") }
                     for notification in try open.notifications(waitingUpTo: min(upTo, .milliseconds(250)))
@@ -119,8 +129,9 @@ struct Coordinator {
             do {
                 let detector = try ModelFiles.detector(
                     from: stored.bytes, name: "registry model \(source) v\(stored.version)",
-                    expectedFeatures: context.engine.detector?.featureNames ?? columns)
+                    expectedFeatures: context.engine.detector?.featureNames ?? table.columns)
                 guard context.engine.useIfNewer(detector) else { return }
+                context.engine.withdrawRetrainRequest()  // The leader answered a request this daemon forwarded.
                 context.showInUse(detector)
                 context.logger.notice(
                     "model from the registry in use", metadata: ["model.version": "\(detector.version)"])
@@ -134,6 +145,28 @@ struct Coordinator {
             context.logThrottled(
                 .warning, "cannot read the model registry; the model in use stays", topic: "registry",
                 key: error.description, metadata: ["db.error": "\(error.description)"])
+        }
+    }
+
+    /// The leader's step: offers the verdicts the other daemons wrote since `after` to the training window and
+    /// counts them toward the retrain schedule; the first read after taking the lead starts now. A read that fails
+    /// is logged and tried again at the next check, from the same point.
+    private func gatherPeers(on connection: Connection, after: inout String?) {
+        do throws(PostgresError) {
+            guard let from = after else {
+                after = try PeerVerdicts.start(on: connection)
+                return
+            }
+            let peers = try PeerVerdicts.read(
+                table, excluding: context.instance, after: from, limit: context.settings.windowCapacity,
+                on: connection)
+            after = peers.end
+            guard peers.total > 0 else { return }
+            context.engine.scoredElsewhere(peers.runs.map { ($0.records, $0.verdicts) }, counted: peers.total)
+        } catch {
+            context.logThrottled(
+                .warning, "cannot read the other daemons' verdicts; the training window holds this daemon's only",
+                topic: "peers", key: error.description, metadata: ["db.error": "\(error.description)"])
         }
     }
 }

@@ -39,7 +39,7 @@ extension DaemonContext {
                 $0.reset("busy")
             }
             resolvedSourceName.withLock { $0 = source.name }
-            coordinate(source: source.name, columns: source.columns)
+            coordinate(source)
             logger.info(
                 "connected",
                 metadata: ["db.target": "\(target)", "source.name": "\(source.name)", "worker": "\(worker)"])

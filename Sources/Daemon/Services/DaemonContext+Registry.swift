@@ -37,10 +37,10 @@ extension DaemonContext {
         return numbered
     }
 
-    /// A new connection to `database.url`, named `application` in `pg_stat_activity`: the short-lived ones of the
-    /// registry, the retrains table and the control service, and the coordinator's.
+    /// A new connection to `database.url`, named `application` in `pg_stat_activity`, with `database.peer_timeout`:
+    /// the short-lived ones of the registry, the retrains table and the control service, and the coordinator's.
     func connect(as application: String) throws(PostgresError) -> Connection {
-        try Connection(ConnectionSettings(conninfo: settings.databaseURL, applicationName: application))
+        try Connection(settings.connectionSettings(applicationName: application))
     }
 
     /// Records a retrain in `vaewatch.retrains` (PostgreSQL source and sink); a failure is logged and shown.
@@ -50,7 +50,8 @@ extension DaemonContext {
             let connection = try connect(as: "vaewatch-trainer")
             defer { connection.close() }
             try RetrainLog.record(
-                source: source, startedAt: retrain.startedAt, reason: retrain.reason, records: retrain.records,
+                source: source, instance: instance, startedAt: retrain.startedAt, reason: retrain.reason,
+                records: retrain.records,
                 fromVersion: retrain.fromVersion, toVersion: toVersion, outcome: retrain.outcome, metrics: metrics,
                 on: connection)
         } catch {

@@ -5,6 +5,7 @@ import Glibc
 import Logging
 import PostgresStore
 import Synchronization
+internal import SystemIO
 import VAE
 
 /// What the daemon's services share: the configuration in force, the online-detection engine (the model in use, the
@@ -16,6 +17,9 @@ final class DaemonContext: Sendable {
     /// The configuration in force (a reload replaces the reloadable settings).
     let configuration: Mutex<ServeConfiguration>
     let heartbeats = Heartbeats()
+    /// This daemon among several on one source, `host:pid`: the writer in `vaewatch.scores.scored_by` and the
+    /// trainer in `vaewatch.retrains.instance`.
+    let instance = "\(SystemCalls.hostName()):\(SystemCalls.processID())"
     /// The model in use, the training window and the retrain schedule, driven by the ingest loop's batches and the
     /// training service's ticks; this context hears what it does (``OnlineObserver``).
     let engine: OnlineEngine
@@ -111,11 +115,11 @@ final class DaemonContext: Sendable {
     var coordinates: Bool { settings.sourceKind == .postgres && settings.sourceMode == .queue }
 
     /// Starts the ``Coordinator`` of `source` once (later calls do nothing); not without ``coordinates``.
-    func coordinate(source: String, columns: [String]) {
+    func coordinate(_ source: ResolvedSource) {
         guard coordinates else { return }
         coordinator.withLock { thread in
             guard thread == nil else { return }
-            let coordinator = Coordinator(context: self, source: source, columns: columns)
+            let coordinator = Coordinator(context: self, table: source)
             thread = BackgroundThread { coordinator.run() }
         }
     }

@@ -15,7 +15,7 @@ struct PostgresIngest {
 
     func run() {
         let settings = context.settings
-        let connection = ConnectionSettings(conninfo: settings.databaseURL)
+        let connection = settings.connectionSettings()
         let source = SourceTable(
             table: QualifiedName(parsing: settings.sourceTable), key: settings.sourceKey,
             columns: settings.sourceColumns, name: settings.sourceName.isEmpty ? nil : settings.sourceName)
@@ -23,6 +23,8 @@ struct PostgresIngest {
         options.mode = settings.sourceMode
         options.batchSize = settings.batchSize
         options.storesLatentMean = settings.storesLatentMean
+        options.instance = context.instance
+        options.notifiesAnomalies = settings.notifiesAnomalies
         options.pollInterval = .milliseconds(Int64(settings.pollSeconds * 1000))
         if settings.workers > 0 { options.workers = settings.workers }
         if !settings.metricsListen.isEmpty { options.backlogEvery = .seconds(5) }
@@ -78,7 +80,7 @@ struct PostgresIngest {
                 context.resolvedSourceName.withLock { $0 = resolved.name }
                 // Of several daemons on the table, the one that holds the trainer lock warms up; the others wait
                 // for its model, which their coordinator takes from the registry.
-                context.coordinate(source: resolved.name, columns: resolved.columns)
+                context.coordinate(resolved)
                 if let waiting = waitingForTheLeader(resolved.name) {
                     context.status.withLock { $0.warmingUp(waiting) }
                     backoff.reset()

@@ -94,6 +94,23 @@ public struct OnlineDetector: Sendable {
         return step
     }
 
+    /// Takes records other daemons on the same source scored (the trainer among several daemons), in runs judged by
+    /// the verdicts those daemons wrote: each run's records are offered to the training window, and `counted`
+    /// records count toward the retrain schedule (a read may offer fewer records than it counts). The threshold in
+    /// use does not move: another model may have scored them. Returns the retrain now due, if one is.
+    public mutating func scoredElsewhere(
+        _ runs: [(records: RecordBatch, verdicts: Verdicts)], counted: Int, now: Double
+    ) -> RetrainDue? {
+        for run in runs {
+            precondition(
+                run.records.count == run.verdicts.count,
+                "OnlineDetector: \(run.records.count) records, \(run.verdicts.count) verdicts")
+            window?.offer(run.records, verdicts: run.verdicts)
+        }
+        policy?.recordsScored(counted)
+        return dueRetrain(now: now)
+    }
+
     /// Fills the training window from `batch`, judged by `verdicts` (recent history at start), without counting
     /// anything; returns the records the window now holds.
     public mutating func seedWindow(_ batch: RecordBatch, verdicts: Verdicts) -> Int {
@@ -115,6 +132,11 @@ public struct OnlineDetector: Sendable {
     /// a retrain runs folds into it.
     public mutating func requestRetrain() {
         policy?.requestNow()
+    }
+
+    /// Forgets a request not yet answered: a follower's, once the leader's newer model is in use.
+    public mutating func withdrawRetrainRequest() {
+        policy?.withdrawRequest()
     }
 
     /// The retrain due at `now`, if one is and none is out: the schedule starts over at `now`, and the order is
