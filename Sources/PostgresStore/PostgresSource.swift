@@ -15,6 +15,9 @@ package protocol PostgresSource: AnyObject {
 
     /// Called once the transaction that advanced past `batch` has committed.
     func committed(_ batch: SourceBatch)
+
+    /// Counts the rows waiting to be scored (outside a transaction): a full count, for a source that is behind.
+    func backlog(_ connection: Connection) throws(PostgresError) -> Int
 }
 
 /// How a source finds new rows.

@@ -36,17 +36,18 @@ package final class QueueSource: PostgresSource {
                     DELETE FROM vaewatch.queue WHERE id = ANY(ARRAY(
                         SELECT id FROM vaewatch.queue WHERE source = \(.text(table.name))
                         ORDER BY id LIMIT \(.integer(Int64(limit))) FOR UPDATE SKIP LOCKED))
-                    RETURNING id, source_id, \(readable) AS readable)
+                    RETURNING id, source_id, \(readable) AS readable,
+                        extract(epoch FROM clock_timestamp() - enqueued_at)::float8 AS queued)
                 SELECT c.id, c.source_id, \
                 CASE WHEN NOT c.readable THEN 'unreadable' WHEN s.\(identifier: table.key) IS NULL THEN 'gone' END, \
-                \(table.recordList)
+                c.queued, \(table.recordList)
                 FROM claimed c
                 LEFT JOIN \(table.qualified) s ON s.\(identifier: table.key) = \(keyValue)
                 """, binary: true)
             safeClaim = false
             return SourceBatch(
-                result: result, keyColumn: 1, firstFeature: 3, columns: table.columns, timeColumn: table.timeColumn,
-                absence: (column: 2, reason: absenceReason))
+                result: result, keyColumn: 1, firstFeature: 4, columns: table.columns, timeColumn: table.timeColumn,
+                absence: (column: 2, reason: absenceReason), queuedColumn: 3)
         } catch {
             if !checked, error.sqlState?.errorClass == "22" { safeClaim = true }
             throw error
@@ -69,6 +70,12 @@ package final class QueueSource: PostgresSource {
 
     /// Nothing to remember: the queue holds the position.
     package func committed(_ batch: SourceBatch) {}
+
+    /// The source's keys in `vaewatch.queue` (those other daemons have claimed and not yet committed included).
+    package func backlog(_ connection: Connection) throws(PostgresError) -> Int {
+        let result = try connection.execute("SELECT count(*) FROM vaewatch.queue WHERE source = \(.text(table.name))")
+        return Int(result.text(0, 0) ?? "") ?? 0
+    }
 
     /// Installs (or replaces) the trigger `vaewatch_enqueue` on the table, which enqueues the key of every
     /// inserted row and notifies channel `vaewatch` with the source's name.

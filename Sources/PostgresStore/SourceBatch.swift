@@ -22,6 +22,9 @@ package struct SourceBatch: Sendable {
     var paged = 0
     /// Rows the claim returned, including duplicates, rejected rows and rows deleted from the source since.
     package private(set) var claimed: Int
+    /// Queue mode: seconds each record (row for row with ``records``) had waited in the queue when it was claimed,
+    /// by the server's clock; empty in watermark mode.
+    package private(set) var queuedSeconds: [Double] = []
 
     /// Nothing was claimed.
     package var isEmpty: Bool { claimed == 0 }
@@ -29,10 +32,11 @@ package struct SourceBatch: Sendable {
     /// Builds a batch from claimed rows: `keyColumn` holds the key as text, the `width` feature columns start at
     /// `firstFeature` and are binary `float8`, and with a `timeColumn` the row's time follows them (seconds since
     /// 1970, `float8`; a row without a finite one is rejected). When `absence` names a column, a row whose text there
-    /// is not NULL has no source row to score: it is rejected with `absence.reason(text, key)`.
+    /// is not NULL has no source row to score: it is rejected with `absence.reason(text, key)`. `queuedColumn` names a
+    /// binary `float8` column of seconds each row had been queued (``queuedSeconds``).
     init(
         result: QueryResult, keyColumn: Int, firstFeature: Int, columns: [String], timeColumn: String? = nil,
-        absence: (column: Int, reason: (String, String) -> String)? = nil
+        absence: (column: Int, reason: (String, String) -> String)? = nil, queuedColumn: Int? = nil
     ) {
         let n = result.rowCount
         let width = columns.count
@@ -43,6 +47,8 @@ package struct SourceBatch: Sendable {
         var observed: [Float]? = nil
         var times: [Double] = []
         var rejected: [RejectedRow] = []
+        var queued: [Double] = []
+        if queuedColumn != nil { queued.reserveCapacity(n) }
         var kept = 0
         rows: for row in 0..<n {
             guard let key = result.text(row, keyColumn), seen.insert(key).inserted else { continue }
@@ -82,6 +88,7 @@ package struct SourceBatch: Sendable {
                 values[base + column] = single
             }
             keys.append(key)
+            if let queuedColumn { queued.append(result.double(row, queuedColumn) ?? 0) }
             kept += 1
         }
         values.removeLast((n - kept) * width)
@@ -91,6 +98,7 @@ package struct SourceBatch: Sendable {
             observed: observed.map { Matrix(rows: kept, cols: width, storage: $0) },
             times: timeColumn == nil ? nil : times)
         self.rejected = rejected
+        queuedSeconds = queued
         claimed = n
     }
 }

@@ -159,6 +159,14 @@ package final class WatermarkSource: PostgresSource {
         lastKeySeen = key
     }
 
+    /// The table's rows after the watermark.
+    package func backlog(_ connection: Connection) throws(PostgresError) -> Int {
+        let after: Query =
+            lastKeySeen.map { "WHERE s.\(identifier: table.key) > \(.text($0))::text::\(table.keyTypeSQL)" } ?? ""
+        let result = try connection.execute("SELECT count(*) FROM \(table.qualified) s \(after)")
+        return Int(result.text(0, 0) ?? "") ?? 0
+    }
+
     // MARK: - Queries
 
     /// A row's inserting transaction is older than every transaction in progress. xmin is a 32-bit xid and the

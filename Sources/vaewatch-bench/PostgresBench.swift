@@ -87,7 +87,7 @@ func postgresLoop(conninfo: String, rows: Int, runs: Int, mode: SourceMode, batc
         let scored = Atomic<Int>(0)
         let start = now()
         try group.run(until: stop) { _, event in
-            if case .committed(let records, _, _, _) = event {
+            if case .committed(let records, _, _, _, _, _) = event {
                 let total = scored.add(records.count, ordering: .relaxed).newValue
                 if total >= rows { stop.stop() }
             }
@@ -126,7 +126,7 @@ func postgresLatency(conninfo: String, rate: Int, seconds: Int) throws -> [Doubl
     let group = PostgresPipelineGroup(options: options, detector: { detector })
     let consumer = BackgroundThread {
         try? group.run(until: stop) { _, event in
-            if case .committed(let records, _, _, _) = event {
+            if case .committed(let records, _, _, _, _, _) = event {
                 let at = now()
                 times.scored.withLock { for key in records.keys { $0[key] = at } }
             }

@@ -109,4 +109,16 @@ struct UnitFileTests {
                 ? nil : (index, String(line))
         }
     }
+
+    @Test("the unit and the example configuration show metrics.listen on 127.0.0.1, which IPAddressAllow lets through")
+    func metricsOnLoopback() throws {
+        let unit = try ExternalTool.text(of: Self.unitPath)
+        let lines = unit.split(separator: "\n")
+        #expect(lines.contains("IPAddressAllow=localhost") && lines.contains("IPAddressDeny=any"))
+        #expect(unit.contains("metrics.listen 127.0.0.1:9751"), "the unit's comment names the address")
+        let example = try ExternalTool.text(of: repositoryRoot() + "/systemd/vaewatch.yaml")
+        #expect(
+            example.contains("\nmetrics:\n  listen: \"\"  ") && example.contains("# off; 127.0.0.1:9751 serves"),
+            "off by default, shown on 127.0.0.1")
+    }
 }

@@ -84,9 +84,9 @@ final class RecordingPipeline: Sendable {
                     case .retrying(let attempt, let error, _):
                         log.append(worker, .retrying(attempt: attempt, error: error))
                     case .sourceBusy(let error): log.append(worker, .sourceBusy(error))
-                    case .committed(let records, _, let report, _):
+                    case .committed(let records, _, let report, _, _, _):
                         log.append(worker, .committed(keys: records.keys, report: report))
-                    case .caughtUp, .listenerFailed: break
+                    case .caughtUp, .listenerFailed, .backlog: break
                     }
                 }
             } catch {

@@ -46,7 +46,7 @@ struct PipelineGroupTests {
         let stop = StopSignal()
         let runner = BackgroundThread {
             try? group.run(until: stop) { worker, event in
-                if case .committed(let records, _, _, _) = event {
+                if case .committed(let records, _, _, _, _, _) = event {
                     counts.value.withLock { $0[worker, default: 0] += records.count }
                 }
             }

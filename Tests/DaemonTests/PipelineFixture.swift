@@ -66,7 +66,7 @@ final class RunningPipeline: Sendable {
                 try pipeline.run(until: stop) { event in
                     state.value.withLock { state in
                         switch event {
-                        case .committed(let records, _, _, _):
+                        case .committed(let records, _, _, _, _, _):
                             state.committed += 1
                             state.verdicts += records.count
                         case .waitingForDatabase(_, let error, _):
@@ -74,7 +74,7 @@ final class RunningPipeline: Sendable {
                             state.errors.append("\(error)")
                         case .retrying(_, let error, _): state.errors.append("\(error)")
                         case .sourceBusy(let error): state.errors.append("\(error)")
-                        case .connected, .caughtUp, .listenerFailed: break
+                        case .connected, .caughtUp, .listenerFailed, .backlog: break
                         }
                     }
                 }

@@ -51,6 +51,16 @@ struct PipelineStateMachineTests {
 
     // MARK: - Connecting
 
+    @Test("connected() tells a reconnect (for vaewatch_database_reconnects_total) from the first connect")
+    func connectedTellsAReconnect() {
+        var machine = Self.machine()
+        #expect(machine.nextAttempt(connectionOpen: false) { true } == .connect)
+        #expect(machine.connected() == false, "the first connect")
+        #expect(Self.reconnect(machine.failed(Self.lost)) != nil)
+        #expect(machine.nextAttempt(connectionOpen: false) { true } == .connect)
+        #expect(machine.connected() == true, "after the lost connection")
+    }
+
     @Test("a refused connect backs off doubling up to the cap, with the backoff's own jitter")
     func refusedConnectBacksOff() throws {
         var machine = Self.machine()

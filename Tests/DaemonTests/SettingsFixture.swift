@@ -45,6 +45,13 @@ struct SettingsFile {
     func remove() { directory.remove() }
 }
 
+/// `value` as `--set` and the environment take it: text as it is (they read no YAML quotes), anything else as YAML
+/// writes it.
+func commandLineText(_ value: SettingValue) -> String {
+    if case .text(let text) = value { return text }
+    return value.yaml
+}
+
 /// A valid value for `setting` that differs from its default.
 func nonDefaultValue(_ setting: Setting) -> SettingValue {
     switch (setting.kind, setting.defaultValue, setting.bounds) {
@@ -62,6 +69,8 @@ func nonDefaultValue(_ setting: Setting) -> SettingValue {
         return .boolean(!value)
     case (.choice(let values), .text(let value), _):
         return .text(values.first { $0 != value }!)
+    case _ where setting.name == "metrics.listen":
+        return .text("127.0.0.1:9751")
     default:
         return .text("/srv/other")
     }

@@ -28,13 +28,14 @@ struct SettingsLoadTests {
             Issue.record("origin of \(name) is \(String(describing: fromFile.origins[name])), not the file")
         }
 
-        let fromEnvironment = try companionFile.resolve(environment: [setting.environmentVariable: value.yaml])
+        let text = commandLineText(value)
+        let fromEnvironment = try companionFile.resolve(environment: [setting.environmentVariable: text])
         #expect(setting.value(in: fromEnvironment.configuration) == value)
         #expect(fromEnvironment.origins[name] == .environment(setting.environmentVariable))
 
-        let fromOverride = try companionFile.resolve(overrides: ["\(name)=\(value.yaml)"])
+        let fromOverride = try companionFile.resolve(overrides: ["\(name)=\(text)"])
         #expect(setting.value(in: fromOverride.configuration) == value)
-        #expect(fromOverride.origins[name] == .override("\(name)=\(value.yaml)"))
+        #expect(fromOverride.origins[name] == .override("\(name)=\(text)"))
     }
 
     @Test("the table covers every field of ServeConfiguration: all settings changed change every field")

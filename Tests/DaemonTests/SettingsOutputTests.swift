@@ -57,7 +57,7 @@ struct SettingsOutputTests {
     static func changing(_ setting: Setting) throws -> ServeConfiguration {
         let arguments =
             ["source.table=public.metrics"] + companions(of: setting).map { "\($0.name)=\($0.value)" }
-            + ["\(setting.name)=\(nonDefaultValue(setting).yaml)"]
+            + ["\(setting.name)=\(commandLineText(nonDefaultValue(setting)))"]
         return try Settings.load(file: nil, environment: [:], overrides: arguments)
     }
 

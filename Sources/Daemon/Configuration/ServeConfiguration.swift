@@ -108,6 +108,10 @@ package struct ServeConfiguration: Sendable, Equatable {
     /// warm-up) sends `EXTEND_TIMEOUT_USEC` based on it.
     package var startTimeoutSeconds: Double = 90
 
+    // MARK: metrics
+    /// `metrics.listen`: where `/metrics` is served (``ListenAddress``); empty: not served.
+    package var metricsListen: String = ""
+
     /// The defaults above.
     package init() {}
 

@@ -182,6 +182,11 @@ package enum Settings {
         .number(
             "systemd.start_timeout", \.startTimeoutSeconds, 1...3600, seconds: true,
             "seconds a start may take; a slower start asks systemd for more (EXTEND_TIMEOUT_USEC)"),
+        .text(
+            "metrics.listen", \.metricsListen,
+            "serve Prometheus metrics at http://ADDRESS/metrics: an IP address and a port, such as 127.0.0.1:9751 "
+                + "([::1]:9751 for IPv6; port 0 picks a free one, logged); empty: off. README \"Metrics\" lists them",
+            check: { $0.isEmpty ? nil : ListenAddress.problem(with: $0) }),
     ]
 
     /// The settings by name.

@@ -52,15 +52,15 @@ final class OnlineEngine: Sendable {
     /// Reads the engine's state.
     func read<T>(_ body: (OnlineDetector) -> T) -> T { state.withLock { body($0) } }
 
-    /// Takes a batch scored by `verdicts.modelVersion` (the input also rejected `rejected` lines), reports it, and
-    /// starts a retrain that became due.
+    /// Takes a batch scored by `verdicts.modelVersion` (the input also rejected `rejected` lines) in `took`, reports
+    /// it, and starts a retrain that became due.
     @discardableResult
-    func scored(_ batch: RecordBatch, verdicts: Verdicts, rejected: Int = 0) -> OnlineStep {
+    func scored(_ batch: RecordBatch, verdicts: Verdicts, rejected: Int = 0, took: Duration = .zero) -> OnlineStep {
         let now = elapsed
         let (step, inUse) = state.withLock { online in
             (online.scored(batch, verdicts: verdicts, now: now), online.detector!)
         }
-        observer.scored(step, rejected: rejected, inUse: inUse)
+        observer.scored(step, rejected: rejected, inUse: inUse, took: took)
         if let due = step.retrain { act(on: due) }
         return step
     }

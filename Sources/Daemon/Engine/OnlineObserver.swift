@@ -5,8 +5,9 @@ import VAE
 /// (``DaemonContext``) updates its status, logs, checkpoints and stores models in the registry. An observer reports;
 /// it never steers the stream, except that ``retrainEpoch()`` may stop a retrain (the daemon stopping).
 protocol OnlineObserver: Sendable {
-    /// A batch was scored: the engine's account of it, the rejects its input had, and the model version in use now.
-    func scored(_ step: OnlineStep, rejected: Int, inUse: Detector)
+    /// A batch was scored: the engine's account of it, the rejects its input had, the model version in use now, and
+    /// how long the batch took (PostgreSQL: its transaction; stdin: scoring and writing it).
+    func scored(_ step: OnlineStep, rejected: Int, inUse: Detector, took: Duration)
     /// Warm-up learned the first model from `records` records in `duration`.
     func learned(_ result: DetectorTrainingResult, records: Int, duration: Duration)
     /// A retrain starts.

@@ -12,7 +12,7 @@ struct StreamMessages: OnlineObserver {
     /// The latent width asked for, for "k of n latent units active".
     let latentWidth: Int
 
-    func scored(_ step: OnlineStep, rejected: Int, inUse: Detector) {}
+    func scored(_ step: OnlineStep, rejected: Int, inUse: Detector, took: Duration) {}
 
     func learned(_ result: DetectorTrainingResult, records: Int, duration: Duration) {
         message(

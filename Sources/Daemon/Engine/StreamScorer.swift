@@ -214,6 +214,7 @@ package final class StreamScorer {
         _ parsed: ParsedLines, bytes: UnsafeRawPointer, writer: VerdictWriter, to output: OutputStream
     ) throws(RecordIOError) {
         guard let detector = engine.detector else { return }
+        let began = ContinuousClock.now
         let batch = parsed.recordBatch(width: detector.inputWidth)
         let verdicts = detector.score(batch, pool: pool, latentMean: writer.carriesLatentMean)
         let handled = try writer.write(parsed, bytes: bytes, verdicts: verdicts, pool: pool, to: output)
@@ -222,7 +223,8 @@ package final class StreamScorer {
         guard handled == verdicts.count else {
             throw RecordIOError(.outputClosed, "the output was closed by its reader")
         }
-        let step = engine.scored(batch, verdicts: verdicts, rejected: summary.rejects - rejectsReported)
+        let step = engine.scored(
+            batch, verdicts: verdicts, rejected: summary.rejects - rejectsReported, took: ContinuousClock.now - began)
         rejectsReported = summary.rejects
         if waitsForRetrain, case .start = step.retrain { engine.waitForRetrain() }
     }

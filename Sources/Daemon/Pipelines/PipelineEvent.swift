@@ -3,8 +3,9 @@ import PostgresStore
 
 /// What the PostgreSQL pipeline reports as it runs: the daemon turns these into logs, STATUS and counters.
 package enum PipelineEvent: Sendable {
-    /// Connected (or reconnected) and ready: the source table was checked, locks taken.
-    case connected(target: String, source: ResolvedSource)
+    /// Connected (or, `reconnected`, connected again after a lost connection) and ready: the source table was
+    /// checked, locks taken.
+    case connected(target: String, source: ResolvedSource, reconnected: Bool)
     /// The database cannot be reached, or the connection broke; the pipeline waits `retryIn` and tries again.
     case waitingForDatabase(attempt: Int, error: PostgresError, retryIn: Duration)
     /// A transaction failed and is retried after `retryIn`: a transient conflict (deadlock, lock or statement
@@ -17,6 +18,12 @@ package enum PipelineEvent: Sendable {
     case sourceBusy(PostgresError)
     /// The source had nothing to claim: every row so far has its verdict.
     case caughtUp
-    /// A batch committed: its records, their verdicts (row for row), and what the sink did.
-    case committed(records: RecordBatch, verdicts: Verdicts, report: VerdictSink.Report, claimed: Int)
+    /// A batch committed: its records, their verdicts (row for row), what the sink did, the rows claimed, how long
+    /// the transaction took from before the claim to after COMMIT, and (queue mode) the seconds each record had been
+    /// queued when it was claimed (row for row; empty in watermark mode).
+    case committed(
+        records: RecordBatch, verdicts: Verdicts, report: VerdictSink.Report, claimed: Int, took: Duration,
+        queued: [Double])
+    /// Rows waiting to be scored, counted while the source is behind (``PostgresPipelineOptions/backlogEvery``).
+    case backlog(Int)
 }

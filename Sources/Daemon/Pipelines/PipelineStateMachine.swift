@@ -107,11 +107,13 @@ package struct PipelineStateMachine {
     }
 
     /// The connection opened and the source is set up on it; the transaction follows. The connection backoff is
-    /// not reset: only a commit does that.
-    package mutating func connected() {
+    /// not reset: only a commit does that. Returns whether a connection was set up before (this is a reconnect).
+    @discardableResult
+    package mutating func connected() -> Bool {
         guard case .connecting = state else { preconditionFailure("PipelineStateMachine: connected in \(state)") }
-        sourceWasSetUp = true
+        defer { sourceWasSetUp = true }
         state = .inBatch
+        return sourceWasSetUp
     }
 
     /// What the pipeline does after a commit.

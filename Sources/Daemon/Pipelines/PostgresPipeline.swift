@@ -47,6 +47,8 @@ package final class PostgresPipeline {
     private var link: Link?
     /// The LISTEN connection (queue mode); nil until it opens and after it breaks.
     private var listener: Connection?
+    /// When worker 0 last counted the rows waiting.
+    private var backlogCountedAt: ContinuousClock.Instant?
 
     /// A pipeline scoring with whatever model `detector` returns at each batch (so a retrain can swap it), on
     /// `pool`.
@@ -127,15 +129,16 @@ package final class PostgresPipeline {
             notifiesAnomalies: options.notifiesAnomalies)
         try sink.prepare(fresh)
         link = Link(connection: fresh, source: source, sink: sink)
-        machine.connected()
+        let reconnected = machine.connected()
         gate?.succeeded(worker)
-        events(.connected(target: fresh.target, source: resolved))
+        events(.connected(target: fresh.target, source: resolved, reconnected: reconnected))
     }
 
     /// One transaction: claims a batch, scores it, writes the verdicts and advances the source; or, when the
     /// source is empty, reports that and waits for rows.
     private func runBatch(until stop: StopSignal, events: (PipelineEvent) -> Void) throws(PostgresError) {
         guard let link else { preconditionFailure("PostgresPipeline: a transaction without a connection") }
+        let began = ContinuousClock.now
         let outcome = try link.connection.transaction { (connection) throws(PostgresError) -> Outcome in
             let batch = try link.source.claim(connection, limit: options.batchSize)
             if batch.isEmpty { return .caughtUp }
@@ -152,10 +155,15 @@ package final class PostgresPipeline {
             events(.caughtUp)
             waitForRows(until: stop, events: events)
         case .batch(let batch, let verdicts, let report):
+            let took = ContinuousClock.now - began
             link.source.committed(batch)
             let next = machine.committed()
-            events(.committed(records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed))
+            events(
+                .committed(
+                    records: batch.records, verdicts: verdicts, report: report, claimed: batch.claimed, took: took,
+                    queued: batch.queuedSeconds))
             if next == .drainListener { drainListener() }
+            if batch.claimed >= options.batchSize { countBacklog(on: link, events: events) }
         }
     }
 
@@ -183,6 +191,16 @@ package final class PostgresPipeline {
             events(event)
             sleep(delay, until: stop)
         }
+    }
+
+    /// Worker 0 counts the rows waiting, at most every ``PostgresPipelineOptions/backlogEvery``, and reports them.
+    /// A failure is not reported: the next transaction meets the same problem and reports it.
+    private func countBacklog(on link: Link, events: (PipelineEvent) -> Void) {
+        guard worker == 0, let every = options.backlogEvery else { return }
+        let now = ContinuousClock.now
+        if let last = backlogCountedAt, now - last < every { return }
+        backlogCountedAt = now
+        if let rows = try? link.source.backlog(link.connection) { events(.backlog(rows)) }
     }
 
     // MARK: - Waiting

@@ -33,6 +33,10 @@ package struct PostgresPipelineOptions: Sendable {
     /// reliability matrix allows 15), and flags flow again within about 20 s once it is back.
     package var backoffCap: Duration = .seconds(20)
 
+    /// While the source is behind (a claim came back full), worker 0 counts the rows waiting at most this often and
+    /// reports them (``PipelineEvent/backlog(_:)``); nil: never counted.
+    package var backlogEvery: Duration?
+
     /// Where each worker records its progress for the watchdog (nil: nobody watches).
     package var heartbeats: Heartbeats?
     /// A debug-build fault to inject (see ``FaultHook``); nil in release builds.

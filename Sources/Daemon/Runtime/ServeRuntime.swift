@@ -7,8 +7,8 @@ import Synchronization
 internal import SystemIO
 
 /// `vaewatch serve`: loads the configuration, takes over the state and runtime folders, loads the newest model,
-/// tells systemd READY=1, and runs the ingest, training, health and control services in one service group until
-/// SIGTERM (or the end of stdin). Returns the exit status.
+/// tells systemd READY=1, and runs the ingest, training, health and control services (and, with `metrics.listen`,
+/// the metrics service) in one service group until SIGTERM (or the end of stdin). Returns the exit status.
 ///
 /// Call ``ControlSignals/takeOver()`` first, on the main thread, before any other thread exists.
 package enum ServeRuntime {
@@ -55,6 +55,21 @@ package enum ServeRuntime {
             notifier.status("failed to start: \(error.description)")
             return status(for: error)
         }
+        var metricsServer: MetricsServer?
+        // metrics.listen was checked with the configuration.
+        if let registry = context.metrics.registry,
+            let address = try? ListenAddress(parsing: configuration.metricsListen)
+        {
+            do {
+                let server = try await MetricsServer.open(at: address, registry: registry)
+                context.logger.info("serving metrics", metadata: ["metrics.url": "\(server.url)"])
+                metricsServer = server
+            } catch {
+                context.fail(error)
+                notifier.status("failed to start: \(error.description)")
+                return status(for: error)
+            }
+        }
         let hasModel = context.engine.detector != nil
         let line = context.status.withLock { status -> String in
             status.ready(hasModel: hasModel)
@@ -68,10 +83,11 @@ package enum ServeRuntime {
                 "model.version": "\(context.engine.detector.map { String($0.version) } ?? "none (warm-up)")",
                 "state.directory": "\(configuration.stateDirectory)",
             ])
-        let services: [any Service] = [
+        var services: [any Service] = [
             IngestService(context: context), TrainingService(context: context), HealthService(context: context),
             ControlService(context: context, signals: signals),
         ]
+        if let metricsServer { services.append(MetricsService(server: metricsServer)) }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map {

@@ -9,7 +9,9 @@ import VAE
 /// What the daemon does when its engine acts: counts and state in the status, log lines, checkpoints, and (with the
 /// PostgreSQL sink) the registry and the retrains table.
 extension DaemonContext: OnlineObserver {
-    func scored(_ step: OnlineStep, rejected: Int, inUse: Detector) {
+    func scored(_ step: OnlineStep, rejected: Int, inUse: Detector, took: Duration) {
+        metrics.scored(records: step.records, flagged: step.anomalies, rejected: rejected, took: took)
+        metrics.modelInUse(inUse)
         status.withLock {
             $0.records += step.records
             $0.anomalies += step.anomalies
@@ -45,6 +47,7 @@ extension DaemonContext: OnlineObserver {
     }
 
     func retrainSkipped(_ reason: RetrainReason) {
+        metrics.retrained(.skipped, took: nil)
         logger.warning(
             "retrain skipped: no normal records in the training window yet",
             metadata: ["retrain.reason": "\(reason.rawValue)"])
@@ -77,10 +80,13 @@ extension DaemonContext: OnlineObserver {
         switch outcome.result {
         case .success(let result):
             guard let fresh = adopted else {
+                metrics.retrained(.notStored, took: outcome.duration)
                 record.outcome = "not stored in the registry"
                 recordRetrain(record, toVersion: nil, metrics: result.detector.trainingSummaryJSON)
                 return
             }
+            metrics.retrained(.ok, took: outcome.duration)
+            metrics.modelInUse(fresh)
             status.withLock {
                 $0.retrains += 1
                 $0.lastRetrainAt = Int64(time(nil))
@@ -98,6 +104,7 @@ extension DaemonContext: OnlineObserver {
             checkpoint(fresh)
             recordRetrain(record, toVersion: fresh.version, metrics: fresh.trainingSummaryJSON)
         case .failure(let error):
+            metrics.retrained(.failed, took: outcome.duration)
             problem("retrain failed, model version \(order.detector.version) stays in use: \(error)")
             record.outcome = error.description
             recordRetrain(record, toVersion: nil, metrics: nil)

@@ -9,9 +9,11 @@ extension DaemonContext {
     /// Turns a pipeline event into counters, the training window, status and log lines.
     func handle(_ event: PipelineEvent, worker: Int) {
         switch event {
-        case .committed(let records, let verdicts, let report, let claimed):
+        case .committed(let records, let verdicts, let report, let claimed, let took, let queued):
             // The next batches are compared with a threshold that has seen this one (peaks over threshold).
-            engine.scored(records, verdicts: verdicts, rejected: report.refused.count + report.unscorable.count)
+            engine.scored(
+                records, verdicts: verdicts, rejected: report.refused.count + report.unscorable.count, took: took)
+            metrics.verdictsCommitted(queued: queued, took: took)
             deadLettered(report, worker: worker)
             let batchSize = settings.batchSize
             behindSince.withLock { since in
@@ -21,12 +23,17 @@ extension DaemonContext {
                     since = nil
                 }
             }
+            if claimed < batchSize { metrics.waiting(0) }  // The claim took every row there was.
             updateLag()
         case .caughtUp:
             behindSince.withLock { $0 = nil }
+            metrics.waiting(0)
             updateLag()
             status.withLock { $0.connected() }
-        case .connected(let target, let source):
+        case .backlog(let rows):
+            metrics.waiting(rows)
+        case .connected(let target, let source, let reconnected):
+            if reconnected { metrics.reconnected() }
             logThrottle.withLock {
                 $0.reset("connect")
                 $0.reset("busy")
@@ -81,17 +88,18 @@ extension DaemonContext {
     /// Logs one line per stage for a batch that put rows in the dead letters (how many, the first key and its
     /// reason), and counts them in the status, whose STATUS line names them while they keep coming (U4).
     private func deadLettered(_ report: VerdictSink.Report, worker: Int) {
-        for (stage, rows) in [("input", report.unscorable), ("sink", report.refused)] {
+        for (stage, rows) in [(DaemonMetrics.DeadLetterStage.input, report.unscorable), (.sink, report.refused)] {
             guard let first = rows.first else { continue }
             logger.warning(
                 "rows put in vaewatch.dead_letters",
                 metadata: [
-                    "dead_letters.count": "\(rows.count)", "dead_letters.stage": "\(stage)",
+                    "dead_letters.count": "\(rows.count)", "dead_letters.stage": "\(stage.rawValue)",
                     "dead_letters.key": "\(first.key)", "dead_letters.reason": "\(first.reason)", "worker": "\(worker)",
                 ])
             status.withLock {
                 $0.deadLettered(rows.count, first: "key \(first.key): \(first.reason)", at: Int64(time(nil)))
             }
+            metrics.deadLettered(rows.count, stage: stage)
         }
     }
 

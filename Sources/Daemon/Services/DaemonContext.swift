@@ -31,6 +31,8 @@ final class DaemonContext: Sendable {
     let stopping = StopSignal()
     /// The status, for STATUS=, the status file and the log.
     let status = Mutex(DaemonStatus())
+    /// The counters, histograms and gauges `/metrics` serves (`metrics.listen`), recorded where the status counts.
+    let metrics: DaemonMetrics
     /// Why the daemon failed (it then stops), mapped to the exit status.
     let failure = Mutex<DaemonError?>(nil)
     /// The source's name in vaewatch's tables, once the catalog resolved it (`public.metrics` for `metrics`).
@@ -55,6 +57,10 @@ final class DaemonContext: Sendable {
         self.logger = logger
         self.fault = fault
         checkpoints = CheckpointDirectory(path: configuration.stateDirectory + "/checkpoints")
+        metrics = DaemonMetrics(
+            source: configuration.sourceKind == .stdin
+                ? "stdin" : configuration.sourceName.isEmpty ? configuration.sourceTable : configuration.sourceName,
+            exporting: !configuration.metricsListen.isEmpty)
         do {
             engine = OnlineEngine(
                 OnlineDetector(
@@ -142,6 +148,7 @@ final class DaemonContext: Sendable {
 
     /// Shows `detector` as the model in use; ends warm-up.
     func showInUse(_ detector: Detector) {
+        metrics.modelInUse(detector)
         status.withLock {
             $0.modelVersion = detector.version
             $0.threshold = detector.threshold

@@ -28,6 +28,7 @@ struct PostgresIngest {
         options.notifiesAnomalies = settings.notifiesAnomalies
         options.pollInterval = .milliseconds(Int64(settings.pollSeconds * 1000))
         if settings.workers > 0 { options.workers = settings.workers }
+        if !settings.metricsListen.isEmpty { options.backlogEvery = .seconds(5) }
         options.heartbeats = context.heartbeats
         options.fault = context.fault
         let engine = context.engine
