@@ -60,7 +60,9 @@ def receive(path, log_path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--send":
+    if len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help"):
+        sys.stdout.write(__doc__)
+    elif len(sys.argv) == 4 and sys.argv[1] == "--send":
         send(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 3:
         receive(sys.argv[1], sys.argv[2])
