@@ -51,7 +51,7 @@ SQL
         psql -q -X -v ON_ERROR_STOP=1 "$conninfo" -c "TRUNCATE public.metrics_bench, vaewatch.scores" > /dev/null
         psql -q -X -v ON_ERROR_STOP=1 "$conninfo" -c \
             "INSERT INTO public.metrics_bench ($features) SELECT $features FROM public.metrics_bench_rows" > /dev/null
-        local start end queued scrapers=() scraper cpu_start cpu_end cpu
+        local start end scrapers=() scraper cpu_start cpu_end cpu
         cpu_start=$(daemon_cpu_ticks "$daemon")
         start=$(date +%s.%N)  # The rows and their queue entries are visible from the INSERT's commit on.
         if [[ $run == scraped ]]; then
@@ -62,11 +62,7 @@ SQL
                 scrapers+=($!)
             done
         fi
-        while true; do
-            queued=$(psql -q -X -t -A "$conninfo" -c "SELECT count(*) FROM vaewatch.queue")
-            [[ $queued == 0 ]] && break
-            sleep 0.05
-        done
+        pg_queue_drained "$conninfo"
         end=$(date +%s.%N)
         cpu_end=$(daemon_cpu_ticks "$daemon")
         cpu=$(awk -v a="$cpu_start" -v b="$cpu_end" -v hz="$(getconf CLK_TCK)" -v n="$rows" \

@@ -1,6 +1,7 @@
 # A private PostgreSQL cluster in a folder, for scripts/bench and scripts/demo. Source this file, then:
 #   pg_cluster_start DIR    initdb (first time) and start; the socket is DIR/socket, port 5432; sets PG_CONNINFO
 #   pg_cluster_stop DIR     stop it (fast), if it runs
+#   pg_queue_drained CONNINFO  wait until vaewatch.queue is empty (polls every 50 ms)
 # PostgreSQL refuses to run as root: as root, the server runs as user nobody and DIR is given to it.
 
 pg_cluster_bindir() {
@@ -60,4 +61,13 @@ pg_cluster_stop() {
     if [[ -f "$dir/data/postmaster.pid" ]]; then
         pg_cluster_as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
+}
+
+pg_queue_drained() {
+    local queued
+    while true; do
+        queued=$(psql -q -X -t -A "$1" -c "SELECT count(*) FROM vaewatch.queue")
+        [[ $queued == 0 ]] && return
+        sleep 0.05
+    done
 }

@@ -44,11 +44,7 @@ SQL
         psql -q -X -v ON_ERROR_STOP=1 "$conninfo" -c \
             "INSERT INTO public.scale_bench ($features) SELECT ${values%, } FROM generate_series(1, 200000) i" > /dev/null
         start=$(date +%s.%N)  # The rows and their queue entries are visible from the INSERT's commit on.
-        while true; do
-            queued=$(psql -q -X -t -A "$conninfo" -c "SELECT count(*) FROM vaewatch.queue")
-            [[ $queued == 0 ]] && break
-            sleep 0.05
-        done
+        pg_queue_drained "$conninfo"
         end=$(date +%s.%N)
         echo "postgres_scale.rows_per_s.daemons_$count $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%d", 200000 / (e - s) }') rows/s"
         # Latency: one row per committed statement at 1,000 rows/s for 10 s.
