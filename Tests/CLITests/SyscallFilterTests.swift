@@ -50,8 +50,7 @@ struct SyscallFilterTests {
         let counts = fixture.directory.file("strace-stdin.txt")
         let tracer = try fixture.start(under: try strace(to: counts))
         defer { _ = tracer.kill() }
-        let daemon = try traced(by: tracer)
-        try awaitReady(fixture, daemon)
+        let daemon = try awaitReady(fixture, try traced(by: tracer))
         var rows = ServeRows(count: 1_000)
         #expect(tracer.write(ServeRows.header + rows.take(1_000)))
         #expect(
@@ -71,8 +70,7 @@ struct SyscallFilterTests {
         let counts = directory.file("strace-postgres.txt")
         let tracer = try fixture.start(under: try strace(to: counts))
         defer { _ = tracer.kill() }
-        let daemon = try traced(by: tracer)
-        try awaitReady(fixture, daemon)
+        let daemon = try awaitReady(fixture, try traced(by: tracer))
         try database.insert(from: 1, count: 2_000)
         #expect(eventually(within: .seconds(30)) { (try? database.scored()) == 2_000 }, "\(tracer.errorText)")
         try exercise(daemon, tracer)
@@ -105,11 +103,13 @@ struct SyscallFilterTests {
         return try #require(child, "strace started no child: \(tracer.errorText)")
     }
 
-    /// Waits for READY=1 from the traced daemon (not from strace, the process spawned).
-    static func awaitReady(_ fixture: ServeFixture, _ daemon: pid_t) throws {
-        let ready = fixture.receiver.wait(
-            for: { $0.contains("READY=1") && $0.senderPID == daemon }, within: .seconds(30))
-        try #require(ready != nil, "no READY=1 from the traced daemon:\n\(fixture.receiver.transcript)")
+    /// Waits for READY=1 on the fixture's own notify socket, which only the traced daemon knows (strace, the
+    /// process spawned, sends nothing), and returns the daemon's pid: the sender's, else the one read from the
+    /// tracer's children.
+    static func awaitReady(_ fixture: ServeFixture, _ daemon: pid_t) throws -> pid_t {
+        let ready = fixture.receiver.wait(for: { $0.contains("READY=1") }, within: .seconds(30))
+        try #require(ready != nil, "no READY=1 from the traced daemon \(daemon):\n\(fixture.receiver.transcript)")
+        return ready?.senderPID ?? daemon
     }
 
     /// Stops the daemon, waits for strace to write its counts, and returns the names of the calls it saw.
