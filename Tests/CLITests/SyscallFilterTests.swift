@@ -50,7 +50,7 @@ struct SyscallFilterTests {
         let counts = fixture.directory.file("strace-stdin.txt")
         let tracer = try fixture.start(under: try strace(to: counts))
         defer { _ = tracer.kill() }
-        let daemon = try awaitReady(fixture, try traced(by: tracer))
+        let daemon = try awaitReady(fixture, tracer: tracer)
         var rows = ServeRows(count: 1_000)
         #expect(tracer.write(ServeRows.header + rows.take(1_000)))
         #expect(
@@ -70,7 +70,7 @@ struct SyscallFilterTests {
         let counts = directory.file("strace-postgres.txt")
         let tracer = try fixture.start(under: try strace(to: counts))
         defer { _ = tracer.kill() }
-        let daemon = try awaitReady(fixture, try traced(by: tracer))
+        let daemon = try awaitReady(fixture, tracer: tracer)
         try database.insert(from: 1, count: 2_000)
         #expect(eventually(within: .seconds(30)) { (try? database.scored()) == 2_000 }, "\(tracer.errorText)")
         try exercise(daemon, tracer)
@@ -91,25 +91,14 @@ struct SyscallFilterTests {
         }
     }
 
-    /// The daemon's pid: the child of the tracer, once it has started it.
-    static func traced(by tracer: DaemonProcess) throws -> pid_t {
-        var child: pid_t?
-        _ = eventually(within: .seconds(10)) {
-            let path = "/proc/\(tracer.pid)/task/\(tracer.pid)/children"
-            let text = (try? readFile(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            child = text.split(separator: " ").first.flatMap { pid_t(String($0)) }
-            return child != nil
-        }
-        return try #require(child, "strace started no child: \(tracer.errorText)")
-    }
-
-    /// Waits for READY=1 on the fixture's own notify socket, which only the traced daemon knows (strace, the
-    /// process spawned, sends nothing), and returns the daemon's pid: the sender's, else the one read from the
-    /// tracer's children.
-    static func awaitReady(_ fixture: ServeFixture, _ daemon: pid_t) throws -> pid_t {
+    /// Waits for READY=1 on the fixture's own notify socket, which only the traced daemon knows, and returns its
+    /// sender's pid: the daemon, which the signals go to (strace, the process spawned, sends nothing).
+    static func awaitReady(_ fixture: ServeFixture, tracer: DaemonProcess) throws -> pid_t {
         let ready = fixture.receiver.wait(for: { $0.contains("READY=1") }, within: .seconds(30))
-        try #require(ready != nil, "no READY=1 from the traced daemon \(daemon):\n\(fixture.receiver.transcript)")
-        return ready?.senderPID ?? daemon
+        let sender = try #require(
+            ready?.senderPID, "no READY=1 with its sender from the traced daemon:\n\(fixture.receiver.transcript)")
+        try #require(sender != tracer.pid, "READY=1 came from strace itself")
+        return sender
     }
 
     /// Stops the daemon, waits for strace to write its counts, and returns the names of the calls it saw.
