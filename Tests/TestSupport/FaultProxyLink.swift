@@ -80,7 +80,8 @@ final class Link: Sendable {
     /// What of `chunk` may go on (all of it, or the bytes before the fault); nil when the link has ended.
     private func admit(_ chunk: [UInt8], _ direction: Direction) -> [UInt8]? {
         let decision = state.withLock { state -> (bytes: [UInt8]?, fire: Fire?) in
-            guard !state.ended else { return (nil, nil) }
+            // Ended, or frozen by the other direction: nothing more goes on (the caller waits for the end).
+            guard !state.ended, !state.frozen else { return (nil, nil) }
             if direction == .toServer {
                 state.scanner.scan(chunk)
                 // Marked before the COMMIT goes on, so that its reply finds it marked.
