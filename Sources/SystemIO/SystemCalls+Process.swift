@@ -1,9 +1,6 @@
 internal import Glibc
 
 extension SystemCalls {
-    /// This process's id (`getpid(2)`, which cannot fail).
-    package static func processID() -> Int32 { Glibc.getpid() }
-
     /// The machine's host name (`gethostname(2)`), or "localhost" when it has none or it cannot be read.
     package static func hostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)

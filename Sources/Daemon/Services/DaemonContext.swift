@@ -19,7 +19,7 @@ final class DaemonContext: Sendable {
     let heartbeats = Heartbeats()
     /// This daemon among several on one source, `host:pid`: the writer in `vaewatch.scores.scored_by` and the
     /// trainer in `vaewatch.retrains.instance`.
-    let instance = "\(SystemCalls.hostName()):\(SystemCalls.processID())"
+    let instance = "\(SystemCalls.hostName()):\(getpid())"
     /// The model in use, the training window and the retrain schedule, driven by the ingest loop's batches and the
     /// training service's ticks; this context hears what it does (``OnlineObserver``).
     let engine: OnlineEngine
