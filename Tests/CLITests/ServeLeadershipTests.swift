@@ -132,7 +132,12 @@ struct ServeLeadershipTests {
                     + "AND wait_event_type = 'Lock'", database: database.name)) == "1"
         }
         try #require(waiting, "the lock holder waits for the daemon's lock")
-        try database.cluster.signalBackends(applicationName: "vaewatch-coordinator", SIGTERM)
+        // Only this test's database: other tests on the shared cluster run coordinators of their own.
+        try database.cluster.psql(
+            """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE application_name = 'vaewatch-coordinator' AND datname = current_database()
+            """, database: database.name)
         let following = fixture.waitForStatus(within: .seconds(15)) { $0["role"] == "follower" }
         try #require(following != nil, "the daemon follows while the lock is held: \(daemon.errorText)")
 
