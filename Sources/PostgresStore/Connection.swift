@@ -12,6 +12,8 @@ internal import CLibPQ
 /// hang. A broken connection is recognised by `PQstatus`, never by SQLSTATE.
 package final class Connection {
     private var handle: OpaquePointer?
+    /// Statements queued by ``enqueue(_:)`` for the next statement this connection waits for.
+    var queued: [Query] = []
     /// The settings this connection was opened with.
     package let settings: ConnectionSettings
     /// The server process serving this connection.
@@ -45,6 +47,7 @@ package final class Connection {
     package func close() {
         if let handle { PQfinish(handle) }
         handle = nil
+        queued.removeAll()
     }
 
     /// `name` quoted as an identifier by `PQescapeIdentifier`, in the connection's encoding.
@@ -69,25 +72,35 @@ package final class Connection {
     /// Runs `query` and returns its rows, in binary format when `binary` is set (for the typed accessors of
     /// ``QueryResult``), in text format otherwise.
     @discardableResult
+    ///
+    /// Statements queued with ``enqueue(_:)`` go first, in the same round trip (``runPipeline(_:binary:deadline:)``).
     package func execute(_ query: Query, binary: Bool = false) throws(PostgresError) -> QueryResult {
         let deadline = Deadline(after: settings.statementDeadline)
+        if !queued.isEmpty { return try runPipeline(takeQueued() + [query], binary: binary, deadline: deadline) }
         try send(query, binary: binary, deadline: deadline)
         switch try collect(deadline: deadline) {
         case .rows(let result): return result
         case .copyIn:
-            try endCopy(failure: "vaewatch expected rows, not COPY", deadline: deadline)
-            do {
-                _ = try collect(deadline: deadline)
-            } catch  where error.kind == .statement {
-                // The server's answer to the abandoned COPY (57014); the caller's mistake is what to report.
-            }
+            try abandonCopy(deadline: deadline)
             throw PostgresError(.statement, message: "the statement started a COPY; use copyIn for COPY FROM STDIN")
+        }
+    }
+
+    /// Ends a COPY FROM STDIN that nobody feeds, and reads the server's answer to it (57014, which the caller's
+    /// reason for abandoning it replaces).
+    private func abandonCopy(deadline: Deadline) throws(PostgresError) {
+        try endCopy(failure: "vaewatch abandoned the COPY", deadline: deadline)
+        do {
+            _ = try collect(deadline: deadline)
+        } catch  where error.kind == .statement {
+            // The server's answer to the abandoned COPY.
         }
     }
 
     /// Runs `script`, which may hold several statements and no parameters, with the simple query protocol
     /// (migration files).
     package func executeScript(_ script: String) throws(PostgresError) {
+        precondition(queued.isEmpty, "Connection: a script after queued statements")
         let connection = try open()
         let deadline = Deadline(after: settings.statementDeadline)
         guard PQsendQuery(connection, script) == 1 else { throw failure(connection, doing: "sending a script") }
@@ -97,15 +110,37 @@ package final class Connection {
         }
     }
 
-    /// Runs `statement` (a `COPY … FROM STDIN`), streams `data` to it, and returns the rows copied.
+    /// Runs `statement` (a `COPY … FROM STDIN`), streams the bytes `data` makes to it, and returns the rows copied.
+    ///
+    /// `data` runs while the statement travels to the server and the server readies the COPY, so that making the
+    /// bytes and the round trip overlap. Statements queued with ``enqueue(_:)`` go first, in the same simple query
+    /// when none has parameters (a COPY cannot join a pipeline), else in a pipeline of their own.
     @discardableResult
-    package func copyIn(_ statement: Query, data: [UInt8]) throws(PostgresError) -> Int {
+    package func copyIn(_ statement: Query, data: () -> [UInt8]) throws(PostgresError) -> Int {
+        precondition(statement.parameters.isEmpty, "Connection: COPY takes no parameters")
         let deadline = Deadline(after: settings.statementDeadline)
-        try send(statement, binary: false, deadline: deadline)
+        if queued.contains(where: { !$0.parameters.isEmpty }) {
+            _ = try runPipeline(takeQueued(), binary: false, deadline: deadline)
+        }
+        let text = try (takeQueued() + [statement]).map { (query) throws(PostgresError) in try render(query) }
+        let connection = try open()
+        guard PQsendQuery(connection, text.joined(separator: ";\n")) == 1 else {
+            throw failure(connection, doing: "sending a COPY")
+        }
+        try flush(connection, deadline: deadline)
+        let bytes = data()
         guard case .copyIn = try collect(deadline: deadline) else {
             throw PostgresError(.statement, message: "the statement did not start a COPY FROM STDIN")
         }
-        let connection = try open()
+        try stream(bytes, connection: connection, deadline: deadline)
+        guard case .rows(let result) = try collect(deadline: deadline) else {
+            throw PostgresError(.statement, message: "COPY did not finish")
+        }
+        return result.affectedRows
+    }
+
+    /// Sends `data` as COPY data and ends the COPY.
+    private func stream(_ data: [UInt8], connection: OpaquePointer, deadline: Deadline) throws(PostgresError) {
         var offset = 0
         while offset < data.count {
             let chunk = min(1 << 16, data.count - offset)
@@ -123,10 +158,6 @@ package final class Connection {
             }
         }
         try endCopy(failure: nil, deadline: deadline)
-        guard case .rows(let result) = try collect(deadline: deadline) else {
-            throw PostgresError(.statement, message: "COPY did not finish")
-        }
-        return result.affectedRows
     }
 
     /// A notification received on a channel this connection listens to.
@@ -163,7 +194,7 @@ package final class Connection {
         case copyIn
     }
 
-    private func open() throws(PostgresError) -> OpaquePointer {
+    func open() throws(PostgresError) -> OpaquePointer {
         guard let handle, PQstatus(handle) == CONNECTION_OK else {
             let message = handle.map(Self.connectionMessage) ?? "the connection was closed"
             close()
@@ -174,6 +205,13 @@ package final class Connection {
 
     private func send(_ query: Query, binary: Bool, deadline: Deadline) throws(PostgresError) {
         let connection = try open()
+        try dispatch(query, binary: binary, on: connection)
+        try flush(connection, deadline: deadline)
+    }
+
+    /// Hands `query` to libpq (`PQsendQueryParams`, results in binary format when `binary` is set) without
+    /// waiting for it to leave.
+    func dispatch(_ query: Query, binary: Bool, on connection: OpaquePointer) throws(PostgresError) {
         let text = try render(query)
         let wires = query.parameters.map(\.wire)
         if wires.contains(where: { $0.map { !$0.binary && $0.bytes.contains(0) } ?? false }) {
@@ -203,10 +241,9 @@ package final class Connection {
             }
         }
         guard sent == 1 else { throw failure(connection, doing: "sending a statement") }
-        try flush(connection, deadline: deadline)
     }
 
-    private func flush(_ connection: OpaquePointer, deadline: Deadline) throws(PostgresError) {
+    func flush(_ connection: OpaquePointer, deadline: Deadline) throws(PostgresError) {
         while true {
             let rc = PQflush(connection)
             if rc == 0 { return }
@@ -240,14 +277,7 @@ package final class Connection {
         let connection = try open()
         var last: QueryResult?
         var firstError: PostgresError?
-        while true {
-            while PQisBusy(connection) == 1 {
-                if !(try poll(connection, events: Int16(POLLIN), deadline: deadline)) { try expire(connection) }
-                guard PQconsumeInput(connection) == 1 else {
-                    throw failure(connection, doing: "reading a result")
-                }
-            }
-            guard let result = PQgetResult(connection) else { break }
+        while let result = try nextResult(connection, deadline: deadline) {
             switch PQresultStatus(result) {
             case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
                 if firstError == nil { last = QueryResult(result) } else { PQclear(result) }
@@ -270,8 +300,18 @@ package final class Connection {
         return .rows(last)
     }
 
+    /// Waits for libpq's next result (`PQgetResult`), reading from the socket until the deadline; nil when the
+    /// statement (in a pipeline: the pipeline's current statement) has no more.
+    func nextResult(_ connection: OpaquePointer, deadline: Deadline) throws(PostgresError) -> OpaquePointer? {
+        while PQisBusy(connection) == 1 {
+            if !(try poll(connection, events: Int16(POLLIN), deadline: deadline)) { try expire(connection) }
+            guard PQconsumeInput(connection) == 1 else { throw failure(connection, doing: "reading a result") }
+        }
+        return PQgetResult(connection)
+    }
+
     /// Waits until the socket is ready for `events` or the deadline passes; false on timeout.
-    private func poll(_ connection: OpaquePointer, events: Int16, deadline: Deadline) throws(PostgresError) -> Bool {
+    func poll(_ connection: OpaquePointer, events: Int16, deadline: Deadline) throws(PostgresError) -> Bool {
         let socket = PQsocket(connection)
         guard socket >= 0 else { throw failure(connection, doing: "waiting for the server") }
         while true {
@@ -284,7 +324,7 @@ package final class Connection {
     }
 
     /// The deadline passed: ask the server to cancel, close the connection, and throw.
-    private func expire(_ connection: OpaquePointer) throws(PostgresError) -> Never {
+    func expire(_ connection: OpaquePointer) throws(PostgresError) -> Never {
         if let cancel = PQgetCancel(connection) {
             var buffer = [CChar](repeating: 0, count: 256)
             _ = PQcancel(cancel, &buffer, Int32(buffer.count))
@@ -297,7 +337,7 @@ package final class Connection {
                 + "and closed the connection")
     }
 
-    private func failure(_ connection: OpaquePointer, doing what: String) -> PostgresError {
+    func failure(_ connection: OpaquePointer, doing what: String) -> PostgresError {
         let message = Self.connectionMessage(connection)
         if PQstatus(connection) != CONNECTION_OK {
             close()
@@ -380,11 +420,11 @@ package final class Connection {
             + field(PQdb(connection))
     }
 
-    private static func connectionMessage(_ connection: OpaquePointer) -> String {
+    static func connectionMessage(_ connection: OpaquePointer) -> String {
         trimmed(PQerrorMessage(connection).map { String(cString: $0) } ?? "")
     }
 
-    private static func statementError(_ result: OpaquePointer, _ connection: OpaquePointer) -> PostgresError {
+    static func statementError(_ result: OpaquePointer, _ connection: OpaquePointer) -> PostgresError {
         func field(_ code: Character) -> String? {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }

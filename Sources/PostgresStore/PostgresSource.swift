@@ -10,8 +10,9 @@ package protocol PostgresSource: AnyObject {
     /// Claims up to `limit` rows inside the open transaction.
     func claim(_ connection: Connection, limit: Int) throws(PostgresError) -> SourceBatch
 
-    /// Advances the source past `batch` inside the open transaction (before COMMIT).
-    func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError)
+    /// Advances the source past `batch` inside the open transaction: queues what that takes
+    /// (``Connection/enqueue(_:)``), to run with the transaction's COMMIT.
+    func advance(_ connection: Connection, past batch: SourceBatch)
 
     /// Called once the transaction that advanced past `batch` has committed.
     func committed(_ batch: SourceBatch)

@@ -66,7 +66,7 @@ package final class QueueSource: PostgresSource {
     }
 
     /// Nothing to do: the claim deleted the queue rows, in the same transaction.
-    package func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {}
+    package func advance(_ connection: Connection, past batch: SourceBatch) {}
 
     /// Nothing to remember: the queue holds the position.
     package func committed(_ batch: SourceBatch) {}

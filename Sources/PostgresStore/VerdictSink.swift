@@ -90,41 +90,55 @@ package final class VerdictSink {
         package var notice: String?
     }
 
-    /// Writes `verdicts` (row i for `keys[i]`), dead-letters `rejected` and, with ``notifiesAnomalies`` and flagged
-    /// records written, sends their notification, inside the open transaction. Call it
-    /// once per transaction: the staging table empties at COMMIT (`ON COMMIT DELETE ROWS`), which truncates in
-    /// place instead of churning the catalog as a `TRUNCATE` per batch would.
-    package func write(_ connection: Connection, keys: [String], verdicts: Verdicts, rejected: [RejectedRow])
-        throws(PostgresError) -> Report
-    {
-        precondition(keys.count == verdicts.count, "VerdictSink: \(keys.count) keys for \(verdicts.count) verdicts")
-        precondition(!storesLatentMean || verdicts.latentMean != nil, "VerdictSink: verdicts without latent means")
+    /// Writes the verdicts `scoring` returns (row i for `keys[i]`), dead-letters `rejected` and, with
+    /// ``notifiesAnomalies`` and flagged records written, sends their notification, inside the open transaction.
+    ///
+    /// `scoring` runs once, while the COPY's statement travels to the server and the server readies the COPY, so
+    /// that scoring the batch and that round trip overlap. The COPY is waited for; the statements after it
+    /// (savepoint release, dead letters, notification) are queued on the connection (``Connection/enqueue(_:)``)
+    /// and go with the transaction's `COMMIT`, in its round trip. Call it once per transaction: the staging table
+    /// empties at COMMIT (`ON COMMIT DELETE ROWS`), which truncates in place instead of churning the catalog as a
+    /// `TRUNCATE` per batch would.
+    package func write(
+        _ connection: Connection, keys: [String], rejected: [RejectedRow], scoring: () -> Verdicts
+    ) throws(PostgresError) -> Report {
+        var scored: Verdicts?
+        /// The verdicts, scored on first use.
+        func verdicts() -> Verdicts {
+            if let scored { return scored }
+            let fresh = scoring()
+            precondition(keys.count == fresh.count, "VerdictSink: \(keys.count) keys for \(fresh.count) verdicts")
+            precondition(!storesLatentMean || fresh.latentMean != nil, "VerdictSink: verdicts without latent means")
+            scored = fresh
+            return fresh
+        }
         var report = Report()
         if !keys.isEmpty {
-            try connection.execute("SAVEPOINT vaewatch_copy")
+            connection.enqueue("SAVEPOINT vaewatch_copy")
             do {
-                try connection.copyIn(
-                    "COPY vaewatch.scores (source, \(columns)) FROM STDIN (FORMAT binary)",
-                    data: encode(keys: keys, verdicts: verdicts, leading: .source(source)))
-                try connection.execute("RELEASE SAVEPOINT vaewatch_copy")
+                try connection.copyIn("COPY vaewatch.scores (source, \(columns)) FROM STDIN (FORMAT binary)") {
+                    encode(keys: keys, verdicts: verdicts(), leading: .source(source))
+                }
+                connection.enqueue("RELEASE SAVEPOINT vaewatch_copy")
                 report.written = keys.count
             } catch  where error.kind == .statement && error.sqlState?.isRowData == true {
-                try connection.execute("ROLLBACK TO SAVEPOINT vaewatch_copy")
-                try connection.execute("RELEASE SAVEPOINT vaewatch_copy")
-                try writeCarefully(connection, keys: keys, verdicts: verdicts, report: &report)
+                connection.enqueue("ROLLBACK TO SAVEPOINT vaewatch_copy")
+                connection.enqueue("RELEASE SAVEPOINT vaewatch_copy")
+                try writeCarefully(connection, keys: keys, verdicts: verdicts(), report: &report)
             }
         }
         if !rejected.isEmpty {
-            try deadLetter(connection, stage: "input", rows: rejected, verdicts: rejected.map { _ in "" })
+            deadLetter(connection, stage: "input", rows: rejected, verdicts: rejected.map { _ in "" })
             report.unscorable = rejected
         }
         if notifiesAnomalies,
             let payload = AnomalyNotice.payload(
-                source: source, keys: keys, verdicts: verdicts, refused: Set(report.refused.map(\.key)))
+                source: source, keys: keys, verdicts: verdicts(), refused: Set(report.refused.map(\.key)))
         {
-            try connection.execute("SELECT pg_notify(\(.text(AnomalyNotice.channel)), \(.text(payload)))")
+            connection.enqueue("SELECT pg_notify(\(.text(AnomalyNotice.channel)), \(.text(payload)))")
             report.notice = payload
         }
+        _ = verdicts()  // Scored even when no record was: the caller's `scoring` runs once, always.
         return report
     }
 
@@ -132,15 +146,15 @@ package final class VerdictSink {
     private func writeCarefully(_ connection: Connection, keys: [String], verdicts: Verdicts, report: inout Report)
         throws(PostgresError)
     {
-        try connection.copyIn(
-            "COPY vaewatch_batch (ord, \(columns)) FROM STDIN (FORMAT binary)",
-            data: encode(keys: keys, verdicts: verdicts, leading: .ordinal))
+        try connection.copyIn("COPY vaewatch_batch (ord, \(columns)) FROM STDIN (FORMAT binary)") {
+            encode(keys: keys, verdicts: verdicts, leading: .ordinal)
+        }
         var refusedRows: [(row: Int, reason: String)] = []
         try place(0..<keys.count, connection, refused: &refusedRows)
         report.written = keys.count - refusedRows.count
         report.refused = refusedRows.map { RejectedRow(key: keys[$0.row], reason: $0.reason) }
         if !refusedRows.isEmpty {
-            try deadLetter(
+            deadLetter(
                 connection, stage: "sink", rows: report.refused,
                 verdicts: refusedRows.map { json(verdicts[$0.row]) })
         }
@@ -150,7 +164,7 @@ package final class VerdictSink {
     private func place(_ range: Range<Int>, _ connection: Connection, refused: inout [(row: Int, reason: String)])
         throws(PostgresError)
     {
-        try connection.execute("SAVEPOINT vaewatch_sink")
+        connection.enqueue("SAVEPOINT vaewatch_sink")
         var update: Query = storesLatentMean ? ", latent = EXCLUDED.latent" : ""
         if scoredBy != nil { update = update + ", scored_by = EXCLUDED.scored_by" }
         do {
@@ -166,10 +180,10 @@ package final class VerdictSink {
                     model_version = EXCLUDED.model_version, top_features = EXCLUDED.top_features,
                     missing = EXCLUDED.missing\(update)
                 """)
-            try connection.execute("RELEASE SAVEPOINT vaewatch_sink")
+            connection.enqueue("RELEASE SAVEPOINT vaewatch_sink")
         } catch  where error.kind == .statement && error.sqlState?.isRowData == true {
-            try connection.execute("ROLLBACK TO SAVEPOINT vaewatch_sink")
-            try connection.execute("RELEASE SAVEPOINT vaewatch_sink")
+            connection.enqueue("ROLLBACK TO SAVEPOINT vaewatch_sink")
+            connection.enqueue("RELEASE SAVEPOINT vaewatch_sink")
             if range.count == 1 {
                 refused.append((range.lowerBound, error.description))
                 return
@@ -180,10 +194,8 @@ package final class VerdictSink {
         }
     }
 
-    private func deadLetter(_ connection: Connection, stage: String, rows: [RejectedRow], verdicts: [String])
-        throws(PostgresError)
-    {
-        try connection.execute(
+    private func deadLetter(_ connection: Connection, stage: String, rows: [RejectedRow], verdicts: [String]) {
+        connection.enqueue(
             """
             INSERT INTO vaewatch.dead_letters (source, source_id, stage, reason, verdict)
             SELECT \(.text(source)), k, \(.text(stage)), r, NULLIF(v, '')::jsonb

@@ -89,15 +89,7 @@ package final class WatermarkSource: PostgresSource {
                 guard let total, let rows = batch.rows else { return nil }
                 return total + rows
             }
-            // A row deleted from the range since could hide a late one in this count; a mismatch either way
-            // sweeps.
-            let complete: Bool
-            if let read {
-                complete = try finalRows(above: safeKey, upTo: settling, on: connection) == read
-            } else {
-                complete = false
-            }
-            if !complete { parts.append(lateRows(above: safeKey, upTo: settling, limit: limit)) }
+            parts.append(lateRows(above: safeKey, upTo: settling, unlessCounting: read, limit: limit))
             settle = (index, settling)
         }
         let after: Query =
@@ -126,17 +118,18 @@ package final class WatermarkSource: PostgresSource {
             if settle.key != safeKey {
                 settledKey = settle.key
                 // With rows, advance stores it beside the watermark; without, the pipeline does not advance.
-                if batch.isEmpty { try storeSettledKey(on: connection) }
+                if batch.isEmpty { storeSettledKey(on: connection) }
             }
         }
         return batch
     }
 
-    /// Stores the batch's last key, and the settled key the claim found.
-    package func advance(_ connection: Connection, past batch: SourceBatch) throws(PostgresError) {
-        guard let key = batch.lastKey else { return try storeSettledKey(on: connection) }
+    /// Stores the batch's last key, and the settled key the claim found: queued (``Connection/enqueue(_:)``), to
+    /// go with the `COMMIT`.
+    package func advance(_ connection: Connection, past batch: SourceBatch) {
+        guard let key = batch.lastKey else { return storeSettledKey(on: connection) }
         let settled: QueryValue = settledKey.map { .text($0) } ?? .null
-        try connection.execute(
+        connection.enqueue(
             """
             UPDATE vaewatch.watermarks
             SET last_key = \(.text(key)), safe_key = coalesce(\(settled)::text, safe_key), updated_at = now()
@@ -145,9 +138,9 @@ package final class WatermarkSource: PostgresSource {
         settledKey = nil
     }
 
-    private func storeSettledKey(on connection: Connection) throws(PostgresError) {
+    private func storeSettledKey(on connection: Connection) {
         guard let settledKey else { return }
-        try connection.execute(
+        connection.enqueue(
             "UPDATE vaewatch.watermarks SET safe_key = \(.text(settledKey)) WHERE source = \(.text(table.name))")
         self.settledKey = nil
     }
@@ -182,27 +175,28 @@ package final class WatermarkSource: PostgresSource {
         return "\(above)s.\(identifier: table.key) <= \(.text(upper))::text::\(table.keyTypeSQL) AND "
     }
 
-    /// How many rows the key range holds now. Every transaction that could write in a settling range has
-    /// ended, so every row there is final: no xmin test is needed.
-    private func finalRows(above lower: String?, upTo upper: String, on connection: Connection) throws(PostgresError)
-        -> Int
-    {
-        let result = try connection.execute(
-            "SELECT count(*) FROM \(table.qualified) s WHERE \(range(above: lower, upTo: upper))true")
-        return Int(result.text(0, 0) ?? "") ?? -1
-    }
-
-    /// The final rows of the key range with no verdict and no dead letter: late commits.
-    private func lateRows(above lower: String?, upTo upper: String, limit: Int) -> Query {
-        """
-        (SELECT 0 AS part, s.\(identifier: table.key) AS k, \(table.recordList) FROM \(table.qualified) s
-         WHERE \(range(above: lower, upTo: upper))\(final)
-           AND NOT EXISTS (SELECT 1 FROM vaewatch.scores v
-                           WHERE v.source = \(.text(table.name)) AND v.source_id = s.\(identifier: table.key)::text)
-           AND NOT EXISTS (SELECT 1 FROM vaewatch.dead_letters d
-                           WHERE d.source = \(.text(table.name)) AND d.source_id = s.\(identifier: table.key)::text)
-         ORDER BY s.\(identifier: table.key) LIMIT \(.integer(Int64(limit))))
-        """
+    /// The final rows of the key range with no verdict and no dead letter: late commits. With `read` (the rows
+    /// read from the range when it was paged), only when the range holds another number of rows now: the count is
+    /// an uncorrelated subquery, which the server runs once as the scan's one-time filter, so a complete range
+    /// costs a count and no anti-join, in the claim's own round trip. Every transaction that could write in a
+    /// settling range has ended, so every row there is final: the count needs no xmin test. A row deleted from the
+    /// range since could hide a late one in the count; a mismatch either way sweeps.
+    private func lateRows(above lower: String?, upTo upper: String, unlessCounting read: Int?, limit: Int) -> Query {
+        let incomplete: Query =
+            read.map {
+                "AND (SELECT count(*) FROM \(table.qualified) s WHERE \(range(above: lower, upTo: upper))true) "
+                    + "<> \(.integer(Int64($0)))"
+            } ?? ""
+        return """
+            (SELECT 0 AS part, s.\(identifier: table.key) AS k, \(table.recordList) FROM \(table.qualified) s
+             WHERE \(range(above: lower, upTo: upper))\(final)
+               AND NOT EXISTS (SELECT 1 FROM vaewatch.scores v
+                               WHERE v.source = \(.text(table.name)) AND v.source_id = s.\(identifier: table.key)::text)
+               AND NOT EXISTS (SELECT 1 FROM vaewatch.dead_letters d
+                               WHERE d.source = \(.text(table.name)) AND d.source_id = s.\(identifier: table.key)::text)
+               \(incomplete)
+             ORDER BY s.\(identifier: table.key) LIMIT \(.integer(Int64(limit))))
+            """
     }
 
     /// `f0, f1, …` with `prefix`: the aliases of the feature columns (and the time's) inside the claim's union.

@@ -72,7 +72,7 @@ func postgresLoop(conninfo: String, rows: Int, runs: Int, mode: SourceMode, batc
         let resolved = try ResolvedSource.resolve(
             SourceTable(table: QualifiedName(parsing: table), key: "id"), on: admin)
         if mode == .queue { try QueueSource.installTrigger(resolved, on: admin) }
-        try admin.copyIn("COPY \(identifier: table) FROM STDIN", data: data)
+        try admin.copyIn("COPY \(identifier: table) FROM STDIN") { data }
         try admin.execute("VACUUM ANALYZE \(identifier: table)")
         try admin.execute("VACUUM ANALYZE vaewatch.queue")
         var options = PostgresPipelineOptions(

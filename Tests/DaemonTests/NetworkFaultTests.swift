@@ -74,21 +74,20 @@ extension PipelineFaultTests {
     @Suite("P7: 300 ms each way")
     struct LatencyTests {
         /// No false timeouts at the default deadlines, exactly once, and the throughput through the delay next to
-        /// the direct connection's, draining the same backlog with the same options. A batch costs about nine round
-        /// trips (begin, claim, savepoint, the COPY's two, release, notify, the source's advance, commit: 1.2 s each
-        /// here), so throughput through the delay is about batch size over that time, whatever the machine scores:
-        /// the default 5,000-row batches reach 1–13% of the direct rate, 50,000-row batches (queue mode, two
-        /// pipelines) and 100,000-row ones (watermark mode, one) 14–50%, less the faster the machine. The issue's
-        /// 30% is not met on an idle machine (12–19% and 14% in CI); the assertions are what batching does (large
-        /// batches carry at least 5 times the default's rows/s through the delay) and a floor they keep (5% of
-        /// direct), and the figures are printed.
+        /// the direct connection's, draining the same backlog with the same options, once connected
+        /// (``steadyRate(_:)``; the rate counting the connect is printed beside it). A batch costs four round trips in
+        /// queue mode and five in watermark mode (``BatchRoundTripTests``: the claim with the BEGIN, the COPY's two,
+        /// the tail with the COMMIT, and the watermark's state), 0.6 s each here, so through the delay a worker
+        /// moves about a batch per 2.4–3 s plus its own work, whatever the machine scores: the default 5,000-row
+        /// batches reach a few percent of the direct rate, 100,000-row batches (queue mode with its two pipelines,
+        /// watermark mode with one) the 30% asserted.
         @Test(
             "P7: 300 ms each way: no false timeouts, exactly once; throughput next to the direct one, by batch size",
             arguments: SourceMode.allCases)
         func latency(mode: SourceMode) throws {
             var figures: [String] = []
             var delayedRates: [Double] = []
-            let large = mode == .queue ? (50_000, 200_000) : (100_000, 300_000)
+            let large = mode == .queue ? (100_000, 400_000) : (100_000, 300_000)
             for (batchSize, backlog, asserted) in [(5_000, 10_000, false), (large.0, large.1, true)] {
                 let direct = try Self.drain(mode: mode, rows: backlog, batchSize: batchSize, delay: nil)
                 let delayed = try Self.drain(
@@ -96,11 +95,13 @@ extension PipelineFaultTests {
                 let ratio = delayed.rate / direct.rate
                 figures.append(
                     "batches of \(batchSize): direct \(Int(direct.rate)) rows/s, through 300 ms each way "
-                        + "\(Int(delayed.rate)) rows/s (\(Int(ratio * 100))%), \(delayed.timeouts) timeouts")
+                        + "\(Int(delayed.rate)) rows/s (\(Int(ratio * 100))%), \(delayed.timeouts) timeouts; counting "
+                        + "the connect: \(Int(direct.withConnect)) and \(Int(delayed.withConnect)) rows/s "
+                        + "(\(Int(delayed.withConnect / direct.withConnect * 100))%)")
                 #expect(delayed.timeouts == 0, "no false timeouts at the default deadlines (batch \(batchSize))")
                 delayedRates.append(delayed.rate)
                 if asserted {
-                    #expect(ratio >= 0.05, "batches of \(batchSize) through 300 ms each way: \(ratio) of direct")
+                    #expect(ratio >= 0.3, "batches of \(batchSize) through 300 ms each way: \(ratio) of direct")
                 }
             }
             #expect(
@@ -129,7 +130,7 @@ extension PipelineFaultTests {
 
         /// Drains `rows` pre-inserted rows, directly or through the proxy with `delay` each way; returns rows/s.
         static func drain(mode: SourceMode, rows: Int, batchSize: Int, delay: Duration?) throws
-            -> (rate: Double, timeouts: Int, summary: ExactlyOnce.Summary)
+            -> (rate: Double, withConnect: Double, timeouts: Int, summary: ExactlyOnce.Summary)
         {
             let network = try ProxiedTable(mode: mode, purpose: "p7-\(mode)") { _ in delay.map { .delay($0) } ?? .pass }
             defer { network.destroy() }
@@ -149,7 +150,18 @@ extension PipelineFaultTests {
                 network.table, mode: mode, pipeline: pipeline, batchSize: batchSize,
                 unknownCommitsPossible: pipeline.lostConnections)
             let timeouts = pipeline.waits.filter { $0.error.kind == .deadlineExceeded }.count + pipeline.retries.count
-            return (Double(rows) / elapsed.seconds, timeouts, summary)
+            return (steadyRate(pipeline), Double(rows) / elapsed.seconds, timeouts, summary)
+        }
+
+        /// Rows per second once every worker is connected: the verdicts committed from the last worker's connect to
+        /// the last commit, over that time. Connecting and readying a connection (a dozen round trips: startup,
+        /// the source's checks, the sink's staging table) happens once per connection, not per batch.
+        static func steadyRate(_ pipeline: RecordingPipeline) -> Double {
+            let events = pipeline.events
+            let ready = events.filter { if case .connected = $0.kind { true } else { false } }.map(\.at).max()
+            let last = events.last { if case .committed = $0.kind { true } else { false } }?.at
+            guard let ready, let last, last > ready else { return 0 }
+            return Double(pipeline.verdicts(between: ready, and: last + .nanoseconds(1))) / (last - ready).seconds
         }
     }
 

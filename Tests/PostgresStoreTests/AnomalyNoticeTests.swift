@@ -69,28 +69,26 @@ struct AnomalyNoticeTests {
         }
 
         try writer.execute("BEGIN")
-        let report = try sink.write(
-            writer, keys: (0..<12).map { "a\($0)" }, verdicts: sampleVerdicts(count: 12), rejected: [])
+        let report = try sink.write(writer, keys: (0..<12).map { "a\($0)" }, rejected: []) { sampleVerdicts(count: 12) }
         try writer.execute("COMMIT")
         let first = try received()
         #expect(first.count == 1 && first.first == report.notice)
         #expect(try Self.object(try #require(first.first))["keys"] as? [String] == ["a0", "a10"])
 
         try writer.execute("BEGIN")
-        let quiet = try sink.write(
-            writer, keys: ["b0", "b1"], verdicts: sampleVerdicts(count: 2).unflagged, rejected: [])
+        let quiet = try sink.write(writer, keys: ["b0", "b1"], rejected: []) { sampleVerdicts(count: 2).unflagged }
         try writer.execute("COMMIT")
         #expect(quiet.notice == nil)
         #expect(try received().isEmpty, "a batch without flags sends nothing")
 
         try writer.execute("BEGIN")
-        _ = try sink.write(writer, keys: ["c0"], verdicts: sampleVerdicts(count: 1), rejected: [])
+        _ = try sink.write(writer, keys: ["c0"], rejected: []) { sampleVerdicts(count: 1) }
         try writer.execute("ROLLBACK")
         #expect(try received().isEmpty, "a rolled-back batch sends nothing")
 
         let silent = VerdictSink(source: "s")
         try writer.execute("BEGIN")
-        _ = try silent.write(writer, keys: ["d0"], verdicts: sampleVerdicts(count: 1), rejected: [])
+        _ = try silent.write(writer, keys: ["d0"], rejected: []) { sampleVerdicts(count: 1) }
         try writer.execute("COMMIT")
         #expect(try received().isEmpty, "with notifications off, nothing")
     }

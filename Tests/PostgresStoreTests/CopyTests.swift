@@ -13,7 +13,7 @@ struct CopyTests {
         for i in 0..<10_000 { text += "\(i)\tvalue \(i) with \\t tab and \\\\ backslash\n" }
         let data = Array(text.utf8)
         #expect(data.count > 3 << 16)
-        let (result, elapsed) = timed { try connection.copyIn("COPY t (id, v) FROM STDIN", data: data) }
+        let (result, elapsed) = timed { try connection.copyIn("COPY t (id, v) FROM STDIN") { data } }
         print("COPY of 10,000 text rows (\(data.count) bytes): \(elapsed) s")
         #expect(try result.get() == 10_000)
         #expect(try connection.execute("SELECT count(*), sum(id) FROM t").text(0, 1) == "49995000")
@@ -27,7 +27,7 @@ struct CopyTests {
         try connection.execute("CREATE TABLE t (v int)")
         try connection.execute("BEGIN")
         let error = try #require(
-            postgresError { try connection.copyIn("COPY t (v) FROM STDIN", data: Array("1\n2\nabc\n4\n".utf8)) })
+            postgresError { try connection.copyIn("COPY t (v) FROM STDIN") { Array("1\n2\nabc\n4\n".utf8) } })
         print("bad COPY row: \(error)")
         #expect(error.kind == .statement)
         #expect(error.sqlState?.code == "22P02" && error.sqlState?.isRowData == true)
@@ -36,19 +36,19 @@ struct CopyTests {
         try connection.execute("ROLLBACK")
         #expect(try connection.execute("SELECT count(*) FROM t").text(0, 0) == "0")
 
-        #expect(postgresError { try connection.copyIn("COPY t (v) FROM STDIN", data: Array("5\nx\n".utf8)) } != nil)
+        #expect(postgresError { try connection.copyIn("COPY t (v) FROM STDIN") { Array("5\nx\n".utf8) } } != nil)
         #expect(try connection.execute("SELECT count(*) FROM t").text(0, 0) == "0", "autocommit: still 0 rows")
-        #expect(try connection.copyIn("COPY t (v) FROM STDIN", data: Array("5\n6\n".utf8)) == 2)
+        #expect(try connection.copyIn("COPY t (v) FROM STDIN") { Array("5\n6\n".utf8) } == 2)
     }
 
     @Test("copyIn refuses a statement that is not COPY FROM STDIN and keeps the connection")
     func copyInRefusesOtherStatements() throws {
         let connection = try TestDatabase().connect()
         try connection.execute("CREATE TABLE t (v int)")
-        let notCopy = try #require(postgresError { try connection.copyIn("SELECT 1", data: []) })
+        let notCopy = try #require(postgresError { try connection.copyIn("SELECT 1") { [] } })
         #expect(notCopy.kind == .statement && notCopy.message.contains("COPY"))
         #expect(try connection.execute("SELECT 2").text(0, 0) == "2")
-        #expect(try connection.copyIn("COPY t FROM STDIN", data: []) == 0, "an empty COPY copies 0 rows")
+        #expect(try connection.copyIn("COPY t FROM STDIN") { [] } == 0, "an empty COPY copies 0 rows")
     }
 
     /// `execute` aborts a COPY it did not expect; the server answers the abort with 57014, which counts as

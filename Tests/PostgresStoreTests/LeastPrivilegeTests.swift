@@ -65,10 +65,10 @@ struct LeastPrivilegeTests {
         }
         let page = try #require(claims.last { $0.claimed == 11 }, "visible: \(claims.map(\.claimed))")
         #expect(page.records.count == 10 && page.rejected.map(\.key) == ["11"])
-        let report = try sink.write(
-            app, keys: page.records.keys, verdicts: sampleVerdicts(count: page.records.count),
-            rejected: page.rejected)
-        try watermark.advance(app, past: page)
+        let report = try sink.write(app, keys: page.records.keys, rejected: page.rejected) {
+            sampleVerdicts(count: page.records.count)
+        }
+        watermark.advance(app, past: page)
         #expect(try app.execute("COMMIT").commandTag == "COMMIT")
         #expect(report.written == 10 && report.unscorable.count == 1)
         #expect(try setup.database.psql("SELECT count(*) FROM vaewatch.scores") == "10")
@@ -98,10 +98,10 @@ struct LeastPrivilegeTests {
         try app.execute("BEGIN")
         let batch = try queue.claim(app, limit: 100)
         #expect(batch.records.count == 10 && batch.rejected.map(\.key) == ["11"])
-        let report = try sink.write(
-            app, keys: batch.records.keys, verdicts: sampleVerdicts(count: batch.records.count),
-            rejected: batch.rejected)
-        try queue.advance(app, past: batch)
+        let report = try sink.write(app, keys: batch.records.keys, rejected: batch.rejected) {
+            sampleVerdicts(count: batch.records.count)
+        }
+        queue.advance(app, past: batch)
         #expect(try app.execute("COMMIT").commandTag == "COMMIT")
         #expect(report.written == 10 && report.unscorable.count == 1)
         #expect(try setup.database.psql("SELECT count(*) FROM vaewatch.scores") == "10")

@@ -90,7 +90,7 @@ struct NotificationTests {
 
         var copy = ""
         for i in 100..<200 { copy += "\(i)\t\(i)\t-\(i)\n" }
-        #expect(try owner.copyIn("COPY public.metrics FROM STDIN", data: Array(copy.utf8)) == 100)
+        #expect(try owner.copyIn("COPY public.metrics FROM STDIN") { Array(copy.utf8) } == 100)
         #expect(try payloads() == ["public.metrics"])
         let all = try queued()
         #expect(all.count == 104)

@@ -29,7 +29,7 @@ struct PeerVerdictsTests {
             (second, 16...20, later),
         ] {
             try connection.transaction { (connection) throws(PostgresError) in
-                _ = try sink.write(connection, keys: keys.map(String.init), verdicts: verdicts, rejected: [])
+                _ = try sink.write(connection, keys: keys.map(String.init), rejected: []) { verdicts }
             }
         }
         try connection.execute(

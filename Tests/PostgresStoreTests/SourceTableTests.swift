@@ -135,7 +135,7 @@ struct SourceTableTests {
         }
         #expect(reasons["5"]?.contains("column cpu") == true && reasons["5"]?.contains("float32") == true)
         #expect(reasons["7"]?.contains("column cpu") == true && reasons["7"]?.contains("not finite") == true)
-        try queue.advance(connection, past: batch)
+        queue.advance(connection, past: batch)
         try connection.execute("COMMIT")
         #expect(try database.psql("SELECT count(*) FROM vaewatch.queue") == "0")
     }

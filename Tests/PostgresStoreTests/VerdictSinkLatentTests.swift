@@ -24,7 +24,7 @@ struct VerdictSinkLatentTests {
         try sink.prepare(connection)
         let keys = (0..<10).map(String.init)
         try connection.execute("BEGIN")
-        #expect(try sink.write(connection, keys: keys, verdicts: Self.verdicts(count: 10), rejected: []).written == 10)
+        #expect(try sink.write(connection, keys: keys, rejected: []) { Self.verdicts(count: 10) }.written == 10)
         try connection.execute("COMMIT")
         #expect(try database.psql("SELECT latent FROM vaewatch.scores WHERE source_id = '4'") == "{2,-4,0.125}")
         #expect(try database.psql("SELECT count(*) FROM vaewatch.scores WHERE latent IS NULL") == "0")
@@ -33,8 +33,7 @@ struct VerdictSinkLatentTests {
         // A replay of the same keys fails the COPY on the primary key, so the batch goes the careful way.
         try connection.execute("ALTER TABLE vaewatch.scores ADD CONSTRAINT poison CHECK (source_id <> '7') NOT VALID")
         try connection.execute("BEGIN")
-        let replay = try sink.write(
-            connection, keys: keys, verdicts: Self.verdicts(count: 10, offset: 100), rejected: [])
+        let replay = try sink.write(connection, keys: keys, rejected: []) { Self.verdicts(count: 10, offset: 100) }
         try connection.execute("COMMIT")
         #expect(replay.written == 9 && replay.refused.map(\.key) == ["7"])
         #expect(try database.psql("SELECT latent FROM vaewatch.scores WHERE source_id = '4'") == "{102,-4,0.125}")
@@ -47,7 +46,7 @@ struct VerdictSinkLatentTests {
         let sink = VerdictSink(source: "s")
         try sink.prepare(connection)
         try connection.execute("BEGIN")
-        _ = try sink.write(connection, keys: ["1", "2"], verdicts: sampleVerdicts(count: 2), rejected: [])
+        _ = try sink.write(connection, keys: ["1", "2"], rejected: []) { sampleVerdicts(count: 2) }
         try connection.execute("COMMIT")
         #expect(try database.psql("SELECT count(*) FROM vaewatch.scores WHERE latent IS NULL") == "2")
 
@@ -57,7 +56,7 @@ struct VerdictSinkLatentTests {
         let plain = VerdictSink(source: "s")
         try plain.prepare(old)
         try old.execute("BEGIN")
-        #expect(try plain.write(old, keys: ["1"], verdicts: sampleVerdicts(count: 1), rejected: []).written == 1)
+        #expect(try plain.write(old, keys: ["1"], rejected: []) { sampleVerdicts(count: 1) }.written == 1)
         try old.execute("COMMIT")
         let error = try #require(postgresError { try VerdictSink(source: "s", storesLatentMean: true).prepare(old) })
         #expect(error.kind == .configuration)

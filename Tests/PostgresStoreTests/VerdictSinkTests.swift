@@ -46,7 +46,7 @@ struct VerdictSinkTests {
 
         try connection.execute("BEGIN")
         let (result, elapsed) = timed {
-            try sink.write(connection, keys: keys, verdicts: sampleVerdicts(count: 1000), rejected: [])
+            try sink.write(connection, keys: keys, rejected: []) { sampleVerdicts(count: 1000) }
         }
         print("1,000 verdicts with 1 poisoned row: written and bisected in \(elapsed) s")
         let report = try result.get()
@@ -84,8 +84,9 @@ struct VerdictSinkTests {
         let keys = (0..<1000).map(String.init)
         for offset: Float in [0, 1000] {
             try connection.execute("BEGIN")
-            let report = try sink.write(
-                connection, keys: keys, verdicts: sampleVerdicts(count: 1000, scoreOffset: offset), rejected: [])
+            let report = try sink.write(connection, keys: keys, rejected: []) {
+                sampleVerdicts(count: 1000, scoreOffset: offset)
+            }
             try connection.execute("COMMIT")
             #expect(report.written == 999 && report.refused.count == 1)
         }
@@ -95,7 +96,7 @@ struct VerdictSinkTests {
 
         try connection.execute("ALTER TABLE vaewatch.scores DROP CONSTRAINT poison")
         try connection.execute("BEGIN")
-        let clean = try sink.write(connection, keys: keys, verdicts: sampleVerdicts(count: 1000), rejected: [])
+        let clean = try sink.write(connection, keys: keys, rejected: []) { sampleVerdicts(count: 1000) }
         try connection.execute("COMMIT")
         #expect(clean.written == 1000 && clean.refused.isEmpty)
         #expect(try database.psql("SELECT count(*) FROM vaewatch.scores") == "1000")
@@ -117,9 +118,10 @@ struct VerdictSinkTests {
         try connection.execute("BEGIN")
         let batch = try queue.claim(connection, limit: 10)
         #expect(batch.records.keys == ["1", "3"] && batch.rejected.map(\.key) == ["2"])
-        let report = try sink.write(
-            connection, keys: batch.records.keys, verdicts: sampleVerdicts(count: 2), rejected: batch.rejected)
-        try queue.advance(connection, past: batch)
+        let report = try sink.write(connection, keys: batch.records.keys, rejected: batch.rejected) {
+            sampleVerdicts(count: 2)
+        }
+        queue.advance(connection, past: batch)
         try connection.execute("COMMIT")
         #expect(report.written == 2 && report.unscorable.count == 1 && report.refused.isEmpty)
         let letter = try database.psql(
@@ -128,8 +130,7 @@ struct VerdictSinkTests {
         #expect(try database.psql("SELECT string_agg(source_id, ',' ORDER BY source_id) FROM vaewatch.scores") == "1,3")
 
         try connection.execute("BEGIN")
-        let onlyRejected = try sink.write(
-            connection, keys: [], verdicts: sampleVerdicts(count: 0), rejected: batch.rejected)
+        let onlyRejected = try sink.write(connection, keys: [], rejected: batch.rejected) { sampleVerdicts(count: 0) }
         try connection.execute("COMMIT")
         #expect(onlyRejected.written == 0 && onlyRejected.unscorable.count == 1)
     }
@@ -141,7 +142,7 @@ struct VerdictSinkTests {
         let sink = VerdictSink(source: "s")
         try sink.prepare(connection)
         try connection.execute("BEGIN")
-        _ = try sink.write(connection, keys: ["0", "1", "2", "3"], verdicts: sampleVerdicts(count: 4), rejected: [])
+        _ = try sink.write(connection, keys: ["0", "1", "2", "3"], rejected: []) { sampleVerdicts(count: 4) }
         try connection.execute("COMMIT")
         /// `top_features` of `key`: each entry as feature=share, then the entry count.
         func top(_ key: String) throws -> String {
@@ -166,7 +167,7 @@ struct VerdictSinkTests {
         verdicts.topFeatureIndex = [0, 1, 2, 0, 1, 2]
         verdicts.topFeatureShare = [0.9996, 0.0004, 0.05, 0.0016, 0.5, 0.1234]
         try connection.execute("BEGIN")
-        _ = try sink.write(connection, keys: ["q0", "q1", "q2"], verdicts: verdicts, rejected: [])
+        _ = try sink.write(connection, keys: ["q0", "q1", "q2"], rejected: []) { verdicts }
         try connection.execute("COMMIT")
         let stored = try connection.execute(
             """
@@ -196,8 +197,7 @@ struct VerdictSinkTests {
         try sink.prepare(connection)
         try connection.execute("BEGIN")
         let (result, elapsed) = timed {
-            try sink.write(
-                connection, keys: (0..<100).map(String.init), verdicts: sampleVerdicts(count: 100), rejected: [])
+            try sink.write(connection, keys: (0..<100).map(String.init), rejected: []) { sampleVerdicts(count: 100) }
         }
         print("sink write against a locked scores table failed after \(elapsed) s")
         let error = try #require(result.failure as? PostgresError)

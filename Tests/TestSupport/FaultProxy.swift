@@ -94,6 +94,9 @@ public final class FaultProxy: Sendable {
     public var accepted: Int { state.withLock { $0.accepted } }
     /// Faults carried out so far: resets, freezes and dropped COMMIT replies.
     public var fired: Int { state.withLock { $0.fired } }
+    /// The round trips clients have made so far, over every connection (each simple query, Sync and end of COPY
+    /// data: ``FrontendScanner/roundTrips``); delayed connections are not counted.
+    public var roundTrips: Int { state.withLock { $0.links }.reduce(0) { $0 + $1.roundTrips } }
 
     /// Stops accepting, closes every connection and waits for every thread. Call it once the test is done (the
     /// proxy's threads keep it alive until then). Idempotent.

@@ -19,8 +19,12 @@ final class Link: Sendable {
         var frozen = false
         var commitSent = false
         var threadsLeft = 2
-        var scanner = CommitScanner()
+        var scanner = FrontendScanner()
     }
+
+    /// The client's round trips on this link so far (``FrontendScanner/roundTrips``; not counted on a delayed
+    /// link).
+    var roundTrips: Int { state.withLock { $0.scanner.roundTrips } }
 
     init(client: CInt, server: CInt, fault: FaultProxy.Fault, onFire: @escaping @Sendable () -> Void) {
         self.client = client

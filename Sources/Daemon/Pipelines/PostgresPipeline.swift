@@ -143,11 +143,16 @@ package final class PostgresPipeline {
             let batch = try link.source.claim(connection, limit: options.batchSize)
             if batch.isEmpty { return .caughtUp }
             let model = detector()
-            let verdicts = model.score(batch.records, pool: pool, latentMean: options.storesLatentMean)
-            let report = try link.sink.write(
-                connection, keys: batch.records.keys, verdicts: verdicts, rejected: batch.rejected)
-            try link.source.advance(connection, past: batch)
-            return .batch(batch, verdicts, report)
+            var scored: Verdicts?
+            // Scored while the COPY's statement travels to the server.
+            let report = try link.sink.write(connection, keys: batch.records.keys, rejected: batch.rejected) {
+                let verdicts = model.score(batch.records, pool: pool, latentMean: options.storesLatentMean)
+                scored = verdicts
+                return verdicts
+            }
+            link.source.advance(connection, past: batch)
+            guard let scored else { preconditionFailure("PostgresPipeline: the sink did not score the batch") }
+            return .batch(batch, scored, report)
         }
         switch outcome {
         case .caughtUp:

@@ -1,11 +1,17 @@
-/// Follows the frontend's side of the PostgreSQL protocol far enough to see a `COMMIT` go by: the untyped startup
-/// packets (an SSL or GSS encryption request, then the startup message), then typed messages, of which a simple
-/// query (`Q`) or a parse (`P`) whose text starts with COMMIT counts.
-struct CommitScanner: Sendable {
+/// Follows the frontend's side of the PostgreSQL protocol far enough to see a `COMMIT` go by and to count the
+/// round trips: the untyped startup packets (an SSL or GSS encryption request, then the startup message), then
+/// typed messages, of which a simple query (`Q`) or a parse (`P`) whose text starts with COMMIT counts as the
+/// COMMIT.
+struct FrontendScanner: Sendable {
     private var started = false
     private var pending: [UInt8] = []
     /// Whether a COMMIT has gone by.
     private(set) var sawCommit = false
+    /// The messages after which the client waits for the server, startup done: a simple query (`Q`), a Sync (`S`,
+    /// the end of an extended-protocol statement or of a pipeline), the end of COPY data (`c` done, `f` failed).
+    /// A simple query that starts a COPY is answered by the COPY's start, the data's end by its completion: a COPY
+    /// counts two.
+    private(set) var roundTrips = 0
 
     mutating func scan(_ chunk: [UInt8]) {
         pending += chunk
@@ -29,6 +35,9 @@ struct CommitScanner: Sendable {
                 continue
             }
             let kind = message[0]
+            if [UInt8(ascii: "Q"), UInt8(ascii: "S"), UInt8(ascii: "c"), UInt8(ascii: "f")].contains(kind) {
+                roundTrips += 1
+            }
             var text = message[5...]
             if kind == UInt8(ascii: "P") {
                 // Parse: the statement's name (NUL-terminated), then the query.
