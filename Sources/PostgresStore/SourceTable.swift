@@ -207,6 +207,11 @@ package struct ResolvedSource: Sendable, Equatable {
     /// How many columns ``recordList`` selects.
     var recordListCount: Int { columns.count + (timeColumn == nil ? 0 : 1) }
 
+    /// `f0, f1, …` with `prefix`: names for the columns of ``recordList`` where a subquery selects them.
+    func recordAliases(prefix: String) -> Query {
+        Query(stringLiteral: (0..<recordListCount).map { "\(prefix)f\($0)" }.joined(separator: ", "))
+    }
+
     /// The SELECT expression for time column `column` of alias `s`, as seconds since 1970 in a `float8`: the epoch of
     /// a point in time (a `timestamp` without a zone is read as UTC, as the session's time zone is; a `date` at its
     /// midnight; `infinity` becomes `Infinity`, which the source rejects), or the number itself.

@@ -102,8 +102,8 @@ package final class WatermarkSource: PostgresSource {
             """)
         let result = try connection.execute(
             """
-            SELECT u.part, u.k::text, \(aliases(prefix: "u."))
-            FROM (\(Query.joined(parts, separator: " UNION ALL "))) AS u (part, k, \(aliases(prefix: "")))
+            SELECT u.part, u.k::text, \(table.recordAliases(prefix: "u."))
+            FROM (\(Query.joined(parts, separator: " UNION ALL "))) AS u (part, k, \(table.recordAliases(prefix: "")))
             ORDER BY u.part, u.k
             """, binary: true)
         var batch = SourceBatch(
@@ -197,11 +197,6 @@ package final class WatermarkSource: PostgresSource {
                \(incomplete)
              ORDER BY s.\(identifier: table.key) LIMIT \(.integer(Int64(limit))))
             """
-    }
-
-    /// `f0, f1, …` with `prefix`: the aliases of the feature columns (and the time's) inside the claim's union.
-    private func aliases(prefix: String) -> Query {
-        Query(stringLiteral: (0..<table.recordListCount).map { "\(prefix)f\($0)" }.joined(separator: ", "))
     }
 
     /// Rewinds the watermark of `table` (`vaewatch backfill` in watermark mode): to before every row when `to`
