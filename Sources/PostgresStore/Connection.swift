@@ -71,9 +71,9 @@ package final class Connection {
 
     /// Runs `query` and returns its rows, in binary format when `binary` is set (for the typed accessors of
     /// ``QueryResult``), in text format otherwise.
-    @discardableResult
     ///
     /// Statements queued with ``enqueue(_:)`` go first, in the same round trip (``runPipeline(_:binary:deadline:)``).
+    @discardableResult
     package func execute(_ query: Query, binary: Bool = false) throws(PostgresError) -> QueryResult {
         let deadline = Deadline(after: settings.statementDeadline)
         if !queued.isEmpty { return try runPipeline(takeQueued() + [query], binary: binary, deadline: deadline) }
