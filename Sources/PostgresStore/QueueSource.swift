@@ -69,8 +69,10 @@ package final class QueueSource: PostgresSource {
                 """, binary: true)
             connection.enqueue("SET LOCAL enable_sort TO DEFAULT")
             safeClaim = false
-            let claimedUpTo = (0..<result.rowCount).compactMap { result.integer($0, 0) }.max()
-            nextFloor = result.rowCount < limit ? nil : claimedUpTo.map { $0 + 1 }
+            // DELETE … RETURNING keeps no order: the floor is past the largest id claimed.
+            nextFloor =
+                result.rowCount < limit
+                ? nil : (0..<result.rowCount).compactMap { result.integer($0, 0) }.max().map { $0 + 1 }
             return SourceBatch(
                 result: result, keyColumn: 1, firstFeature: 4, columns: table.columns, timeColumn: table.timeColumn,
                 absence: (column: 2, reason: absenceReason), queuedColumn: 3)

@@ -15,6 +15,8 @@
 #   postgres_metrics.daemon_cpu_ms_per_1000_rows.* the daemon's own CPU time (user + system, /proc) per 1,000 rows
 #                                                  in each kind of drain: what serving the scrapes costs the daemon,
 #                                                  which a load from elsewhere on the machine moves less than rows/s
+source "$(dirname "${BASH_SOURCE[0]}")/median.sh"
+
 metrics_bench() {
     local vaewatch=$1 model=$2 conninfo=$3 rows=1000000 scratch columns features values url run
     local PGOPTIONS="-c client_min_messages=warning"
@@ -99,21 +101,16 @@ SQL
     kill -TERM "$daemon" 2> /dev/null || true
     wait "$daemon" 2> /dev/null || true
     local base with
-    base=$(bench_median "${unscraped[@]}")
-    with=$(bench_median "${scraped[@]}")
+    base=$(median "${unscraped[@]}")
+    with=$(median "${scraped[@]}")
     echo "postgres_metrics.rows_per_s.unscraped $base rows/s (${unscraped[*]})"
     echo "postgres_metrics.rows_per_s.scraped_100_per_s $with rows/s (${scraped[*]})"
     echo "postgres_metrics.scrapes_per_s $(awk -v n="$answered" -v s="$scraping" 'BEGIN { printf "%.1f", n / s }') scrapes/s"
     echo "postgres_metrics.cost_pct $(awk -v b="$base" -v w="$with" 'BEGIN { printf "%.1f", 100 * (1 - w / b) }') %"
-    echo "postgres_metrics.daemon_cpu_ms_per_1000_rows.unscraped $(bench_median "${cpu_unscraped[@]}") ms (${cpu_unscraped[*]})"
-    echo "postgres_metrics.daemon_cpu_ms_per_1000_rows.scraped_100_per_s $(bench_median "${cpu_scraped[@]}") ms (${cpu_scraped[*]})"
+    echo "postgres_metrics.daemon_cpu_ms_per_1000_rows.unscraped $(median "${cpu_unscraped[@]}") ms (${cpu_unscraped[*]})"
+    echo "postgres_metrics.daemon_cpu_ms_per_1000_rows.scraped_100_per_s $(median "${cpu_scraped[@]}") ms (${cpu_scraped[*]})"
     psql -q -X "$conninfo" -c "DROP TABLE IF EXISTS public.metrics_bench, public.metrics_bench_rows" > /dev/null
     rm -rf "$scratch"
-}
-
-# The median of the numbers given (the mean of the middle two for an even count).
-bench_median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = (NR + 1) / 2; printf "%g", (v[int(m)] + v[int(m + 0.5)]) / 2 }'
 }
 
 # The CPU time `pid` has used, user and system, in clock ticks (/proc/PID/stat fields 14 and 15).
